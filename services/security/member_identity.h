@@ -1,0 +1,31 @@
+// The calling member: the agency code carried by the client certificate (ARCHITECTURE.md, 9).
+//
+// Two places read it: the handshake verifier (a certificate without an identity never gets a
+// connection) and handlers (who is calling). Both use the same rule, defined here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/security/auth_context.h"
+#include "lienthong/config/v1/config.pb.h"
+
+namespace lienthong::security {
+
+
+// URI SAN that names a member: "urn:lienthong:member:<agency code>".
+inline constexpr absl::string_view kMemberUri = "urn:lienthong:member:";
+
+// The member named by a certificate's URI SANs or common name, per `source`. NOT_FOUND when the
+// certificate carries none, or carries two different ones (ambiguous identity is no identity).
+absl::StatusOr<std::string> MemberFromCertificateNames(const std::vector<absl::string_view>& uris,
+                                                       absl::string_view common_name,
+                                                       config::v1::MemberIdSource source);
+
+// The same rule applied to a call's auth context (peer_uri / x509_common_name properties).
+absl::StatusOr<std::string> MemberFromAuthContext(const grpc::AuthContext& auth,
+                                                  config::v1::MemberIdSource source);
+
+}  // namespace lienthong::security

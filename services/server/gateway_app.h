@@ -1,0 +1,46 @@
+// The whole gateway process minus signal handling: metrics, store, services, listener.
+// lienthongd's main runs one; integration tests start one in-process on port 0.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/impl/service_type.h"
+#include "lienthong/config/v1/config.pb.h"
+#include "services/server/gateway_metrics.h"
+#include "services/server/gateway_server.h"
+
+namespace lienthong::server {
+
+class GatewayApp {
+ public:
+  // Starts everything `config` describes. `extra_services` (not owned) are registered too;
+  // tests use them to add instrumented services.
+  static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(
+      const config::v1::GatewayConfig& config,
+      const std::vector<grpc::Service*>& extra_services = {});
+  ~GatewayApp();
+
+  int port() const { return server_->port(); }
+  int metrics_port() const { return metrics_port_; }
+
+  // Graceful stop: in-flight calls get `grace`, then everything closes. Idempotent.
+  void Shutdown(absl::Duration grace);
+  // The shutdown grace the config asks for (default 20 s).
+  absl::Duration configured_grace() const;
+
+ private:
+  GatewayApp() = default;
+
+  config::v1::GatewayConfig config_;
+  GatewayMetrics metrics_;
+  int metrics_port_ = 0;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<GatewayServer> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace lienthong::server

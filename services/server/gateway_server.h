@@ -1,0 +1,43 @@
+// The gRPC listener of lienthongd: mutual TLS only, limits, health, reflection, call observer.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "lienthong/config/v1/config.pb.h"
+#include "services/server/gateway_metrics.h"
+
+namespace lienthong::server {
+
+class GatewayServer {
+ public:
+  // Builds credentials from config (refusing bad TLS material), registers `services` (not
+  // owned; they must outlive the server) plus health and reflection, and starts listening.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& services,
+      GatewayMetrics* metrics);
+
+  // The port actually bound (useful when the config says port 0).
+  int port() const { return port_; }
+
+  // Marks health NOT_SERVING, stops accepting, and lets in-flight calls finish for up to
+  // `grace`; calls still running then are cancelled. Returns once the server has stopped.
+  void Shutdown(absl::Duration grace);
+
+  grpc::Server* grpc_server() { return server_.get(); }
+
+ private:
+  GatewayServer(std::unique_ptr<grpc::Server> server, int port)
+      : server_(std::move(server)), port_(port) {}
+
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+};
+
+// Milliseconds of a config duration, or `fallback` when unset.
+int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration fallback);
+
+}  // namespace lienthong::server
