@@ -1,0 +1,82 @@
+// Classification of dossiers into KPI counters, and the rates derived from them.
+#include "services/domain/kpi.h"
+
+#include "absl/time/civil_time.h"
+#include "services/domain/working_day_calendar.h"
+
+namespace lienthong::domain {
+namespace {
+
+double Rate(std::int64_t numerator, std::int64_t denominator) {
+  return denominator == 0 ? 0.0
+                          : static_cast<double>(numerator) / static_cast<double>(denominator);
+}
+
+bool PassedIntake(DossierStatus status) {
+  return status != DossierStatus::kNewlyRegistered && status != DossierStatus::kRefusedAtIntake;
+}
+
+}  // namespace
+
+KpiCounters& KpiCounters::operator+=(const KpiCounters& other) {
+  received += other.received;
+  received_online += other.received_online;
+  received_or_returned_postal += other.received_or_returned_postal;
+  finished += other.finished;
+  finished_early += other.finished_early;
+  finished_on_time += other.finished_on_time;
+  finished_late += other.finished_late;
+  overdue_in_process += other.overdue_in_process;
+  paid_online += other.paid_online;
+  digitised += other.digitised;
+  return *this;
+}
+
+KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& period,
+                            absl::Time now) {
+  KpiCounters counters;
+  if (period.Contains(dossier.received_at) && PassedIntake(dossier.status)) {
+    counters.received = 1;
+    counters.received_online = dossier.channel == Channel::kOnline ? 1 : 0;
+    counters.received_or_returned_postal =
+        dossier.channel == Channel::kPostal || dossier.result_returned_by_post ? 1 : 0;
+    counters.paid_online = dossier.paid_online ? 1 : 0;
+    counters.digitised = dossier.has_digitised_components ? 1 : 0;
+  }
+
+  if (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value() &&
+      period.Contains(*dossier.finished_at)) {
+    counters.finished = 1;
+    const absl::Time finished_at = *dossier.finished_at;
+    if (!dossier.due_at.has_value()) {
+      counters.finished_on_time = 1;
+    } else if (finished_at > *dossier.due_at) {
+      counters.finished_late = 1;
+    } else {
+      const absl::TimeZone zone = VietnamTimeZone();
+      const bool earlier_day =
+          absl::ToCivilDay(finished_at, zone) < absl::ToCivilDay(*dossier.due_at, zone);
+      (earlier_day ? counters.finished_early : counters.finished_on_time) = 1;
+    }
+  }
+
+  if (IsInProcessForKpi(dossier.status) && dossier.due_at.has_value() &&
+      *dossier.due_at < now && dossier.received_at < period.to) {
+    counters.overdue_in_process = 1;
+  }
+  return counters;
+}
+
+KpiRates ComputeKpiRates(const KpiCounters& c) {
+  KpiRates rates;
+  rates.online = Rate(c.received_online, c.received);
+  rates.postal = Rate(c.received_or_returned_postal, c.received);
+  rates.on_time = Rate(c.finished_early + c.finished_on_time, c.finished);
+  rates.early = Rate(c.finished_early, c.finished);
+  rates.late = Rate(c.finished_late, c.finished);
+  rates.online_payment = Rate(c.paid_online, c.received);
+  rates.digitisation = Rate(c.digitised, c.received);
+  return rates;
+}
+
+}  // namespace lienthong::domain
