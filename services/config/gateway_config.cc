@@ -15,11 +15,18 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "lienthong/v1/admin_service.pb.h"
+#include "lienthong/v1/change_feed_service.pb.h"
+#include "lienthong/v1/dossier_service.pb.h"
+#include "lienthong/v1/education_record_service.pb.h"
+#include "lienthong/v1/sector_sink_service.pb.h"
 #include "services/config/yaml_proto.h"
 #include "services/domain/codes.h"
 
 namespace lienthong::config {
 namespace {
+
+namespace contracts = ::lienthong::v1;
 
 class ErrorList {
  public:
@@ -88,6 +95,17 @@ std::string CheckMethodPattern(const std::string& pattern) {
   if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
     return "must be \"package.Service/Method\", \"package.Service/*\" or \"*\"";
   }
+  // Touching one message of each contract file registers it in the generated pool even in
+  // binaries (lienthongctl) that link none of the services.
+  static const bool contracts_loaded = [] {
+    contracts::SubmitDossierRequest::descriptor();
+    contracts::UpsertRecordsRequest::descriptor();
+    contracts::SubscribeRequest::descriptor();
+    contracts::GetStatusRequest::descriptor();
+    contracts::ApplyChangesRequest::descriptor();
+    return true;
+  }();
+  (void)contracts_loaded;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   const auto* service = pool->FindServiceByName(parts[0]);
   if (service == nullptr) {
@@ -140,6 +158,32 @@ bool IsIsoDate(const std::string& value, int* year) {
 bool IsRecordTypeName(const std::string& name) {
   return name == "*" || name == "dossier" || name == "school" || name == "student" ||
          name == "diploma";
+}
+
+absl::StatusOr<domain::DueDateCalendar> BuildDueDateCalendar(const v1::Calendar& calendar) {
+  domain::DueDateCalendarConfig config;
+  for (const auto& [year_key, year] : calendar.years()) {
+    int year_number = 0;
+    if (!absl::SimpleAtoi(year_key, &year_number)) {
+      return absl::InvalidArgumentError(absl::StrCat("year key '", year_key, "' is not a year"));
+    }
+    auto& days_off = config.days_off_by_year[year_number];
+    for (const std::string& date : year.holidays()) {
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(date, &day)) {
+        return absl::InvalidArgumentError(absl::StrCat("'", date, "' is not a YYYY-MM-DD date"));
+      }
+      days_off.push_back(day);
+    }
+    for (const std::string& date : year.extra_working_days()) {
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(date, &day)) {
+        return absl::InvalidArgumentError(absl::StrCat("'", date, "' is not a YYYY-MM-DD date"));
+      }
+      config.make_up_working_days.push_back(day);
+    }
+  }
+  return domain::DueDateCalendar::Create(config);
 }
 
 absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
@@ -286,8 +330,10 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
     check_dates("holidays", year.holidays());
     check_dates("extra_working_days", year.extra_working_days());
   }
-  if (config.calendar().afternoon_cutoff_hour() > 23) {
-    errors.Add("calendar.afternoon_cutoff_hour", "must be 0-23");
+
+  // The calendar as a whole (e.g. a year missing one of the fixed Labour Code holidays).
+  if (auto calendar = BuildDueDateCalendar(config.calendar()); !calendar.ok()) {
+    errors.Add("calendar", std::string(calendar.status().message()));
   }
 
   // Procedures.
@@ -332,9 +378,6 @@ void ApplyDefaults(v1::GatewayConfig* config, const std::string& config_dir) {
   }
   if (!config->admin_http().disabled() && config->admin_http().address().empty()) {
     config->mutable_admin_http()->set_address("127.0.0.1:9464");
-  }
-  if (config->calendar().afternoon_cutoff_hour() == 0) {
-    config->mutable_calendar()->set_afternoon_cutoff_hour(15);
   }
   auto* limits = config->mutable_limits();
   if (limits->max_request_bytes() == 0) limits->set_max_request_bytes(4u << 20);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/domain/working_day_calendar.h"
 
 namespace lienthong::config {
 
@@ -21,6 +22,9 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config, const std::s
 
 // Fills unset fields with the documented defaults; idempotent.
 void ApplyDefaults(v1::GatewayConfig* config, const std::string& config_dir);
+
+// The working-day calendar the config describes (holidays per year, make-up days).
+absl::StatusOr<domain::DueDateCalendar> BuildDueDateCalendar(const v1::Calendar& calendar);
 
 // The record-type names the access policy and adapters use ("dossier", "school", "student",
 // "diploma"), and "*".

@@ -18,8 +18,8 @@ absl::StatusOr<std::string> MemberFromCertificateNames(const std::vector<absl::s
   }
   std::string member;
   for (absl::string_view uri : uris) {
-    if (!absl::StartsWith(uri, kMemberUri)) continue;
-    absl::string_view code = uri.substr(kMemberUri.size());
+    if (!absl::StartsWith(uri, kMemberUriPrefix)) continue;
+    absl::string_view code = uri.substr(kMemberUriPrefix.size());
     if (code.empty()) continue;
     if (!member.empty() && member != code) {
       return absl::NotFoundError(
@@ -29,7 +29,7 @@ absl::StatusOr<std::string> MemberFromCertificateNames(const std::vector<absl::s
   }
   if (member.empty()) {
     return absl::NotFoundError(
-        absl::StrCat("client certificate has no URI SAN ", kMemberUri, "<agency code>"));
+        absl::StrCat("client certificate has no URI SAN ", kMemberUriPrefix, "<agency code>"));
   }
   return member;
 }

@@ -11,12 +11,12 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/security/auth_context.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/security/tls_material.h"
 
 namespace lienthong::security {
 
 
-// URI SAN that names a member: "urn:lienthong:member:<agency code>".
-inline constexpr absl::string_view kMemberUri = "urn:lienthong:member:";
+// A member is named by the URI SAN kMemberUriPrefix + agency code (services/security/tls_material.h).
 
 // The member named by a certificate's URI SANs or common name, per `source`. NOT_FOUND when the
 // certificate carries none, or carries two different ones (ambiguous identity is no identity).

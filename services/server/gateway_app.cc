@@ -1,14 +1,40 @@
 // Composition of the gateway: which services run, in what order things start and stop.
 #include "services/server/gateway_app.h"
 
+
+#include "absl/strings/str_cat.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "lienthong/v1/change_feed_service.grpc.pb.h"
-#include "lienthong/v1/dossier_service.grpc.pb.h"
-#include "lienthong/v1/education_record_service.grpc.pb.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
+#include "services/config/gateway_config.h"
+#include "services/dossier/dossier_service.h"
+#include "services/education/education_service.h"
+#include "services/store/sqlite/sqlite_store.h"
 
 namespace lienthong::server {
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store& config) {
+  switch (config.kind()) {
+    case config::v1::STORE_KIND_UNSPECIFIED:
+    case config::v1::STORE_KIND_SQLITE: {
+      store::sqlite::SqliteOptions options;
+      options.path = config.sqlite_file();
+      if (config.has_group_commit_linger()) {
+        options.group_commit_linger = absl::Seconds(config.group_commit_linger().seconds()) +
+                                      absl::Nanoseconds(config.group_commit_linger().nanos());
+      }
+      if (config.group_commit_max_batch() > 0) {
+        options.group_commit_max_batch = static_cast<int>(config.group_commit_max_batch());
+      }
+      ASSIGN_OR_RETURN(auto sqlite, store::sqlite::SqliteStore::Open(options));
+      return std::unique_ptr<store::Store>(std::move(sqlite));
+    }
+    default:
+      return absl::UnimplementedError(
+          "store.kind POSTGRES is not available in this build yet; use SQLITE");
+  }
+}
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
     const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& extra_services) {
@@ -20,10 +46,32 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
         .Str("address", config.admin_http().address()).Int("port", app->metrics_port_);
   }
 
-  // Services whose behaviour is not built yet answer UNIMPLEMENTED through the generated base
-  // classes; each later issue replaces one with its implementation.
-  app->services_.push_back(std::make_unique<v1::DossierService::CallbackService>());
-  app->services_.push_back(std::make_unique<v1::EducationRecordService::CallbackService>());
+  ASSIGN_OR_RETURN(app->store_, OpenStore(config.store()));
+  ASSIGN_OR_RETURN(auto calendar, config::BuildDueDateCalendar(config.calendar()));
+  app->calendar_.emplace(std::move(calendar));
+
+  auto& context = app->gateway_context_;
+  context.store = app->store_.get();
+  context.member_id_source = config.listener().tls().member_id_source();
+  if (config.limits().max_page_size() > 0) context.max_page_size = config.limits().max_page_size();
+  if (config.limits().max_upsert_batch() > 0) {
+    context.max_upsert_batch = config.limits().max_upsert_batch();
+  }
+
+  dossier::ProcedureCatalog procedures;
+  for (const auto& procedure : config.procedures()) {
+    procedures[procedure.code()] = static_cast<int>(procedure.processing_days());
+  }
+  app->dossiers_ = std::make_unique<dossier::DossierRegister>(&context, &*app->calendar_,
+                                                              std::move(procedures));
+  app->records_ = std::make_unique<education::RecordRegister>(&context);
+
+  app->services_.push_back(
+      std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get()));
+  app->services_.push_back(
+      std::make_unique<education::EducationRecordServiceImpl>(&context, app->records_.get()));
+  // The change feed and admin services are the next issues' work; until they land, their
+  // generated bases answer UNIMPLEMENTED.
   app->services_.push_back(std::make_unique<v1::ChangeFeedService::CallbackService>());
   app->services_.push_back(std::make_unique<v1::AdminService::CallbackService>());
 
@@ -46,6 +94,8 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
   if (server_ != nullptr) server_->Shutdown(grace);
+  // Every call has finished or been cancelled: commit what is queued and close the store.
+  if (store_ != nullptr) store_->Close();
 }
 
 }  // namespace lienthong::server

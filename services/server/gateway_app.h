@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,13 @@
 #include "absl/time/time.h"
 #include "grpcpp/impl/service_type.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/domain/working_day_calendar.h"
+#include "services/dossier/dossier_register.h"
+#include "services/education/record_register.h"
+#include "services/exchange/exchange_call.h"
 #include "services/server/gateway_metrics.h"
 #include "services/server/gateway_server.h"
+#include "services/store/store.h"
 
 namespace lienthong::server {
 
@@ -26,8 +32,10 @@ class GatewayApp {
 
   int port() const { return server_->port(); }
   int metrics_port() const { return metrics_port_; }
+  store::Store* store() { return store_.get(); }
 
-  // Graceful stop: in-flight calls get `grace`, then everything closes. Idempotent.
+  // Graceful stop: in-flight calls get `grace`, then the store commits what is queued and
+  // closes. Idempotent.
   void Shutdown(absl::Duration grace);
   // The shutdown grace the config asks for (default 20 s).
   absl::Duration configured_grace() const;
@@ -38,9 +46,19 @@ class GatewayApp {
   config::v1::GatewayConfig config_;
   GatewayMetrics metrics_;
   int metrics_port_ = 0;
+  // Declaration order is teardown order in reverse: services go after the server has stopped
+  // calling them, the store after the services.
+  std::unique_ptr<store::Store> store_;
+  std::optional<domain::DueDateCalendar> calendar_;
+  exchange::GatewayContext gateway_context_;
+  std::unique_ptr<dossier::DossierRegister> dossiers_;
+  std::unique_ptr<education::RecordRegister> records_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;
   bool stopped_ = false;
 };
+
+// Opens the store the config names (SQLite for now).
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store& config);
 
 }  // namespace lienthong::server

@@ -1,0 +1,403 @@
+// The dossier register: submission, status moves, reads, pages and statistics.
+#include "services/dossier/dossier_register.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
+#include "services/domain/dossier_status.h"
+#include "services/domain/kpi.h"
+#include "services/domain/working_day_calendar.h"
+
+namespace lienthong::dossier {
+namespace {
+
+using google::protobuf::Timestamp;
+using google::protobuf::util::TimeUtil;
+
+absl::Time ToTime(const Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetTimestamp(absl::Time t, Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+std::optional<absl::Time> OptionalTime(bool has, const Timestamp& ts) {
+  if (!has) return std::nullopt;
+  return ToTime(ts);
+}
+
+// Early / on time / late of a step against its own due time: early when finished on an earlier
+// local day than the due day (the same rule as the dossier KPIs).
+v1::StepTimeliness StepTimelinessOf(absl::Time at, absl::Time due) {
+  const absl::TimeZone zone = domain::VietnamTimeZone();
+  if (absl::ToCivilDay(at, zone) < absl::ToCivilDay(due, zone)) return v1::STEP_TIMELINESS_EARLY;
+  return at <= due ? v1::STEP_TIMELINESS_ON_TIME : v1::STEP_TIMELINESS_LATE;
+}
+
+bool AnyDigitised(const v1::Dossier& d) {
+  if (d.digitised()) return true;
+  for (const auto& a : d.attachments()) if (a.digitised()) return true;
+  for (const auto& r : d.results()) if (r.digitised()) return true;
+  return false;
+}
+
+bool AnyPaidOnline(const v1::Dossier& d) {
+  if (d.paid_online()) return true;
+  for (const auto& f : d.fees()) if (f.paid_online()) return true;
+  return false;
+}
+
+std::string DossierKey(const std::string& code) { return code; }
+
+// Page tokens: "<received micros>|<code>|<filter fingerprint>", base64url. The fingerprint ties
+// a token to the filters it was issued for.
+std::string FilterFingerprint(const v1::ListDossiersRequest& request) {
+  v1::ListDossiersRequest filters = request;
+  filters.clear_page_size();
+  filters.clear_page_token();
+  return absl::BytesToHexString(exchange::MessageDigest(filters).substr(0, 8));
+}
+
+}  // namespace
+
+store::DossierRow DossierRowOf(const v1::Dossier& d) {
+  store::DossierRow row;
+  row.code = d.code();
+  row.receiving_agency = d.receiving_agency_code();
+  row.handling_agency = d.handling_agency_code();
+  row.procedure_code = d.procedure_code();
+  row.status = d.status();
+  row.channel = d.channel();
+  row.result_delivery = d.result_delivery();
+  row.paid_online = AnyPaidOnline(d);
+  row.digitised = AnyDigitised(d);
+  row.received_at = ToTime(d.received_at());
+  row.due_at = OptionalTime(d.has_due_at(), d.due_at());
+  row.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
+  row.version = d.version();
+  return row;
+}
+
+absl::StatusOr<absl::Time> DossierRegister::ComputeDueTime(const v1::Dossier& dossier,
+                                                           absl::Time start,
+                                                           int* processing_days) const {
+  int days = dossier.processing_days();
+  if (days == 0) {
+    auto it = procedures_.find(dossier.procedure_code());
+    if (it == procedures_.end()) {
+      FieldViolations violations;
+      violations.Add("dossier.due_at",
+                     absl::StrCat("required: procedure ", dossier.procedure_code(),
+                                  " has no processing time in the gateway's config, and the "
+                                  "dossier gives neither due_at nor processing_days"));
+      return violations.ToStatus();
+    }
+    days = it->second;
+  }
+  *processing_days = days;
+  return calendar_->DueTime(start, days, dossier.channel() == v1::CHANNEL_IN_PERSON);
+}
+
+void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossierRequest& request,
+                             v1::SubmitDossierResponse* response, Done done) {
+  // Everything that does not depend on stored state happens here, on the caller's thread, so
+  // the store's single writer only looks up, inserts and commits.
+  const std::string digest = exchange::MessageDigest(request.dossier());
+  v1::Dossier* dossier = response->mutable_dossier();
+  *dossier = request.dossier();
+  if (dossier->status() == v1::DOSSIER_STATUS_UNSPECIFIED) {
+    dossier->set_status(v1::DOSSIER_STATUS_ACCEPTED);
+  }
+  if (!dossier->has_due_at()) {
+    int processing_days = 0;
+    auto due = ComputeDueTime(*dossier, ToTime(dossier->received_at()), &processing_days);
+    if (!due.ok()) {
+      exchange::LogReadOnlyCall(*gateway_, std::move(call), due.status(), 0);
+      done(due.status());
+      return;
+    }
+    dossier->set_processing_days(processing_days);
+    SetTimestamp(*due, dossier->mutable_due_at());
+  }
+  dossier->set_version(1);
+  dossier->set_submitted_by(call.member);
+  SetTimestamp(absl::Now(), dossier->mutable_updated_at());
+
+  auto row = std::make_shared<store::DossierRow>(DossierRowOf(*dossier));
+  row->request_digest = digest;
+  dossier->SerializeToString(&row->payload);
+
+  auto fn = [row, response, member = call.member, request_id = request.request_id(),
+             digest](store::WriteTransaction& txn) -> absl::Status {
+    if (!request_id.empty()) {
+      ASSIGN_OR_RETURN(auto earlier, txn.FindRequest(member, request_id));
+      if (earlier.has_value()) {
+        if (earlier->request_digest != digest) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "request_id ", request_id, " was already used for a different dossier"));
+        }
+        response->ParseFromString(earlier->response);
+        response->set_already_existed(true);
+        return absl::OkStatus();
+      }
+    }
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(row->code));
+    if (stored.has_value()) {
+      if (stored->request_digest != digest) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("dossier ", row->code, " already exists with different content"));
+      }
+      // The same dossier again: answer with what is stored, write nothing.
+      response->mutable_dossier()->ParseFromString(stored->payload);
+      response->set_already_existed(true);
+      response->set_cursor(store::EncodeCursor(stored->created_change));
+      return absl::OkStatus();
+    }
+    store::ChangeRow change;
+    change.type = v1::RECORD_TYPE_DOSSIER;
+    change.key = DossierKey(row->code);
+    change.operation = v1::OPERATION_CREATE;
+    change.version = 1;
+    change.origin_member = member;
+    change.agency = row->receiving_agency;
+    change.payload = row->payload;
+    ASSIGN_OR_RETURN(row->created_change, txn.AppendChange(change));
+    RETURN_IF_ERROR(txn.PutDossier(*row));
+    response->set_cursor(store::EncodeCursor(row->created_change));
+    if (!request_id.empty()) {
+      RETURN_IF_ERROR(txn.PutRequest(member, request_id,
+                                     store::StoredRequest{digest, response->SerializeAsString()}));
+    }
+    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
+    return absl::OkStatus();
+  };
+  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done));
+}
+
+void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
+                                   const v1::UpdateDossierStatusRequest& request,
+                                   v1::Dossier* response, Done done) {
+  const absl::Time step_time =
+      request.has_at() ? ToTime(request.at()) : absl::Now();
+  auto fn = [this, &request, response, member = call.member,
+             step_time](store::WriteTransaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(request.code()));
+    if (!stored.has_value()) {
+      return absl::NotFoundError(absl::StrCat("no dossier ", request.code()));
+    }
+    if (stored->version != request.expected_version()) {
+      return absl::AbortedError(absl::StrCat("dossier ", request.code(), " is at version ",
+                                             stored->version, ", not ", request.expected_version(),
+                                             ": read it again and retry"));
+    }
+    v1::Dossier& d = *response;
+    if (!d.ParseFromString(stored->payload)) {
+      return absl::DataLossError(absl::StrCat("stored dossier ", request.code(), " is corrupt"));
+    }
+    const auto from = static_cast<domain::DossierStatus>(d.status());
+    const auto to = static_cast<domain::DossierStatus>(request.new_status());
+    RETURN_IF_ERROR(domain::CheckTransition(from, to));
+
+    if (request.has_new_due_at()) {
+      // Decree 61/2018 Art. 19: a late dossier gets a new appointment date once, no more.
+      if (!domain::MayGiveNewAppointment(d.extension_count())) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "dossier ", request.code(),
+            " was already given a new appointment date once (Decree 61/2018 Art. 19)"));
+      }
+      if (ToTime(request.new_due_at()) <= step_time) {
+        FieldViolations v;
+        v.Add("new_due_at", "must be after the time of the step");
+        return v.ToStatus();
+      }
+      *d.mutable_due_at() = request.new_due_at();
+      d.set_extension_count(d.extension_count() + 1);
+    }
+
+    auto* step = d.add_history();
+    step->set_sequence(d.history_size());
+    step->set_from_status(d.status());
+    step->set_to_status(request.new_status());
+    step->set_from_unit(request.from_unit());
+    step->set_to_unit(request.to_unit());
+    SetTimestamp(step_time, step->mutable_at());
+    step->set_handler(request.handler());
+    step->set_content(request.content());
+    if (request.has_step_due_at()) {
+      *step->mutable_step_due_at() = request.step_due_at();
+      step->set_timeliness(StepTimelinessOf(step_time, ToTime(request.step_due_at())));
+    }
+    step->set_recorded_by(member);
+
+    switch (request.new_status()) {
+      case v1::DOSSIER_STATUS_REFUSED_AT_INTAKE:
+        SetTimestamp(step_time, d.mutable_refused_at());
+        break;
+      case v1::DOSSIER_STATUS_SUPPLEMENT_REQUESTED: {
+        auto* supplement = d.add_supplements();
+        supplement->set_requested_content(request.supplement_request());
+        SetTimestamp(step_time, supplement->mutable_requested_at());
+        break;
+      }
+      case v1::DOSSIER_STATUS_IN_PROCESS:
+        if (from == domain::DossierStatus::kSupplementRequested && d.supplements_size() > 0) {
+          // Decree 61/2018: once supplemented, the processing clock restarts from receipt of
+          // the supplement.
+          SetTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
+          if (!request.has_new_due_at()) {
+            int days = 0;
+            ASSIGN_OR_RETURN(absl::Time due, ComputeDueTime(d, step_time, &days));
+            SetTimestamp(due, d.mutable_due_at());
+          }
+        }
+        break;
+      case v1::DOSSIER_STATUS_WITHDRAWN:
+      case v1::DOSSIER_STATUS_FINISHED:
+        SetTimestamp(step_time, d.mutable_finished_at());
+        break;
+      case v1::DOSSIER_STATUS_RESULT_RETURNED:
+        SetTimestamp(step_time, d.mutable_returned_at());
+        if (!d.has_finished_at()) SetTimestamp(step_time, d.mutable_finished_at());
+        break;
+      default:
+        break;
+    }
+    for (const auto& result : request.results()) *d.add_results() = result;
+    d.set_status(request.new_status());
+    d.set_version(stored->version + 1);
+    SetTimestamp(txn.now(), d.mutable_updated_at());
+
+    store::DossierRow row = DossierRowOf(d);
+    row.created_change = stored->created_change;
+    row.request_digest = std::move(stored->request_digest);
+    d.SerializeToString(&row.payload);
+    store::ChangeRow change;
+    change.type = v1::RECORD_TYPE_DOSSIER;
+    change.key = DossierKey(row.code);
+    change.operation = v1::OPERATION_UPDATE;
+    change.version = row.version;
+    change.origin_member = member;
+    change.agency = row.receiving_agency;
+    change.payload = row.payload;
+    RETURN_IF_ERROR(txn.AppendChange(change).status());
+    RETURN_IF_ERROR(txn.PutDossier(row));
+    txn.log_entry().response_bytes = static_cast<int64_t>(d.ByteSizeLong());
+    return absl::OkStatus();
+  };
+  // `request` outlives the write: the reactor holding it finishes only in `done`.
+  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done));
+}
+
+absl::Status DossierRegister::Get(const std::string& code, v1::Dossier* out) {
+  ASSIGN_OR_RETURN(auto row, gateway_->store->GetDossier(code));
+  if (!row.has_value()) return absl::NotFoundError(absl::StrCat("no dossier ", code));
+  if (!out->ParseFromString(row->payload)) {
+    return absl::DataLossError(absl::StrCat("stored dossier ", code, " is corrupt"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
+                                   v1::ListDossiersResponse* out) {
+  store::DossierQuery query;
+  query.agency = request.agency_code();
+  query.procedure_code = request.procedure_code();
+  for (int status : request.statuses()) query.statuses.push_back(status);
+  query.channel = request.channel();
+  if (request.has_received_from()) query.received_from = ToTime(request.received_from());
+  if (request.has_received_to()) query.received_to = ToTime(request.received_to());
+  if (request.overdue_only()) query.overdue_at = absl::Now();
+  query.limit = request.page_size() == 0 ? 100 : request.page_size();
+  const std::string fingerprint = FilterFingerprint(request);
+  if (!request.page_token().empty()) {
+    std::string token;
+    std::vector<std::string> parts;
+    int64_t micros = 0;
+    if (absl::WebSafeBase64Unescape(request.page_token(), &token)) {
+      parts = absl::StrSplit(token, absl::MaxSplits('|', 2));
+    }
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &micros) || parts[2] != fingerprint) {
+      FieldViolations v;
+      v.Add("page_token", "not a token from a previous page of this same listing");
+      return v.ToStatus();
+    }
+    query.after = std::make_pair(absl::FromUnixMicros(micros), parts[1]);
+  }
+  // One row more than the page tells whether there is a next page.
+  const int page_size = query.limit;
+  query.limit = page_size + 1;
+  ASSIGN_OR_RETURN(auto rows, gateway_->store->ListDossiers(query));
+  const bool more = static_cast<int>(rows.size()) > page_size;
+  if (more) rows.resize(page_size);
+  for (const auto& row : rows) {
+    if (!out->add_dossiers()->ParseFromString(row.payload)) {
+      return absl::DataLossError(absl::StrCat("stored dossier ", row.code, " is corrupt"));
+    }
+  }
+  if (more) {
+    const auto& last = rows.back();
+    out->set_next_page_token(absl::WebSafeBase64Escape(
+        absl::StrCat(absl::ToUnixMicros(last.received_at), "|", last.code, "|", fingerprint)));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+void FillKpis(const domain::KpiCounters& c, v1::DossierKpis* out) {
+  out->set_received(c.received);
+  out->set_received_online(c.received_online);
+  out->set_received_or_returned_postal(c.received_or_returned_postal);
+  out->set_finished(c.finished);
+  out->set_finished_early(c.finished_early);
+  out->set_finished_on_time(c.finished_on_time);
+  out->set_finished_late(c.finished_late);
+  out->set_overdue_in_process(c.overdue_in_process);
+  out->set_paid_online(c.paid_online);
+  out->set_digitised(c.digitised);
+  const domain::KpiRates rates = domain::ComputeKpiRates(c);
+  out->set_online_rate(rates.online);
+  out->set_postal_rate(rates.postal);
+  out->set_on_time_rate(rates.on_time);
+  out->set_online_payment_rate(rates.online_payment);
+  out->set_digitisation_rate(rates.digitisation);
+}
+}  // namespace
+
+absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
+                                    v1::GetDossierStatsResponse* out) {
+  const domain::KpiPeriod period{ToTime(request.from()), ToTime(request.to())};
+  const absl::Time now = absl::Now();
+  domain::KpiCounters total;
+  absl::flat_hash_map<std::string, domain::KpiCounters> by_agency;
+  absl::flat_hash_map<std::string, domain::KpiCounters> by_procedure;
+  RETURN_IF_ERROR(gateway_->store->ScanDossierStats(
+      period.from, period.to, now, request.agency_code(), request.procedure_code(),
+      [&](const store::DossierStatsRow& row) {
+        domain::DossierKpiFacts facts;
+        facts.received_at = row.received_at;
+        facts.channel = static_cast<domain::Channel>(row.channel);
+        facts.result_returned_by_post = row.result_delivery == v1::RESULT_DELIVERY_POSTAL;
+        facts.status = static_cast<domain::DossierStatus>(row.status);
+        facts.finished_at = row.finished_at;
+        facts.due_at = row.due_at;
+        facts.has_digitised_components = row.digitised;
+        facts.paid_online = row.paid_online;
+        const domain::KpiCounters counters = domain::ClassifyDossier(facts, period, now);
+        total += counters;
+        by_agency[row.receiving_agency] += counters;
+        by_procedure[row.procedure_code] += counters;
+      }));
+  FillKpis(total, out->mutable_total());
+  for (const auto& [agency, counters] : by_agency) FillKpis(counters, &(*out->mutable_by_agency())[agency]);
+  for (const auto& [code, counters] : by_procedure) FillKpis(counters, &(*out->mutable_by_procedure())[code]);
+  return absl::OkStatus();
+}
+
+}  // namespace lienthong::dossier

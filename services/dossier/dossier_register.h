@@ -1,0 +1,58 @@
+// DossierRegister: the dossier tracking register (sổ theo dõi hồ sơ) behind DossierService.
+// It turns validated requests into store writes: idempotent submission with computed due
+// dates, status moves under the state machine and the Decree 61/2018 lifecycle rules, reads,
+// pages and KPI statistics. It knows nothing of gRPC.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "lienthong/v1/dossier_service.pb.h"
+#include "services/domain/working_day_calendar.h"
+#include "services/exchange/exchange_call.h"
+#include "services/store/store.h"
+
+namespace lienthong::dossier {
+
+// Processing days per procedure code, from config (used when a dossier has neither due_at
+// nor processing_days).
+using ProcedureCatalog = absl::flat_hash_map<std::string, int>;
+
+class DossierRegister {
+ public:
+  DossierRegister(const exchange::GatewayContext* gateway, const domain::DueDateCalendar* calendar,
+                  ProcedureCatalog procedures)
+      : gateway_(gateway), calendar_(calendar), procedures_(std::move(procedures)) {}
+
+  using Done = absl::AnyInvocable<void(absl::Status)>;
+
+  // Stores a new dossier (already validated) or finds the same one stored; `done` runs after the
+  // commit is durable. `response` must stay alive until then.
+  void Submit(exchange::ExchangeCall call, const v1::SubmitDossierRequest& request,
+              v1::SubmitDossierResponse* response, Done done);
+
+  // Appends a processing step (request already validated for shape).
+  void UpdateStatus(exchange::ExchangeCall call, const v1::UpdateDossierStatusRequest& request,
+                    v1::Dossier* response, Done done);
+
+  absl::Status Get(const std::string& code, v1::Dossier* out);
+  absl::Status List(const v1::ListDossiersRequest& request, v1::ListDossiersResponse* out);
+  absl::Status Stats(const v1::GetDossierStatsRequest& request, v1::GetDossierStatsResponse* out);
+
+  // The due time a new dossier gets when the caller gives none.
+  absl::StatusOr<absl::Time> ComputeDueTime(const v1::Dossier& dossier, absl::Time start,
+                                            int* processing_days) const;
+
+ private:
+  const exchange::GatewayContext* gateway_;
+  const domain::DueDateCalendar* calendar_;
+  const ProcedureCatalog procedures_;
+};
+
+// The indexed columns of a dossier row, from the message.
+store::DossierRow DossierRowOf(const v1::Dossier& dossier);
+
+}  // namespace lienthong::dossier

@@ -1,0 +1,37 @@
+// DossierService over gRPC: each handler checks its request and hands the work to the
+// DossierRegister; status mapping happens in services/common/rpc_status.
+#pragma once
+
+#include "lienthong/v1/dossier_service.grpc.pb.h"
+#include "services/dossier/dossier_register.h"
+#include "services/exchange/exchange_call.h"
+
+namespace lienthong::dossier {
+
+class DossierServiceImpl final : public v1::DossierService::CallbackService {
+ public:
+  DossierServiceImpl(const exchange::GatewayContext* gateway, DossierRegister* dossiers)
+      : gateway_(gateway), dossiers_(dossiers) {}
+
+  grpc::ServerUnaryReactor* SubmitDossier(grpc::CallbackServerContext* context,
+                                          const v1::SubmitDossierRequest* request,
+                                          v1::SubmitDossierResponse* response) override;
+  grpc::ServerUnaryReactor* GetDossier(grpc::CallbackServerContext* context,
+                                       const v1::GetDossierRequest* request,
+                                       v1::Dossier* response) override;
+  grpc::ServerUnaryReactor* ListDossiers(grpc::CallbackServerContext* context,
+                                         const v1::ListDossiersRequest* request,
+                                         v1::ListDossiersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateDossierStatus(grpc::CallbackServerContext* context,
+                                                const v1::UpdateDossierStatusRequest* request,
+                                                v1::Dossier* response) override;
+  grpc::ServerUnaryReactor* GetDossierStats(grpc::CallbackServerContext* context,
+                                            const v1::GetDossierStatsRequest* request,
+                                            v1::GetDossierStatsResponse* response) override;
+
+ private:
+  const exchange::GatewayContext* gateway_;
+  DossierRegister* dossiers_;
+};
+
+}  // namespace lienthong::dossier

@@ -1,0 +1,303 @@
+// Education records: upsert, read, snapshot listing, diploma verification.
+#include "services/education/record_register.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
+
+namespace lienthong::education {
+namespace {
+
+// The record without the gateway-set fields, serialized deterministically: equal content
+// gives equal bytes, so an identical upsert is recognised and changes nothing.
+std::string ContentDigest(const v1::EducationRecord& record) {
+  v1::EducationRecord content = record;
+  content.clear_version();
+  content.clear_updated_by();
+  content.clear_updated_at();
+  return exchange::MessageDigest(content);
+}
+
+const char* TypeName(v1::RecordType type) {
+  switch (type) {
+    case v1::RECORD_TYPE_SCHOOL: return "school";
+    case v1::RECORD_TYPE_STUDENT: return "student";
+    case v1::RECORD_TYPE_DIPLOMA: return "diploma";
+    default: return "record";
+  }
+}
+
+// Compares what was presented with the register; names are compared with spaces folded and
+// ASCII case ignored (forms are typed by hand), everything else exactly.
+std::string FoldName(absl::string_view name) {
+  std::string folded;
+  for (absl::string_view word : absl::StrSplit(name, ' ', absl::SkipWhitespace())) {
+    if (!folded.empty()) folded.push_back(' ');
+    absl::StrAppend(&folded, absl::AsciiStrToLower(word));
+  }
+  return folded;
+}
+
+}  // namespace
+
+RecordIndex IndexOf(const v1::EducationRecord& record) {
+  RecordIndex index;
+  switch (record.record_case()) {
+    case v1::EducationRecord::kSchool:
+      index.type = v1::RECORD_TYPE_SCHOOL;
+      index.key = record.school().school_code();
+      index.agency = record.school().managing_agency_code();
+      index.school_code = record.school().school_code();
+      break;
+    case v1::EducationRecord::kStudent:
+      index.type = v1::RECORD_TYPE_STUDENT;
+      index.key = record.student().student_id();
+      index.school_code = record.student().school_code();
+      index.secondary_key = record.student().personal_id();
+      break;
+    case v1::EducationRecord::kDiploma:
+      index.type = v1::RECORD_TYPE_DIPLOMA;
+      index.key =
+          absl::StrCat(record.diploma().issuing_agency_code(), "/", record.diploma().register_number());
+      index.agency = record.diploma().issuing_agency_code();
+      index.school_code = record.diploma().school_or_council();
+      index.secondary_key = record.diploma().serial_number();
+      break;
+    default:
+      break;
+  }
+  return index;
+}
+
+void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecordsRequest& request,
+                            v1::UpsertRecordsResponse* response, Done done) {
+  auto fn = [&request, response, member = call.member](store::WriteTransaction& txn) -> absl::Status {
+    if (!request.request_id().empty()) {
+      ASSIGN_OR_RETURN(auto earlier, txn.FindRequest(member, request.request_id()));
+      if (earlier.has_value()) {
+        if (earlier->request_digest != exchange::MessageDigest(request)) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "request_id ", request.request_id(), " was already used for a different batch"));
+        }
+        response->ParseFromString(earlier->response);
+        return absl::OkStatus();
+      }
+    }
+    for (int i = 0; i < request.records_size(); ++i) {
+      const v1::EducationRecord& incoming = request.records(i);
+      const RecordIndex index = IndexOf(incoming);
+      auto* outcome = response->add_outcomes();
+      outcome->mutable_key()->set_type(index.type);
+      outcome->mutable_key()->set_key(index.key);
+
+      // Circular 42/2021: an identifier is issued once. The same personal ID (student) or
+      // serial number (diploma) under another identifier would be a second identifier.
+      if (!index.secondary_key.empty()) {
+        ASSIGN_OR_RETURN(auto holders, txn.FindKeysBySecondaryKey(index.type, index.secondary_key));
+        for (const auto& other : holders) {
+          if (other != index.key) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "records[", i, "]: ", index.type == v1::RECORD_TYPE_STUDENT
+                                          ? "this personal ID already belongs to student "
+                                          : "this serial number already belongs to diploma ",
+                other, "; identifiers are immutable once issued (Circular 42/2021/TT-BGDĐT)"));
+          }
+        }
+      }
+      ASSIGN_OR_RETURN(auto stored, txn.FindRecord(index.type, index.key));
+      v1::EducationRecord record = incoming;
+      int64_t version = 1;
+      v1::Operation operation = v1::OPERATION_CREATE;
+      if (stored.has_value()) {
+        v1::EducationRecord previous;
+        if (!previous.ParseFromString(stored->payload)) {
+          return absl::DataLossError(absl::StrCat("stored ", TypeName(index.type), " ", index.key,
+                                                  " is corrupt"));
+        }
+        if (ContentDigest(previous) == ContentDigest(incoming)) {
+          outcome->set_operation(v1::OPERATION_UNSPECIFIED);  // identical: nothing changes
+          outcome->set_version(stored->version);
+          continue;
+        }
+        version = stored->version + 1;
+        operation = v1::OPERATION_UPDATE;
+      }
+      record.set_version(version);
+      record.set_updated_by(member);
+      const int64_t micros = absl::ToUnixMicros(txn.now());
+      record.mutable_updated_at()->set_seconds(micros / 1000000);
+      record.mutable_updated_at()->set_nanos(static_cast<int32_t>(micros % 1000000 * 1000));
+
+      store::RecordRow row;
+      row.type = index.type;
+      row.key = index.key;
+      row.agency = index.agency;
+      row.school_code = index.school_code;
+      row.secondary_key = index.secondary_key;
+      row.version = version;
+      record.SerializeToString(&row.payload);
+      store::ChangeRow change;
+      change.type = index.type;
+      change.key = index.key;
+      change.operation = operation;
+      change.version = version;
+      change.origin_member = member;
+      change.agency = index.agency;
+      change.payload = row.payload;
+      ASSIGN_OR_RETURN(row.last_change, txn.AppendChange(change));
+      RETURN_IF_ERROR(txn.PutRecord(row));
+      outcome->set_operation(operation);
+      outcome->set_version(version);
+      outcome->set_cursor(store::EncodeCursor(row.last_change));
+    }
+    if (!request.request_id().empty()) {
+      RETURN_IF_ERROR(txn.PutRequest(
+          member, request.request_id(),
+          store::StoredRequest{exchange::MessageDigest(request), response->SerializeAsString()}));
+    }
+    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
+    return absl::OkStatus();
+  };
+  // A failed batch must not leave outcomes of the records before the failure.
+  auto finish = [response, done = std::move(done)](absl::Status status) mutable {
+    if (!status.ok()) response->Clear();
+    done(std::move(status));
+  };
+  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(finish));
+}
+
+absl::Status RecordRegister::Get(const v1::RecordKey& key, v1::EducationRecord* out) {
+  ASSIGN_OR_RETURN(auto row, gateway_->store->GetRecord(key.type(), key.key()));
+  if (!row.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no ", TypeName(key.type()), " ", key.key()));
+  }
+  if (!out->ParseFromString(row->payload)) {
+    return absl::DataLossError(absl::StrCat("stored record ", key.key(), " is corrupt"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
+                                  v1::ListRecordsResponse* out) {
+  store::RecordQuery query;
+  query.type = request.type();
+  query.agency = request.agency_code();
+  query.school_code = request.school_code();
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  query.limit = page_size + 1;
+
+  // Page tokens carry the snapshot and the last key: "<seq>|<key>", base64url.
+  if (!request.page_token().empty()) {
+    std::string token;
+    std::vector<std::string> parts;
+    int64_t seq = 0;
+    if (absl::WebSafeBase64Unescape(request.page_token(), &token)) {
+      parts = absl::StrSplit(token, absl::MaxSplits('|', 1));
+    }
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &seq)) {
+      FieldViolations v;
+      v.Add("page_token", "not a token from a previous page of this listing");
+      return v.ToStatus();
+    }
+    query.at = store::ChangeCursor{seq};
+    query.after_key = parts[1];
+  } else if (!request.at_cursor().empty()) {
+    auto at = store::DecodeCursor(request.at_cursor());
+    if (!at.ok()) {
+      FieldViolations v;
+      v.Add("at_cursor", std::string(at.status().message()));
+      return v.ToStatus();
+    }
+    query.at = *at;
+  } else {
+    // The first page fixes the snapshot at the newest commit.
+    ASSIGN_OR_RETURN(auto bounds, gateway_->store->GetChangeBounds());
+    query.at = bounds.head;
+  }
+  ASSIGN_OR_RETURN(auto bounds, gateway_->store->GetChangeBounds());
+  if (query.at->seq > bounds.head.seq) {
+    FieldViolations v;
+    v.Add(request.page_token().empty() ? "at_cursor" : "page_token",
+          "is ahead of the newest change this gateway has committed");
+    return v.ToStatus();
+  }
+  if (bounds.oldest.seq > 0 && query.at->seq < bounds.oldest.seq - 1) {
+    return WithErrorInfo(
+        absl::OutOfRangeError("the snapshot cursor is older than the change log keeps; list "
+                              "again without at_cursor"),
+        "CURSOR_EXPIRED", {{"oldest_cursor", store::EncodeCursor(bounds.oldest)}});
+  }
+  ASSIGN_OR_RETURN(auto rows, gateway_->store->ListRecords(query));
+  const bool more = static_cast<int>(rows.size()) > page_size;
+  if (more) rows.resize(page_size);
+  for (const auto& row : rows) {
+    if (!out->add_records()->ParseFromString(row.payload)) {
+      return absl::DataLossError(absl::StrCat("stored record ", row.key, " is corrupt"));
+    }
+  }
+  out->set_snapshot_cursor(store::EncodeCursor(*query.at));
+  if (more) {
+    out->set_next_page_token(
+        absl::WebSafeBase64Escape(absl::StrCat(query.at->seq, "|", rows.back().key)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecordRegister::VerifyDiploma(const v1::VerifyDiplomaRequest& request,
+                                           v1::VerifyDiplomaResponse* out) {
+  std::string key;
+  if (!request.register_number().empty()) {
+    key = absl::StrCat(request.issuing_agency_code(), "/", request.register_number());
+  } else {
+    ASSIGN_OR_RETURN(auto keys, gateway_->store->FindKeysBySecondaryKey(v1::RECORD_TYPE_DIPLOMA,
+                                                                        request.serial_number()));
+    if (keys.empty()) {
+      out->set_verdict(v1::VerifyDiplomaResponse::VERDICT_NOT_FOUND);
+      return absl::OkStatus();
+    }
+    key = keys.front();
+  }
+  ASSIGN_OR_RETURN(auto row, gateway_->store->GetRecord(v1::RECORD_TYPE_DIPLOMA, key));
+  if (!row.has_value()) {
+    out->set_verdict(v1::VerifyDiplomaResponse::VERDICT_NOT_FOUND);
+    return absl::OkStatus();
+  }
+  v1::EducationRecord record;
+  if (!record.ParseFromString(row->payload)) {
+    return absl::DataLossError(absl::StrCat("stored diploma ", key, " is corrupt"));
+  }
+  const v1::Diploma& diploma = record.diploma();
+  const v1::DiplomaHolder& presented = request.holder();
+  const v1::DiplomaHolder& stored = diploma.holder();
+  auto differs = [out](bool given, bool equal, const char* field) {
+    if (given && !equal) out->add_mismatched_fields(field);
+  };
+  differs(!request.serial_number().empty(), request.serial_number() == diploma.serial_number(),
+          "serial_number");
+  differs(!presented.full_name().empty(),
+          FoldName(presented.full_name()) == FoldName(stored.full_name()), "holder.full_name");
+  differs(!presented.date_of_birth().empty(), presented.date_of_birth() == stored.date_of_birth(),
+          "holder.date_of_birth");
+  differs(!presented.birthplace().empty(),
+          FoldName(presented.birthplace()) == FoldName(stored.birthplace()), "holder.birthplace");
+  differs(presented.sex() != v1::SEX_UNSPECIFIED, presented.sex() == stored.sex(), "holder.sex");
+  differs(!presented.ethnicity().empty(),
+          FoldName(presented.ethnicity()) == FoldName(stored.ethnicity()), "holder.ethnicity");
+  differs(!presented.personal_id().empty(), presented.personal_id() == stored.personal_id(),
+          "holder.personal_id");
+  differs(request.graduation_year() != 0, request.graduation_year() == diploma.graduation_year(),
+          "graduation_year");
+  differs(request.type() != v1::DIPLOMA_TYPE_UNSPECIFIED, request.type() == diploma.type(), "type");
+  out->set_verdict(out->mismatched_fields().empty() ? v1::VerifyDiplomaResponse::VERDICT_MATCH
+                                                    : v1::VerifyDiplomaResponse::VERDICT_MISMATCH);
+  out->set_diploma_status(diploma.status());
+  return absl::OkStatus();
+}
+
+}  // namespace lienthong::education

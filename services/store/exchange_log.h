@@ -1,0 +1,23 @@
+// The exchange log's hash chain (ARCHITECTURE.md guarantee 10): each entry's hash covers the
+// previous entry's hash and every field of the entry, so an edited, inserted or removed entry
+// breaks the chain at a place a verifier can name.
+#pragma once
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "services/store/store.h"
+
+namespace lienthong::store {
+
+// The first entry's prev_hash: 32 zero bytes.
+std::string GenesisHash();
+
+// SHA-256 over prev_hash and a length-prefixed encoding of every field of `entry` (seq, time,
+// member, method, request digest, status, sizes, records). Raw 32 bytes.
+std::string ComputeEntryHash(const ExchangeLogEntry& entry, absl::string_view prev_hash);
+
+// SHA-256 of `bytes`, raw 32 bytes (request digests, dossier digests).
+std::string Sha256(absl::string_view bytes);
+
+}  // namespace lienthong::store

@@ -1,0 +1,93 @@
+// The SQLite schema, one migration per version (PRAGMA user_version counts them).
+#pragma once
+
+namespace lienthong::store::sqlite {
+
+// kMigrations[i] takes the database from version i to version i + 1.
+inline constexpr const char* kMigrations[] = {
+    // Version 1: dossiers, education records, the change log, request ids, the exchange log.
+    R"sql(
+CREATE TABLE dossiers (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  receiving_agency TEXT NOT NULL,
+  handling_agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  result_delivery INTEGER NOT NULL,
+  paid_online INTEGER NOT NULL,
+  digitised INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,          -- unix microseconds
+  due_at INTEGER,
+  finished_at INTEGER,
+  version INTEGER NOT NULL,
+  created_seq INTEGER NOT NULL,          -- change_events.seq of its creation
+  request_digest BLOB NOT NULL,          -- SHA-256 of the dossier as submitted
+  payload BLOB NOT NULL                  -- serialized lienthong.v1.Dossier
+);
+CREATE INDEX dossiers_by_received ON dossiers(received_at, code);
+CREATE INDEX dossiers_by_finished ON dossiers(finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX dossiers_in_process_by_due ON dossiers(due_at) WHERE status IN (2, 4);
+
+CREATE TABLE records (
+  type INTEGER NOT NULL,                 -- lienthong.v1.RecordType
+  key TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  school_code TEXT NOT NULL,
+  secondary_key TEXT NOT NULL,          -- diploma serial / student personal ID
+  version INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,             -- change_events.seq of this version
+  payload BLOB NOT NULL,                 -- serialized lienthong.v1.EducationRecord
+  PRIMARY KEY (type, key)
+);
+CREATE INDEX records_by_secondary_key ON records(type, secondary_key) WHERE secondary_key != '';
+
+-- seq is the cursor: AUTOINCREMENT so that a number is never reused, even after pruning.
+CREATE TABLE change_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL,
+  record_type INTEGER NOT NULL,
+  record_key TEXT NOT NULL,
+  operation INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  commit_time INTEGER NOT NULL,
+  origin_member TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  payload BLOB NOT NULL
+);
+CREATE INDEX change_events_by_record ON change_events(record_type, record_key, seq);
+
+CREATE TABLE requests (
+  member TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  request_digest BLOB NOT NULL,
+  response BLOB NOT NULL,
+  PRIMARY KEY (member, request_id)
+);
+
+CREATE TABLE exchange_log (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  member TEXT NOT NULL,
+  method TEXT NOT NULL,
+  request_digest BLOB NOT NULL,
+  status INTEGER NOT NULL,
+  request_bytes INTEGER NOT NULL,
+  response_bytes INTEGER NOT NULL,
+  records TEXT NOT NULL,                 -- "<type>:<key>" lines
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+-- The chain's head, kept apart from the entries so that cutting the tail is detected.
+CREATE TABLE exchange_log_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL
+);
+)sql",
+};
+
+inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+
+}  // namespace lienthong::store::sqlite

@@ -1,0 +1,656 @@
+// SqliteStore: group commit on one writer thread, reads on a pool of read-only connections.
+#include "services/store/sqlite/sqlite_store.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+#include "services/store/exchange_log.h"
+#include "services/store/sqlite/sqlite_schema.h"
+
+namespace lienthong::store::sqlite {
+namespace {
+
+constexpr char kDossierColumns[] =
+    "code, receiving_agency, handling_agency, procedure_code, status, channel, result_delivery, "
+    "paid_online, digitised, received_at, due_at, finished_at, version, created_seq, request_digest, "
+    "payload";
+
+DossierRow ReadDossier(const Statement& s) {
+  DossierRow row;
+  row.code = s.Text(0);
+  row.receiving_agency = s.Text(1);
+  row.handling_agency = s.Text(2);
+  row.procedure_code = s.Text(3);
+  row.status = static_cast<int>(s.Int(4));
+  row.channel = static_cast<int>(s.Int(5));
+  row.result_delivery = static_cast<int>(s.Int(6));
+  row.paid_online = s.Int(7) != 0;
+  row.digitised = s.Int(8) != 0;
+  row.received_at = s.Time(9);
+  row.due_at = s.OptionalTime(10);
+  row.finished_at = s.OptionalTime(11);
+  row.version = s.Int(12);
+  row.created_change = ChangeCursor{s.Int(13)};
+  row.request_digest = s.Blob(14);
+  row.payload = s.Blob(15);
+  return row;
+}
+
+constexpr char kRecordColumns[] =
+    "type, key, agency, school_code, secondary_key, version, last_seq, payload";
+
+RecordRow ReadRecord(const Statement& s) {
+  RecordRow row;
+  row.type = static_cast<v1::RecordType>(s.Int(0));
+  row.key = s.Text(1);
+  row.agency = s.Text(2);
+  row.school_code = s.Text(3);
+  row.secondary_key = s.Text(4);
+  row.version = s.Int(5);
+  row.last_change = ChangeCursor{s.Int(6)};
+  row.payload = s.Blob(7);
+  return row;
+}
+
+ChangeRow ReadChange(const Statement& s) {
+  ChangeRow row;
+  row.cursor = ChangeCursor{s.Int(0)};
+  row.event_id = s.Text(1);
+  row.type = static_cast<v1::RecordType>(s.Int(2));
+  row.key = s.Text(3);
+  row.operation = static_cast<v1::Operation>(s.Int(4));
+  row.version = s.Int(5);
+  row.commit_time = s.Time(6);
+  row.origin_member = s.Text(7);
+  row.agency = s.Text(8);
+  row.payload = s.Blob(9);
+  return row;
+}
+
+// Random (version 4) UUID text.
+std::string NewUuid(absl::BitGen& gen) {
+  const uint64_t hi = (absl::Uniform<uint64_t>(gen) & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const uint64_t lo = (absl::Uniform<uint64_t>(gen) & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
+}
+
+}  // namespace
+
+// The WriteTransaction handed to WriteFns: statements on the writer connection.
+class SqliteStore::Transaction final : public WriteTransaction {
+ public:
+  Transaction(Connection* db, absl::Time now, absl::BitGen* gen) : db_(db), now_(now), gen_(gen) {}
+
+  void Begin(ExchangeLogEntry* entry) { entry_ = entry; }
+
+  absl::StatusOr<std::optional<DossierRow>> FindDossier(const std::string& code) override {
+    static const std::string sql =
+        absl::StrCat("SELECT ", kDossierColumns, " FROM dossiers WHERE code = ?1");
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql.c_str()));
+    s->Bind(1, code);
+    ASSIGN_OR_RETURN(bool found, s->Step());
+    std::optional<DossierRow> row;
+    if (found) row = ReadDossier(*s);
+    s->Reset();
+    return row;
+  }
+
+  absl::Status PutDossier(const DossierRow& row) override {
+    static const std::string sql = absl::StrCat(
+        "INSERT INTO dossiers (", kDossierColumns,
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+        "ON CONFLICT(code) DO UPDATE SET receiving_agency = ?2, handling_agency = ?3, "
+        "procedure_code = ?4, status = ?5, channel = ?6, result_delivery = ?7, paid_online = ?8, "
+        "digitised = ?9, received_at = ?10, due_at = ?11, finished_at = ?12, version = ?13, "
+        "created_seq = ?14, request_digest = ?15, payload = ?16");
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql.c_str()));
+    s->Bind(1, row.code).Bind(2, row.receiving_agency).Bind(3, row.handling_agency)
+        .Bind(4, row.procedure_code).Bind(5, int64_t{row.status}).Bind(6, int64_t{row.channel})
+        .Bind(7, int64_t{row.result_delivery}).Bind(8, int64_t{row.paid_online})
+        .Bind(9, int64_t{row.digitised}).Bind(10, row.received_at).Bind(11, row.due_at)
+        .Bind(12, row.finished_at).Bind(13, row.version).Bind(14, row.created_change.seq)
+        .BindBlob(15, row.request_digest).BindBlob(16, row.payload);
+    return s->Run();
+  }
+
+  absl::StatusOr<std::optional<RecordRow>> FindRecord(v1::RecordType type,
+                                                      const std::string& key) override {
+    static const std::string sql =
+        absl::StrCat("SELECT ", kRecordColumns, " FROM records WHERE type = ?1 AND key = ?2");
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql.c_str()));
+    s->Bind(1, int64_t{type}).Bind(2, key);
+    ASSIGN_OR_RETURN(bool found, s->Step());
+    std::optional<RecordRow> row;
+    if (found) row = ReadRecord(*s);
+    s->Reset();
+    return row;
+  }
+
+  absl::Status PutRecord(const RecordRow& row) override {
+    static const std::string sql = absl::StrCat(
+        "INSERT OR REPLACE INTO records (", kRecordColumns, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql.c_str()));
+    s->Bind(1, int64_t{row.type}).Bind(2, row.key).Bind(3, row.agency).Bind(4, row.school_code)
+        .Bind(5, row.secondary_key).Bind(6, row.version).Bind(7, row.last_change.seq)
+        .BindBlob(8, row.payload);
+    return s->Run();
+  }
+
+  absl::StatusOr<std::vector<std::string>> FindKeysBySecondaryKey(
+      v1::RecordType type, const std::string& value) override {
+    return KeysBySecondaryKey(db_, type, value);
+  }
+
+  absl::StatusOr<std::optional<StoredRequest>> FindRequest(const std::string& member,
+                                                           const std::string& request_id) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("SELECT request_digest, response FROM requests "
+                                  "WHERE member = ?1 AND request_id = ?2"));
+    s->Bind(1, member).Bind(2, request_id);
+    ASSIGN_OR_RETURN(bool found, s->Step());
+    std::optional<StoredRequest> row;
+    if (found) row = StoredRequest{s->Blob(0), s->Blob(1)};
+    s->Reset();
+    return row;
+  }
+
+  absl::Status PutRequest(const std::string& member, const std::string& request_id,
+                          const StoredRequest& request) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("INSERT INTO requests (member, request_id, request_digest, "
+                                  "response) VALUES (?1, ?2, ?3, ?4)"));
+    s->Bind(1, member).Bind(2, request_id).BindBlob(3, request.request_digest)
+        .BindBlob(4, request.response);
+    return s->Run();
+  }
+
+  absl::StatusOr<ChangeCursor> AppendChange(ChangeRow& row) override {
+    ASSIGN_OR_RETURN(
+        Statement * s,
+        db_->Prepare("INSERT INTO change_events (event_id, record_type, record_key, operation, "
+                     "version, commit_time, origin_member, agency, payload) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    row.event_id = NewUuid(*gen_);
+    row.commit_time = now_;
+    s->Bind(1, row.event_id).Bind(2, int64_t{row.type}).Bind(3, row.key)
+        .Bind(4, int64_t{row.operation}).Bind(5, row.version).Bind(6, row.commit_time)
+        .Bind(7, row.origin_member).Bind(8, row.agency).BindBlob(9, row.payload);
+    RETURN_IF_ERROR(s->Run());
+    row.cursor = ChangeCursor{sqlite3_last_insert_rowid(db_->handle())};
+    entry_->records.push_back(absl::StrCat(static_cast<int>(row.type), ":", row.key));
+    return row.cursor;
+  }
+
+  absl::Time now() const override { return now_; }
+  ExchangeLogEntry& log_entry() override { return *entry_; }
+
+  static absl::StatusOr<std::vector<std::string>> KeysBySecondaryKey(Connection* db,
+                                                                     v1::RecordType type,
+                                                                     const std::string& value) {
+    ASSIGN_OR_RETURN(Statement * s, db->Prepare("SELECT key FROM records WHERE type = ?1 AND "
+                                                "secondary_key = ?2 AND secondary_key != ''"));
+    s->Bind(1, int64_t{type}).Bind(2, value);
+    std::vector<std::string> keys;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      keys.push_back(s->Text(0));
+    }
+    s->Reset();
+    return keys;
+  }
+
+ private:
+  Connection* db_;
+  absl::Time now_;
+  absl::BitGen* gen_;
+  ExchangeLogEntry* entry_ = nullptr;
+};
+
+// A reader connection borrowed from the pool for one read.
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore* store, std::unique_ptr<Connection> db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ~ReaderLease() {
+    if (db_ == nullptr) return;
+    absl::MutexLock lock(&store_->readers_mu_);
+    store_->idle_readers_.push_back(std::move(db_));
+  }
+  Connection* get() { return db_.get(); }
+  bool ok() const { return db_ != nullptr; }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Connection> db_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  ASSIGN_OR_RETURN(store->writer_db_, Connection::Open(options.path, /*read_only=*/false));
+  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
+  // (ARCHITECTURE.md guarantee 1: acknowledged means on disk).
+  RETURN_IF_ERROR(store->writer_db_->Exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;"
+      "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"));
+  RETURN_IF_ERROR(store->Migrate());
+  RETURN_IF_ERROR(store->LoadChainHead());
+  {
+    absl::MutexLock lock(&store->readers_mu_);
+    for (int i = 0; i < options.reader_connections; ++i) {
+      ASSIGN_OR_RETURN(auto reader, Connection::Open(options.path, /*read_only=*/true));
+      store->idle_readers_.push_back(std::move(reader));
+    }
+  }
+  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  LogLine(LogLevel::kInfo, "store open").Str("kind", "sqlite").Str("path", options.path)
+      .Int("schema_version", kSchemaVersion);
+  return store;
+}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+absl::Status SqliteStore::Migrate() {
+  ASSIGN_OR_RETURN(Statement * s, writer_db_->Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool has_row, s->Step());
+  const int version = has_row ? static_cast<int>(s->Int(0)) : 0;
+  s->Reset();
+  if (version > kMigrationCount) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", options_.path, " has schema version ", version,
+        ", newer than this lienthongd supports (", kMigrationCount,
+        "): it was written by a newer release; run that release or restore a backup"));
+  }
+  for (int v = version; v < kMigrationCount; ++v) {
+    RETURN_IF_ERROR(writer_db_->Exec("BEGIN IMMEDIATE"));
+    absl::Status applied = writer_db_->Exec(kMigrations[v]);
+    if (applied.ok()) {
+      applied = writer_db_->Exec(absl::StrCat("PRAGMA user_version = ", v + 1).c_str());
+    }
+    if (!applied.ok()) {
+      (void)writer_db_->Exec("ROLLBACK");
+      return absl::InternalError(
+          absl::StrCat("migration to schema version ", v + 1, " failed: ", applied.message()));
+    }
+    RETURN_IF_ERROR(writer_db_->Exec("COMMIT"));
+    LogLine(LogLevel::kInfo, "schema migrated").Int("to_version", v + 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::LoadChainHead() {
+  ASSIGN_OR_RETURN(Statement * s,
+                   writer_db_->Prepare("SELECT seq, hash FROM exchange_log_head WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  if (found) {
+    chain_head_seq_ = s->Int(0);
+    chain_head_hash_ = s->Blob(1);
+  } else {
+    chain_head_seq_ = 0;
+    chain_head_hash_ = GenesisHash();
+  }
+  s->Reset();
+  return absl::OkStatus();
+}
+
+void SqliteStore::Enqueue(PendingWrite write) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!closing_) {
+      queue_.push_back(std::move(write));
+      return;
+    }
+  }
+  if (write.done) write.done(absl::UnavailableError("store is closing"));
+}
+
+void SqliteStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) {
+  Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done)});
+}
+
+void SqliteStore::LogExchange(ExchangeLogEntry entry) {
+  Enqueue(PendingWrite{std::move(entry), nullptr, nullptr});
+}
+
+void SqliteStore::WriterLoop() {
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.group_commit_max_batch));
+  for (;;) {
+    std::vector<PendingWrite> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+        return !queue_.empty() || closing_;
+      };
+      queue_mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty()) return;  // closing and drained
+      if (options_.group_commit_linger > absl::ZeroDuration() && queue_.size() < max_batch) {
+        auto full = [this, max_batch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+          return queue_.size() >= max_batch || closing_;
+        };
+        queue_mu_.AwaitWithTimeout(absl::Condition(&full), options_.group_commit_linger);
+      }
+      const size_t n = std::min(max_batch, queue_.size());
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<absl::Status> results = CommitBatch(batch);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].done) batch[i].done(std::move(results[i]));
+    }
+  }
+}
+
+std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& batch) {
+  static absl::BitGen gen;  // writer thread only
+  std::vector<absl::Status> results(batch.size());
+  auto fail_all = [&](const absl::Status& why) {
+    for (auto& r : results) r = why;
+    return results;
+  };
+  absl::Status begun = writer_db_->Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) return fail_all(absl::UnavailableError(begun.message()));
+
+  Transaction txn(writer_db_.get(), absl::Now(), &gen);
+  const int64_t head_seq_before = chain_head_seq_;
+  const std::string head_hash_before = chain_head_hash_;
+  absl::Status fatal;
+  for (size_t i = 0; i < batch.size() && fatal.ok(); ++i) {
+    PendingWrite& write = batch[i];
+    txn.Begin(&write.log);
+    if (write.fn) {
+      fatal = writer_db_->Exec("SAVEPOINT write");
+      if (!fatal.ok()) break;
+      results[i] = write.fn(txn);
+      if (!results[i].ok()) {
+        // Only this write's own changes go; the others in the batch stay.
+        write.log.records.clear();
+        fatal = writer_db_->Exec("ROLLBACK TO write");
+      }
+      if (fatal.ok()) fatal = writer_db_->Exec("RELEASE write");
+      write.log.status_code = static_cast<int>(results[i].code());
+    }
+    if (fatal.ok()) fatal = AppendLogEntry(write.log);
+  }
+  if (fatal.ok()) {
+    auto head = writer_db_->Prepare(
+        "INSERT OR REPLACE INTO exchange_log_head (id, seq, hash) VALUES (1, ?1, ?2)");
+    if (!head.ok()) {
+      fatal = head.status();
+    } else {
+      (*head)->Bind(1, chain_head_seq_).BindBlob(2, chain_head_hash_);
+      fatal = (*head)->Run();
+    }
+  }
+  if (fatal.ok()) fatal = writer_db_->Exec("COMMIT");
+  if (!fatal.ok()) {
+    (void)writer_db_->Exec("ROLLBACK");
+    chain_head_seq_ = head_seq_before;
+    chain_head_hash_ = head_hash_before;
+    LogLine(LogLevel::kError, "store commit failed").Str("error", fatal.message())
+        .Int("writes", static_cast<int64_t>(batch.size()));
+    return fail_all(absl::UnavailableError(absl::StrCat("store commit failed: ", fatal.message())));
+  }
+  return results;
+}
+
+absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
+  entry.seq = chain_head_seq_ + 1;
+  entry.prev_hash = chain_head_hash_;
+  entry.hash = ComputeEntryHash(entry, entry.prev_hash);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      writer_db_->Prepare("INSERT INTO exchange_log (seq, time, member, method, request_digest, "
+                          "status, request_bytes, response_bytes, records, prev_hash, hash) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  const std::string records = absl::StrJoin(entry.records, "\n");
+  s->Bind(1, entry.seq).Bind(2, entry.time).Bind(3, entry.member).Bind(4, entry.method)
+      .BindBlob(5, entry.request_digest).Bind(6, int64_t{entry.status_code})
+      .Bind(7, entry.request_bytes).Bind(8, entry.response_bytes).Bind(9, records)
+      .BindBlob(10, entry.prev_hash).BindBlob(11, entry.hash);
+  RETURN_IF_ERROR(s->Run());
+  chain_head_seq_ = entry.seq;
+  chain_head_hash_ = entry.hash;
+  return absl::OkStatus();
+}
+
+void SqliteStore::Close() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (closing_ && !writer_thread_.joinable()) return;
+    closing_ = true;
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+SqliteStore::ReaderLease SqliteStore::LeaseReader() {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      auto db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(db));
+    }
+  }
+  // More concurrent readers than the pool: open one more; it joins the pool afterwards.
+  auto db = Connection::Open(options_.path, /*read_only=*/true);
+  return ReaderLease(this, db.ok() ? std::move(*db) : nullptr);
+}
+
+#define LT_LEASE_OR_RETURN(lease)                                                   \
+  ReaderLease lease = LeaseReader();                                                \
+  if (!lease.ok()) return absl::UnavailableError("cannot open a SQLite reader connection")
+
+absl::StatusOr<std::optional<DossierRow>> SqliteStore::GetDossier(const std::string& code) {
+  LT_LEASE_OR_RETURN(lease);
+  static const std::string sql =
+      absl::StrCat("SELECT ", kDossierColumns, " FROM dossiers WHERE code = ?1");
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
+  s->Bind(1, code);
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  std::optional<DossierRow> row;
+  if (found) row = ReadDossier(*s);
+  s->Reset();
+  return row;
+}
+
+absl::StatusOr<std::vector<DossierRow>> SqliteStore::ListDossiers(const DossierQuery& q) {
+  LT_LEASE_OR_RETURN(lease);
+  static const std::string sql = absl::StrCat(
+      "SELECT ", kDossierColumns, " FROM dossiers WHERE "
+      "(?1 = '' OR receiving_agency = ?1 OR handling_agency = ?1) "
+      "AND (?2 = '' OR procedure_code = ?2) AND (?3 = 0 OR channel = ?3) "
+      "AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at < ?5) "
+      "AND (?6 IS NULL OR (status IN (2, 4) AND due_at IS NOT NULL AND due_at < ?6)) "
+      "AND (?7 IS NULL OR (received_at, code) > (?7, ?8)) "
+      "AND (?9 = 0 OR ((?9 >> status) & 1) = 1) "
+      "ORDER BY received_at, code LIMIT ?10");
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
+  int64_t status_mask = 0;
+  for (int status : q.statuses) status_mask |= int64_t{1} << status;
+  s->Bind(1, q.agency).Bind(2, q.procedure_code).Bind(3, int64_t{q.channel})
+      .Bind(4, q.received_from).Bind(5, q.received_to).Bind(6, q.overdue_at)
+      .Bind(9, status_mask).Bind(10, int64_t{q.limit});
+  if (q.after.has_value()) {
+    s->Bind(7, q.after->first).Bind(8, q.after->second);
+  } else {
+    s->BindNull(7).BindNull(8);
+  }
+  std::vector<DossierRow> rows;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    rows.push_back(ReadDossier(*s));
+  }
+  s->Reset();
+  return rows;
+}
+
+absl::Status SqliteStore::ScanDossierStats(absl::Time from, absl::Time to,
+                                           absl::Time overdue_before, const std::string& agency,
+                                           const std::string& procedure_code,
+                                           const std::function<void(const DossierStatsRow&)>& fn) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      lease.get()->Prepare(
+          "SELECT receiving_agency, procedure_code, status, channel, result_delivery, "
+          "paid_online, digitised, received_at, due_at, finished_at FROM dossiers WHERE "
+          "((received_at >= ?1 AND received_at < ?2) OR (finished_at >= ?1 AND finished_at < ?2) "
+          " OR (status IN (2, 4) AND due_at < ?3 AND received_at < ?2)) "
+          "AND (?4 = '' OR receiving_agency = ?4 OR handling_agency = ?4) "
+          "AND (?5 = '' OR procedure_code = ?5)"));
+  s->Bind(1, from).Bind(2, to).Bind(3, overdue_before).Bind(4, agency).Bind(5, procedure_code);
+  DossierStatsRow row;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    row.receiving_agency = s->Text(0);
+    row.procedure_code = s->Text(1);
+    row.status = static_cast<int>(s->Int(2));
+    row.channel = static_cast<int>(s->Int(3));
+    row.result_delivery = static_cast<int>(s->Int(4));
+    row.paid_online = s->Int(5) != 0;
+    row.digitised = s->Int(6) != 0;
+    row.received_at = s->Time(7);
+    row.due_at = s->OptionalTime(8);
+    row.finished_at = s->OptionalTime(9);
+    fn(row);
+  }
+  s->Reset();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<RecordRow>> SqliteStore::GetRecord(v1::RecordType type,
+                                                                const std::string& key) {
+  LT_LEASE_OR_RETURN(lease);
+  static const std::string sql =
+      absl::StrCat("SELECT ", kRecordColumns, " FROM records WHERE type = ?1 AND key = ?2");
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
+  s->Bind(1, int64_t{type}).Bind(2, key);
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  std::optional<RecordRow> row;
+  if (found) row = ReadRecord(*s);
+  s->Reset();
+  return row;
+}
+
+absl::StatusOr<std::vector<RecordRow>> SqliteStore::ListRecords(const RecordQuery& q) {
+  LT_LEASE_OR_RETURN(lease);
+  // At a cursor, a record changed after it is read back from the change log as it was then;
+  // a record created after it is left out.
+  static const char kSql[] =
+      "SELECT r.type, r.key, r.agency, r.school_code, r.secondary_key, "
+      "  CASE WHEN r.last_seq <= ?6 THEN r.version ELSE e.version END, "
+      "  CASE WHEN r.last_seq <= ?6 THEN r.last_seq ELSE e.seq END, "
+      "  CASE WHEN r.last_seq <= ?6 THEN r.payload ELSE e.payload END "
+      "FROM records r LEFT JOIN change_events e ON r.last_seq > ?6 AND e.seq = "
+      "  (SELECT MAX(c.seq) FROM change_events c WHERE c.record_type = r.type "
+      "   AND c.record_key = r.key AND c.seq <= ?6) "
+      "WHERE r.type = ?1 AND r.key > ?2 AND (?3 = '' OR r.agency = ?3) "
+      "AND (?4 = '' OR r.school_code = ?4) AND (r.last_seq <= ?6 OR e.seq IS NOT NULL) "
+      "ORDER BY r.key LIMIT ?5";
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(kSql));
+  s->Bind(1, int64_t{q.type}).Bind(2, q.after_key).Bind(3, q.agency).Bind(4, q.school_code)
+      .Bind(5, int64_t{q.limit})
+      .Bind(6, q.at.has_value() ? q.at->seq : std::numeric_limits<int64_t>::max());
+  std::vector<RecordRow> rows;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    rows.push_back(ReadRecord(*s));
+  }
+  s->Reset();
+  return rows;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::FindKeysBySecondaryKey(
+    v1::RecordType type, const std::string& value) {
+  LT_LEASE_OR_RETURN(lease);
+  auto keys = Transaction::KeysBySecondaryKey(lease.get(), type, value);
+  return keys;
+}
+
+absl::StatusOr<std::vector<ChangeRow>> SqliteStore::ReadChanges(ChangeCursor after, int limit) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      lease.get()->Prepare("SELECT seq, event_id, record_type, record_key, operation, version, "
+                           "commit_time, origin_member, agency, payload FROM change_events "
+                           "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+  s->Bind(1, after.seq).Bind(2, int64_t{limit});
+  std::vector<ChangeRow> rows;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    rows.push_back(ReadChange(*s));
+  }
+  s->Reset();
+  return rows;
+}
+
+absl::StatusOr<ChangeBounds> SqliteStore::GetChangeBounds() {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      lease.get()->Prepare(
+          "SELECT (SELECT MIN(seq) FROM change_events), "
+          "(SELECT seq FROM sqlite_sequence WHERE name = 'change_events'), "
+          "(SELECT commit_time FROM change_events ORDER BY seq DESC LIMIT 1)"));
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  ChangeBounds bounds;
+  if (found) {
+    bounds.oldest = ChangeCursor{s->IsNull(0) ? 0 : s->Int(0)};
+    bounds.head = ChangeCursor{s->IsNull(1) ? 0 : s->Int(1)};
+    bounds.head_commit_time = s->IsNull(2) ? absl::UnixEpoch() : s->Time(2);
+  }
+  s->Reset();
+  return bounds;
+}
+
+absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64_t after,
+                                                                           int limit) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      lease.get()->Prepare("SELECT seq, time, member, method, request_digest, status, "
+                           "request_bytes, response_bytes, records, prev_hash, hash "
+                           "FROM exchange_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+  s->Bind(1, after).Bind(2, int64_t{limit});
+  std::vector<ExchangeLogEntry> entries;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    ExchangeLogEntry e;
+    e.seq = s->Int(0);
+    e.time = s->Time(1);
+    e.member = s->Text(2);
+    e.method = s->Text(3);
+    e.request_digest = s->Blob(4);
+    e.status_code = static_cast<int>(s->Int(5));
+    e.request_bytes = s->Int(6);
+    e.response_bytes = s->Int(7);
+    const std::string records = s->Text(8);
+    if (!records.empty()) e.records = absl::StrSplit(records, '\n');
+    e.prev_hash = s->Blob(9);
+    e.hash = s->Blob(10);
+    entries.push_back(std::move(e));
+  }
+  s->Reset();
+  return entries;
+}
+
+}  // namespace lienthong::store::sqlite

@@ -1,0 +1,89 @@
+// SqliteStore: the embedded default Store. One file, WAL, synchronous=FULL, one writer thread
+// that batches concurrent writes into one transaction (group commit), a pool of readers.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "services/store/sqlite/sqlite_db.h"
+#include "services/store/store.h"
+
+namespace lienthong::store::sqlite {
+
+struct SqliteOptions {
+  std::string path;
+  // Longest a write waits for others to join its transaction (0: commit as soon as the writer
+  // is free; writes arriving during an fsync still share the next one).
+  absl::Duration group_commit_linger = absl::ZeroDuration();
+  int group_commit_max_batch = 512;
+  int reader_connections = 4;
+};
+
+// The schema version this build writes; a database from a newer build is refused.
+inline constexpr int kSchemaVersion = 1;
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database, runs pending migrations, starts the writer.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) override;
+  void LogExchange(ExchangeLogEntry entry) override;
+
+  absl::StatusOr<std::optional<DossierRow>> GetDossier(const std::string& code) override;
+  absl::StatusOr<std::vector<DossierRow>> ListDossiers(const DossierQuery& query) override;
+  absl::Status ScanDossierStats(absl::Time from, absl::Time to, absl::Time overdue_before,
+                                const std::string& agency, const std::string& procedure_code,
+                                const std::function<void(const DossierStatsRow&)>& fn) override;
+  absl::StatusOr<std::optional<RecordRow>> GetRecord(v1::RecordType type,
+                                                     const std::string& key) override;
+  absl::StatusOr<std::vector<RecordRow>> ListRecords(const RecordQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> FindKeysBySecondaryKey(
+      v1::RecordType type, const std::string& value) override;
+  absl::StatusOr<std::vector<ChangeRow>> ReadChanges(ChangeCursor after, int limit) override;
+  absl::StatusOr<ChangeBounds> GetChangeBounds() override;
+  absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
+                                                                int limit) override;
+  void Close() override;
+
+ private:
+  struct PendingWrite {
+    ExchangeLogEntry log;
+    WriteFn fn;  // empty for a log-only entry
+    DoneFn done;
+  };
+  class Transaction;
+  class ReaderLease;
+
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  absl::Status Migrate();
+  absl::Status LoadChainHead();
+  void Enqueue(PendingWrite write);
+  void WriterLoop();
+  // Runs one batch in one transaction; returns each write's outcome.
+  std::vector<absl::Status> CommitBatch(std::vector<PendingWrite>& batch);
+  absl::Status AppendLogEntry(ExchangeLogEntry& entry);
+
+  ReaderLease LeaseReader();
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_db_;  // touched only by the writer thread after Open
+  std::string chain_head_hash_;            // writer thread only
+  int64_t chain_head_seq_ = 0;             // writer thread only
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread writer_thread_;
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace lienthong::store::sqlite
