@@ -85,6 +85,28 @@ struct ExchangeLogEntry {
   std::string hash;       // assigned by the store: SHA-256 over prev_hash and this entry
 };
 
+// A durable change-feed subscription's position.
+struct SubscriptionRow {
+  std::string member;
+  std::string name;
+  ChangeCursor acked;
+  absl::Time acked_at;
+  absl::Time created_at;
+};
+
+// A change an adapter gave up on, with its context.
+struct DeadLetterRow {
+  int64_t id = 0;  // assigned by the store
+  std::string adapter;
+  ChangeCursor cursor;
+  std::string event_id;
+  int attempts = 0;
+  std::string last_error;
+  absl::Time dead_lettered_at;
+  std::string payload;  // serialized lienthong.v1.ChangeEvent
+  std::optional<absl::Time> resolved_at;
+};
+
 // A previously answered request id (idempotent retries by request id).
 struct StoredRequest {
   std::string request_digest;
@@ -115,6 +137,23 @@ class WriteTransaction {
 
   // Appends a change event; assigns and returns its cursor, event id and commit time.
   virtual absl::StatusOr<ChangeCursor> AppendChange(ChangeRow& row) = 0;
+
+  // Durable subscriptions: create or move (callers decide whether a move backwards is allowed).
+  virtual absl::StatusOr<std::optional<SubscriptionRow>> FindSubscription(
+      const std::string& member, const std::string& name) = 0;
+  virtual absl::Status PutSubscription(const SubscriptionRow& row) = 0;
+
+  // Sync engine: checkpoint and dead letters, written together so a checkpoint never moves past
+  // a change that is neither applied nor dead-lettered.
+  virtual absl::Status PutCheckpoint(const std::string& adapter, ChangeCursor cursor) = 0;
+  virtual absl::StatusOr<int64_t> AddDeadLetter(const DeadLetterRow& row) = 0;
+  virtual absl::Status ResolveDeadLetter(int64_t id) = 0;
+
+  // Retention: removes change events with seq <= `upto` (never the newest one).
+  virtual absl::StatusOr<int64_t> PruneChangesUpTo(ChangeCursor upto) = 0;
+  // Removes exchange-log entries older than `before`, keeping the chain verifiable through the
+  // anchor (the last removed entry's seq and hash). Returns the number removed.
+  virtual absl::StatusOr<int64_t> PruneExchangeLogBefore(absl::Time before) = 0;
 
   // The time stamped on this transaction's changes.
   virtual absl::Time now() const = 0;
@@ -203,6 +242,28 @@ class Store {
   // Exchange-log entries with seq > after, in order, at most `limit` (for verification).
   virtual absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
                                                                         int limit) = 0;
+  // The stored head (newest seq and hash) and anchor (last pruned seq and hash, or 0 and the
+  // genesis hash) of the exchange-log chain.
+  struct ExchangeLogEnds {
+    int64_t head_seq = 0;
+    std::string head_hash;
+    int64_t anchor_seq = 0;
+    std::string anchor_hash;
+  };
+  virtual absl::StatusOr<ExchangeLogEnds> GetExchangeLogEnds() = 0;
+
+  virtual absl::StatusOr<std::optional<SubscriptionRow>> GetSubscription(
+      const std::string& member, const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<SubscriptionRow>> ListSubscriptions() = 0;
+
+  // The adapter's checkpoint; 0 (before every change) when it has none yet.
+  virtual absl::StatusOr<std::optional<ChangeCursor>> GetCheckpoint(const std::string& adapter) = 0;
+  // Unresolved dead letters of `adapter` (all adapters when empty) with id > after_id.
+  virtual absl::StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& adapter,
+                                                                     int64_t after_id,
+                                                                     int limit) = 0;
+  // Counts changes with seq > after (lag).
+  virtual absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) = 0;
 
   // Stops accepting writes, commits what is queued, and closes. Idempotent.
   virtual void Close() = 0;

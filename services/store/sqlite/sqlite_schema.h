@@ -79,12 +79,46 @@ CREATE TABLE exchange_log (
   prev_hash BLOB NOT NULL,
   hash BLOB NOT NULL
 );
--- The chain's head, kept apart from the entries so that cutting the tail is detected.
+-- The chain's head, kept apart from the entries so that cutting the tail is detected; and the
+-- anchor: the last pruned entry's seq and hash, so the retained chain still verifies.
 CREATE TABLE exchange_log_head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   seq INTEGER NOT NULL,
-  hash BLOB NOT NULL
+  hash BLOB NOT NULL,
+  anchor_seq INTEGER NOT NULL DEFAULT 0,
+  anchor_hash BLOB
 );
+
+-- Durable change-feed subscriptions (ChangeFeedService.Ack).
+CREATE TABLE subscriptions (
+  member TEXT NOT NULL,
+  name TEXT NOT NULL,
+  acked_seq INTEGER NOT NULL,
+  acked_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (member, name)
+);
+
+-- Sync-engine checkpoints, one per adapter instance.
+CREATE TABLE adapter_checkpoints (
+  adapter TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- Changes an adapter could not apply after its attempts (ARCHITECTURE.md guarantee 7).
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  adapter TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  dead_lettered_at INTEGER NOT NULL,
+  payload BLOB NOT NULL,                 -- serialized lienthong.v1.ChangeEvent
+  resolved_at INTEGER                    -- set when a replay applied it
+);
+CREATE INDEX dead_letters_open ON dead_letters(adapter, id) WHERE resolved_at IS NULL;
 )sql",
 };
 

@@ -187,8 +187,99 @@ class SqliteStore::Transaction final : public WriteTransaction {
     return row.cursor;
   }
 
+  absl::StatusOr<std::optional<SubscriptionRow>> FindSubscription(
+      const std::string& member, const std::string& name) override {
+    return SubscriptionOf(db_, member, name);
+  }
+
+  absl::Status PutSubscription(const SubscriptionRow& row) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("INSERT INTO subscriptions (member, name, acked_seq, acked_at, "
+                                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member, "
+                                  "name) DO UPDATE SET acked_seq = ?3, acked_at = ?4"));
+    s->Bind(1, row.member).Bind(2, row.name).Bind(3, row.acked.seq).Bind(4, row.acked_at)
+        .Bind(5, row.created_at);
+    return s->Run();
+  }
+
+  absl::Status PutCheckpoint(const std::string& adapter, ChangeCursor cursor) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("INSERT INTO adapter_checkpoints (adapter, seq, updated_at) "
+                                  "VALUES (?1, ?2, ?3) ON CONFLICT(adapter) DO UPDATE SET "
+                                  "seq = ?2, updated_at = ?3"));
+    s->Bind(1, adapter).Bind(2, cursor.seq).Bind(3, now_);
+    return s->Run();
+  }
+
+  absl::StatusOr<int64_t> AddDeadLetter(const DeadLetterRow& row) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("INSERT INTO dead_letters (adapter, seq, event_id, attempts, "
+                                  "last_error, dead_lettered_at, payload) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    s->Bind(1, row.adapter).Bind(2, row.cursor.seq).Bind(3, row.event_id)
+        .Bind(4, int64_t{row.attempts}).Bind(5, row.last_error).Bind(6, now_)
+        .BindBlob(7, row.payload);
+    RETURN_IF_ERROR(s->Run());
+    return sqlite3_last_insert_rowid(db_->handle());
+  }
+
+  absl::Status ResolveDeadLetter(int64_t id) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("UPDATE dead_letters SET resolved_at = ?2 WHERE id = ?1"));
+    s->Bind(1, id).Bind(2, now_);
+    return s->Run();
+  }
+
+  absl::StatusOr<int64_t> PruneChangesUpTo(ChangeCursor upto) override {
+    // The newest event stays so the head's commit time is always known.
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("DELETE FROM change_events WHERE seq <= ?1 AND "
+                                  "seq < (SELECT MAX(seq) FROM change_events)"));
+    s->Bind(1, upto.seq);
+    RETURN_IF_ERROR(s->Run());
+    return sqlite3_changes(db_->handle());
+  }
+
+  absl::StatusOr<int64_t> PruneExchangeLogBefore(absl::Time before) override {
+    ASSIGN_OR_RETURN(Statement * last,
+                     db_->Prepare("SELECT seq, hash FROM exchange_log WHERE time < ?1 "
+                                  "ORDER BY seq DESC LIMIT 1"));
+    last->Bind(1, before);
+    ASSIGN_OR_RETURN(bool found, last->Step());
+    if (!found) return int64_t{0};
+    const int64_t anchor_seq = last->Int(0);
+    const std::string anchor_hash = last->Blob(1);
+    last->Reset();
+    ASSIGN_OR_RETURN(Statement * del, db_->Prepare("DELETE FROM exchange_log WHERE seq <= ?1"));
+    del->Bind(1, anchor_seq);
+    RETURN_IF_ERROR(del->Run());
+    const int64_t removed = sqlite3_changes(db_->handle());
+    ASSIGN_OR_RETURN(Statement * anchor,
+                     db_->Prepare("UPDATE exchange_log_head SET anchor_seq = ?1, anchor_hash = ?2 "
+                                  "WHERE id = 1"));
+    anchor->Bind(1, anchor_seq).BindBlob(2, anchor_hash);
+    RETURN_IF_ERROR(anchor->Run());
+    return removed;
+  }
+
   absl::Time now() const override { return now_; }
   ExchangeLogEntry& log_entry() override { return *entry_; }
+
+  static absl::StatusOr<std::optional<SubscriptionRow>> SubscriptionOf(Connection* db,
+                                                                       const std::string& member,
+                                                                       const std::string& name) {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db->Prepare("SELECT member, name, acked_seq, acked_at, created_at FROM "
+                                 "subscriptions WHERE member = ?1 AND name = ?2"));
+    s->Bind(1, member).Bind(2, name);
+    ASSIGN_OR_RETURN(bool found, s->Step());
+    std::optional<SubscriptionRow> row;
+    if (found) {
+      row = SubscriptionRow{s->Text(0), s->Text(1), ChangeCursor{s->Int(2)}, s->Time(3), s->Time(4)};
+    }
+    s->Reset();
+    return row;
+  }
 
   static absl::StatusOr<std::vector<std::string>> KeysBySecondaryKey(Connection* db,
                                                                      v1::RecordType type,
@@ -382,7 +473,8 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
   }
   if (fatal.ok()) {
     auto head = writer_db_->Prepare(
-        "INSERT OR REPLACE INTO exchange_log_head (id, seq, hash) VALUES (1, ?1, ?2)");
+        "INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, ?1, ?2) "
+        "ON CONFLICT(id) DO UPDATE SET seq = ?1, hash = ?2");
     if (!head.ok()) {
       fatal = head.status();
     } else {
@@ -618,6 +710,104 @@ absl::StatusOr<ChangeBounds> SqliteStore::GetChangeBounds() {
   }
   s->Reset();
   return bounds;
+}
+
+absl::StatusOr<Store::ExchangeLogEnds> SqliteStore::GetExchangeLogEnds() {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(Statement * s,
+                   lease.get()->Prepare("SELECT seq, hash, anchor_seq, anchor_hash FROM "
+                                        "exchange_log_head WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  ExchangeLogEnds ends;
+  ends.head_hash = GenesisHash();
+  ends.anchor_hash = GenesisHash();
+  if (found) {
+    ends.head_seq = s->Int(0);
+    ends.head_hash = s->Blob(1);
+    ends.anchor_seq = s->Int(2);
+    if (!s->IsNull(3)) ends.anchor_hash = s->Blob(3);
+  }
+  s->Reset();
+  return ends;
+}
+
+absl::StatusOr<std::optional<SubscriptionRow>> SqliteStore::GetSubscription(
+    const std::string& member, const std::string& name) {
+  LT_LEASE_OR_RETURN(lease);
+  auto row = Transaction::SubscriptionOf(lease.get(), member, name);
+  return row;
+}
+
+absl::StatusOr<std::vector<SubscriptionRow>> SqliteStore::ListSubscriptions() {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(Statement * s,
+                   lease.get()->Prepare("SELECT member, name, acked_seq, acked_at, created_at "
+                                        "FROM subscriptions ORDER BY member, name"));
+  std::vector<SubscriptionRow> rows;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    rows.push_back(
+        SubscriptionRow{s->Text(0), s->Text(1), ChangeCursor{s->Int(2)}, s->Time(3), s->Time(4)});
+  }
+  s->Reset();
+  return rows;
+}
+
+absl::StatusOr<std::optional<ChangeCursor>> SqliteStore::GetCheckpoint(const std::string& adapter) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(Statement * s,
+                   lease.get()->Prepare("SELECT seq FROM adapter_checkpoints WHERE adapter = ?1"));
+  s->Bind(1, adapter);
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  std::optional<ChangeCursor> cursor;
+  if (found) cursor = ChangeCursor{s->Int(0)};
+  s->Reset();
+  return cursor;
+}
+
+absl::StatusOr<std::vector<DeadLetterRow>> SqliteStore::ListDeadLetters(const std::string& adapter,
+                                                                        int64_t after_id,
+                                                                        int limit) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(
+      Statement * s,
+      lease.get()->Prepare("SELECT id, adapter, seq, event_id, attempts, last_error, "
+                           "dead_lettered_at, payload, resolved_at FROM dead_letters "
+                           "WHERE resolved_at IS NULL AND (?1 = '' OR adapter = ?1) AND id > ?2 "
+                           "ORDER BY id LIMIT ?3"));
+  s->Bind(1, adapter).Bind(2, after_id).Bind(3, int64_t{limit});
+  std::vector<DeadLetterRow> rows;
+  for (;;) {
+    auto has_row = s->Step();
+    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    DeadLetterRow row;
+    row.id = s->Int(0);
+    row.adapter = s->Text(1);
+    row.cursor = ChangeCursor{s->Int(2)};
+    row.event_id = s->Text(3);
+    row.attempts = static_cast<int>(s->Int(4));
+    row.last_error = s->Text(5);
+    row.dead_lettered_at = s->Time(6);
+    row.payload = s->Blob(7);
+    row.resolved_at = s->OptionalTime(8);
+    rows.push_back(std::move(row));
+  }
+  s->Reset();
+  return rows;
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountChangesAfter(ChangeCursor after) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(Statement * s,
+                   lease.get()->Prepare("SELECT COUNT(*) FROM change_events WHERE seq > ?1"));
+  s->Bind(1, after.seq);
+  ASSIGN_OR_RETURN(bool found, s->Step());
+  const int64_t count = found ? s->Int(0) : 0;
+  s->Reset();
+  return count;
 }
 
 absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64_t after,

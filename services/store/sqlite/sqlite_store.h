@@ -50,6 +50,14 @@ class SqliteStore final : public Store {
   absl::StatusOr<ChangeBounds> GetChangeBounds() override;
   absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
                                                                 int limit) override;
+  absl::StatusOr<ExchangeLogEnds> GetExchangeLogEnds() override;
+  absl::StatusOr<std::optional<SubscriptionRow>> GetSubscription(const std::string& member,
+                                                                 const std::string& name) override;
+  absl::StatusOr<std::vector<SubscriptionRow>> ListSubscriptions() override;
+  absl::StatusOr<std::optional<ChangeCursor>> GetCheckpoint(const std::string& adapter) override;
+  absl::StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& adapter,
+                                                             int64_t after_id, int limit) override;
+  absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) override;
   void Close() override;
 
  private:
