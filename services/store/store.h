@@ -220,6 +220,12 @@ class Store {
   // Queues an exchange-log entry of a call that wrote nothing (reads, refusals).
   virtual void LogExchange(ExchangeLogEntry entry) = 0;
 
+  // Called on the store's writer thread after each durable commit that appended changes, with
+  // the newest cursor. Listeners (change feed, sync engine) must only wake their own threads:
+  // anything slow here delays every writer. Add listeners before the first write.
+  using CommitListener = std::function<void(ChangeCursor head)>;
+  virtual void AddCommitListener(CommitListener listener) = 0;
+
   virtual absl::StatusOr<std::optional<DossierRow>> GetDossier(const std::string& code) = 0;
   virtual absl::StatusOr<std::vector<DossierRow>> ListDossiers(const DossierQuery& query) = 0;
   // Every dossier that can count in a period [from, to): received in it, finished in it, or

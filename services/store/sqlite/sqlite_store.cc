@@ -87,7 +87,12 @@ class SqliteStore::Transaction final : public WriteTransaction {
  public:
   Transaction(Connection* db, absl::Time now, absl::BitGen* gen) : db_(db), now_(now), gen_(gen) {}
 
-  void Begin(ExchangeLogEntry* entry) { entry_ = entry; }
+  void Begin(ExchangeLogEntry* entry) {
+    entry_ = entry;
+    last_appended_ = 0;
+  }
+  // The newest change this write appended (0 when none).
+  int64_t last_appended() const { return last_appended_; }
 
   absl::StatusOr<std::optional<DossierRow>> FindDossier(const std::string& code) override {
     static const std::string sql =
@@ -183,6 +188,7 @@ class SqliteStore::Transaction final : public WriteTransaction {
         .Bind(7, row.origin_member).Bind(8, row.agency).BindBlob(9, row.payload);
     RETURN_IF_ERROR(s->Run());
     row.cursor = ChangeCursor{sqlite3_last_insert_rowid(db_->handle())};
+    last_appended_ = row.cursor.seq;
     entry_->records.push_back(absl::StrCat(static_cast<int>(row.type), ":", row.key));
     return row.cursor;
   }
@@ -302,6 +308,7 @@ class SqliteStore::Transaction final : public WriteTransaction {
   absl::Time now_;
   absl::BitGen* gen_;
   ExchangeLogEntry* entry_ = nullptr;
+  int64_t last_appended_ = 0;
 };
 
 // A reader connection borrowed from the pool for one read.
@@ -409,6 +416,10 @@ void SqliteStore::LogExchange(ExchangeLogEntry entry) {
   Enqueue(PendingWrite{std::move(entry), nullptr, nullptr});
 }
 
+void SqliteStore::AddCommitListener(CommitListener listener) {
+  commit_listeners_.push_back(std::move(listener));
+}
+
 void SqliteStore::WriterLoop() {
   const size_t max_batch = static_cast<size_t>(std::max(1, options_.group_commit_max_batch));
   for (;;) {
@@ -434,6 +445,11 @@ void SqliteStore::WriterLoop() {
       }
     }
     std::vector<absl::Status> results = CommitBatch(batch);
+    // Listeners first: a subscriber should see a change no later than its writer's reply.
+    if (committed_head_seq_ > last_notified_seq_) {
+      last_notified_seq_ = committed_head_seq_;
+      for (const auto& listener : commit_listeners_) listener(ChangeCursor{committed_head_seq_});
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(std::move(results[i]));
     }
@@ -451,6 +467,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
   if (!begun.ok()) return fail_all(absl::UnavailableError(begun.message()));
 
   Transaction txn(writer_db_.get(), absl::Now(), &gen);
+  int64_t batch_head = 0;
   const int64_t head_seq_before = chain_head_seq_;
   const std::string head_hash_before = chain_head_hash_;
   absl::Status fatal;
@@ -461,6 +478,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
       fatal = writer_db_->Exec("SAVEPOINT write");
       if (!fatal.ok()) break;
       results[i] = write.fn(txn);
+      if (results[i].ok()) batch_head = std::max(batch_head, txn.last_appended());
       if (!results[i].ok()) {
         // Only this write's own changes go; the others in the batch stay.
         write.log.records.clear();
@@ -491,6 +509,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
         .Int("writes", static_cast<int64_t>(batch.size()));
     return fail_all(absl::UnavailableError(absl::StrCat("store commit failed: ", fatal.message())));
   }
+  committed_head_seq_ = std::max(committed_head_seq_, batch_head);
   return results;
 }
 

@@ -35,6 +35,7 @@ class SqliteStore final : public Store {
 
   void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) override;
   void LogExchange(ExchangeLogEntry entry) override;
+  void AddCommitListener(CommitListener listener) override;
 
   absl::StatusOr<std::optional<DossierRow>> GetDossier(const std::string& code) override;
   absl::StatusOr<std::vector<DossierRow>> ListDossiers(const DossierQuery& query) override;
@@ -82,6 +83,9 @@ class SqliteStore final : public Store {
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;  // touched only by the writer thread after Open
+  std::vector<CommitListener> commit_listeners_;  // set before writes start
+  int64_t last_notified_seq_ = 0;                 // writer thread only
+  int64_t committed_head_seq_ = 0;                // writer thread only
   std::string chain_head_hash_;            // writer thread only
   int64_t chain_head_seq_ = 0;             // writer thread only
 
