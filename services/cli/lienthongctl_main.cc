@@ -14,6 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "services/cli/ctl_connection.h"
+#include "services/cli/ctl_watch.h"
 #include "services/config/gateway_config.h"
 #include "services/config/yaml_proto.h"
 #include "services/security/pki.h"
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
       {"config check", ConfigCheck},
       {"pki init", PkiInit},
       {"health", Health},
+      {"watch", lienthong::cli::Watch},
   };
   std::vector<std::string> names;
   for (const auto& [name, _] : commands) names.push_back(name);

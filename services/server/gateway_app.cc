@@ -8,6 +8,7 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/config/gateway_config.h"
+#include "services/changefeed/change_feed_service.h"
 #include "services/dossier/dossier_service.h"
 #include "services/education/education_service.h"
 #include "services/store/sqlite/sqlite_store.h"
@@ -34,6 +35,30 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store&
       return absl::UnimplementedError(
           "store.kind POSTGRES is not available in this build yet; use SQLITE");
   }
+}
+
+namespace {
+absl::Duration DurationOf(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+}  // namespace
+
+changefeed::ChangeFeedOptions ChangeFeedOptionsOf(const config::v1::GatewayConfig& config) {
+  changefeed::ChangeFeedOptions options;
+  const auto& feed = config.change_feed();
+  if (feed.has_progress_interval()) options.progress_interval = DurationOf(feed.progress_interval());
+  if (feed.max_buffered_events() > 0) options.max_lag_events = feed.max_buffered_events();
+  const auto& retention = config.retention();
+  if (retention.has_change_events_max_age()) {
+    options.max_age = DurationOf(retention.change_events_max_age());
+  }
+  if (retention.change_events_max_count() > 0) {
+    options.max_count = static_cast<int64_t>(retention.change_events_max_count());
+  }
+  if (retention.has_subscription_max_idle()) {
+    options.subscription_max_idle = DurationOf(retention.subscription_max_idle());
+  }
+  return options;
 }
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
@@ -70,9 +95,13 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
       std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get()));
   app->services_.push_back(
       std::make_unique<education::EducationRecordServiceImpl>(&context, app->records_.get()));
-  // The change feed and admin services are the next issues' work; until they land, their
-  // generated bases answer UNIMPLEMENTED.
-  app->services_.push_back(std::make_unique<v1::ChangeFeedService::CallbackService>());
+  app->change_feed_ = std::make_unique<changefeed::ChangeFeed>(app->store_.get(),
+                                                               ChangeFeedOptionsOf(config));
+  RETURN_IF_ERROR(app->change_feed_->Start());
+  app->services_.push_back(std::make_unique<changefeed::ChangeFeedServiceImpl>(
+      &context, app->change_feed_.get()));
+  // The admin service is issue 6's work; until it lands, its generated base answers
+  // UNIMPLEMENTED.
   app->services_.push_back(std::make_unique<v1::AdminService::CallbackService>());
 
   std::vector<grpc::Service*> services;
@@ -94,7 +123,9 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
   if (server_ != nullptr) server_->Shutdown(grace);
-  // Every call has finished or been cancelled: commit what is queued and close the store.
+  // Every call has finished or been cancelled: stop the feed's threads, then commit what is
+  // queued and close the store.
+  if (change_feed_ != nullptr) change_feed_->Stop();
   if (store_ != nullptr) store_->Close();
 }
 

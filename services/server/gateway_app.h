@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/impl/service_type.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/changefeed/change_feed.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/dossier/dossier_register.h"
 #include "services/education/record_register.h"
@@ -33,6 +34,7 @@ class GatewayApp {
   int port() const { return server_->port(); }
   int metrics_port() const { return metrics_port_; }
   store::Store* store() { return store_.get(); }
+  changefeed::ChangeFeed* change_feed() { return change_feed_.get(); }
 
   // Graceful stop: in-flight calls get `grace`, then the store commits what is queued and
   // closes. Idempotent.
@@ -53,10 +55,14 @@ class GatewayApp {
   exchange::GatewayContext gateway_context_;
   std::unique_ptr<dossier::DossierRegister> dossiers_;
   std::unique_ptr<education::RecordRegister> records_;
+  std::unique_ptr<changefeed::ChangeFeed> change_feed_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;
   bool stopped_ = false;
 };
+
+// The change feed's settings from the config's change_feed and retention sections.
+changefeed::ChangeFeedOptions ChangeFeedOptionsOf(const config::v1::GatewayConfig& config);
 
 // Opens the store the config names (SQLite for now).
 absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store& config);

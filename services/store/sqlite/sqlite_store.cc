@@ -417,6 +417,7 @@ void SqliteStore::LogExchange(ExchangeLogEntry entry) {
 }
 
 void SqliteStore::AddCommitListener(CommitListener listener) {
+  absl::MutexLock lock(&listeners_mu_);
   commit_listeners_.push_back(std::move(listener));
 }
 
@@ -448,6 +449,7 @@ void SqliteStore::WriterLoop() {
     // Listeners first: a subscriber should see a change no later than its writer's reply.
     if (committed_head_seq_ > last_notified_seq_) {
       last_notified_seq_ = committed_head_seq_;
+      absl::MutexLock lock(&listeners_mu_);
       for (const auto& listener : commit_listeners_) listener(ChangeCursor{committed_head_seq_});
     }
     for (size_t i = 0; i < batch.size(); ++i) {

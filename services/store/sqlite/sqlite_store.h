@@ -83,7 +83,8 @@ class SqliteStore final : public Store {
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;  // touched only by the writer thread after Open
-  std::vector<CommitListener> commit_listeners_;  // set before writes start
+  absl::Mutex listeners_mu_;
+  std::vector<CommitListener> commit_listeners_ ABSL_GUARDED_BY(listeners_mu_);
   int64_t last_notified_seq_ = 0;                 // writer thread only
   int64_t committed_head_seq_ = 0;                // writer thread only
   std::string chain_head_hash_;            // writer thread only

@@ -1,0 +1,216 @@
+// The change feed's tail cache, subscriber registry, progress ticks and retention.
+#include "services/changefeed/change_feed.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "lienthong/v1/change_feed_service.pb.h"
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+#include "services/store/change_event.h"
+
+namespace lienthong::changefeed {
+
+ChangeFeed::ChangeFeed(store::Store* store, ChangeFeedOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+ChangeFeed::~ChangeFeed() { Stop(); }
+
+absl::StatusOr<FeedEventPtr> ChangeFeed::MakeEvent(const store::ChangeRow& row) {
+  v1::SubscribeResponse response;
+  RETURN_IF_ERROR(store::ToChangeEvent(row, response.mutable_event()));
+  auto event = std::make_shared<FeedEvent>();
+  event->seq = row.cursor.seq;
+  event->type = row.type;
+  event->agency = row.agency;
+  event->commit_time = row.commit_time;
+  const std::string bytes = response.SerializeAsString();
+  event->bytes = grpc::Slice(bytes);
+  return FeedEventPtr(std::move(event));
+}
+
+absl::Status ChangeFeed::Start() {
+  ASSIGN_OR_RETURN(auto bounds, store_->GetChangeBounds());
+  {
+    absl::MutexLock lock(&cache_mu_);
+    cached_through_ = bounds.head.seq;
+  }
+  head_seq_.store(bounds.head.seq, std::memory_order_release);
+  store_->AddCommitListener([this](store::ChangeCursor head) {
+    absl::MutexLock lock(&wake_mu_);
+    notified_head_ = std::max(notified_head_, head.seq);
+  });
+  tail_thread_ = std::thread([this] { TailLoop(); });
+  tick_thread_ = std::thread([this] { TickLoop(); });
+  return absl::OkStatus();
+}
+
+void ChangeFeed::Stop() {
+  {
+    absl::MutexLock lock(&wake_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (tail_thread_.joinable()) tail_thread_.join();
+  if (tick_thread_.joinable()) tick_thread_.join();
+}
+
+absl::Status ChangeFeed::ReadNewChanges() {
+  for (;;) {
+    int64_t after;
+    {
+      absl::MutexLock lock(&cache_mu_);
+      after = cached_through_;
+    }
+    ASSIGN_OR_RETURN(auto rows, store_->ReadChanges(store::ChangeCursor{after}, 512));
+    if (rows.empty()) return absl::OkStatus();
+    std::vector<FeedEventPtr> events;
+    events.reserve(rows.size());
+    for (const auto& row : rows) {
+      ASSIGN_OR_RETURN(auto event, MakeEvent(row));
+      events.push_back(std::move(event));
+    }
+    {
+      absl::MutexLock lock(&cache_mu_);
+      for (auto& event : events) cache_.push_back(std::move(event));
+      while (static_cast<int>(cache_.size()) > options_.cache_events) cache_.pop_front();
+      cached_through_ = rows.back().cursor.seq;
+    }
+    head_seq_.store(rows.back().cursor.seq, std::memory_order_release);
+    absl::MutexLock lock(&subscribers_mu_);
+    for (FeedSubscriber* subscriber : subscribers_) subscriber->Wake();
+  }
+}
+
+void ChangeFeed::TailLoop() {
+  int64_t seen = head_seq();
+  for (;;) {
+    {
+      absl::MutexLock lock(&wake_mu_);
+      auto woken = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
+        return stopping_ || notified_head_ > seen;
+      };
+      // The timeout is a safety net: a commit listener call can never be lost, but another
+      // process writing the same database (a restarted writer, tests) has no listener.
+      wake_mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Milliseconds(500));
+      if (stopping_) return;
+      seen = std::max(seen, notified_head_);
+    }
+    absl::Status read = ReadNewChanges();
+    if (!read.ok()) {
+      LogLine(LogLevel::kError, "change feed cannot read new changes").Str("error", read.message());
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+}
+
+void ChangeFeed::TickLoop() {
+  const absl::Duration tick = std::min(options_.progress_interval / 4, absl::Milliseconds(250));
+  absl::Time next_prune = absl::Now() + options_.prune_interval;
+  for (;;) {
+    {
+      absl::MutexLock lock(&wake_mu_);
+      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return stopping_; };
+      if (wake_mu_.AwaitWithTimeout(absl::Condition(&stop), tick)) return;
+    }
+    const absl::Time now = absl::Now();
+    {
+      absl::MutexLock lock(&subscribers_mu_);
+      for (FeedSubscriber* subscriber : subscribers_) subscriber->Tick(now);
+    }
+    if (now >= next_prune) {
+      next_prune = now + options_.prune_interval;
+      auto pruned = PruneOnce(now);
+      if (!pruned.ok()) {
+        LogLine(LogLevel::kError, "change-log retention failed").Str("error", pruned.status().message());
+      } else if (*pruned > 0) {
+        LogLine(LogLevel::kInfo, "change-log retention").Int("pruned_events", *pruned);
+      }
+    }
+  }
+}
+
+FeedEventPtr ChangeFeed::NextAfter(int64_t after, bool* covered) {
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.empty()) {
+    *covered = after >= cached_through_;
+    return nullptr;
+  }
+  if (after < cache_.front()->seq - 1) {
+    *covered = false;
+    return nullptr;
+  }
+  *covered = true;
+  auto it = std::upper_bound(cache_.begin(), cache_.end(), after,
+                             [](int64_t seq, const FeedEventPtr& e) { return seq < e->seq; });
+  return it == cache_.end() ? nullptr : *it;
+}
+
+void ChangeFeed::Register(FeedSubscriber* subscriber) {
+  absl::MutexLock lock(&subscribers_mu_);
+  subscribers_.insert(subscriber);
+}
+
+void ChangeFeed::Unregister(FeedSubscriber* subscriber) {
+  absl::MutexLock lock(&subscribers_mu_);
+  subscribers_.erase(subscriber);
+}
+
+absl::StatusOr<int64_t> ChangeFeed::PruneOnce(absl::Time now) {
+  ASSIGN_OR_RETURN(auto bounds, store_->GetChangeBounds());
+  if (bounds.head.seq == 0) return 0;
+  int64_t upto = 0;
+  if (options_.max_count > 0 && bounds.head.seq - bounds.oldest.seq + 1 > options_.max_count) {
+    upto = bounds.head.seq - options_.max_count;
+  }
+  if (options_.max_age > absl::ZeroDuration()) {
+    // The newest change older than max_age: find it by reading forward in pages.
+    store::ChangeCursor at = store::ChangeCursor{bounds.oldest.seq - 1};
+    for (;;) {
+      ASSIGN_OR_RETURN(auto rows, store_->ReadChanges(at, 1024));
+      if (rows.empty()) break;
+      bool done = false;
+      for (const auto& row : rows) {
+        if (row.commit_time >= now - options_.max_age) {
+          done = true;
+          break;
+        }
+        upto = std::max(upto, row.cursor.seq);
+      }
+      if (done) break;
+      at = rows.back().cursor;
+    }
+  }
+  // Durable subscriptions hold pruning back, unless idle past the limit.
+  ASSIGN_OR_RETURN(auto subscriptions, store_->ListSubscriptions());
+  for (const auto& subscription : subscriptions) {
+    if (subscription.acked_at >= now - options_.subscription_max_idle) {
+      upto = std::min(upto, subscription.acked.seq);
+    }
+  }
+  if (upto < bounds.oldest.seq) return 0;
+  absl::Notification done;
+  int64_t pruned = 0;
+  absl::Status result;
+  store::ExchangeLogEntry entry;
+  entry.time = now;
+  entry.member = "lienthongd";
+  entry.method = "retention/change_events";
+  store_->Write(
+      std::move(entry),
+      [&pruned, upto](store::WriteTransaction& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(pruned, txn.PruneChangesUpTo(store::ChangeCursor{upto}));
+        return absl::OkStatus();
+      },
+      [&](absl::Status status) {
+        result = std::move(status);
+        done.Notify();
+      });
+  done.WaitForNotification();
+  RETURN_IF_ERROR(result);
+  return pruned;
+}
+
+}  // namespace lienthong::changefeed

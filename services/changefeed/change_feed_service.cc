@@ -1,0 +1,406 @@
+// Subscribe streams (one write in flight, catch-up from the store, then live from the cache)
+// and durable-subscription acknowledgements.
+#include "services/changefeed/change_feed_service.h"
+
+#include <deque>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
+#include "services/domain/codes.h"
+#include "services/exchange/unary_call.h"
+
+namespace lienthong::changefeed {
+namespace {
+
+constexpr char kSubscribe[] = "/lienthong.v1.ChangeFeedService/Subscribe";
+constexpr char kAck[] = "/lienthong.v1.ChangeFeedService/Ack";
+
+bool IsSubscriptionName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+         });
+}
+
+// Runs a store write and waits for its durable outcome (subscription bookkeeping is rare).
+absl::Status WriteAndWait(store::Store* store, store::ExchangeLogEntry entry, store::WriteFn fn) {
+  absl::Notification done;
+  absl::Status result;
+  store->Write(std::move(entry), std::move(fn), [&](absl::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+absl::Status CursorExpired(int64_t oldest_seq) {
+  return WithErrorInfo(
+      absl::OutOfRangeError("the cursor is older than the oldest change this gateway keeps: "
+                            "re-read a snapshot (ListRecords) and subscribe from its cursor"),
+      "CURSOR_EXPIRED", {{"oldest_cursor", store::EncodeCursor(store::ChangeCursor{oldest_seq})}});
+}
+
+// One Subscribe call.
+class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public FeedSubscriber {
+ public:
+  FeedStream(ChangeFeed* feed, const exchange::GatewayContext* gateway) : feed_(feed), gateway_(gateway) {}
+
+  // Fails the call at once (before it is registered with the feed).
+  void Refuse(absl::Status status) {
+    finished_ = true;
+    Finish(ToGrpcStatus(status));
+  }
+
+  void Begin(exchange::ExchangeCall call, FeedFilter filter, int64_t position) {
+    call_ = std::move(call);
+    filter_ = std::move(filter);
+    position_ = position;
+    last_write_ = absl::Now();
+    feed_->Register(this);
+    registered_ = true;
+    Pump();
+  }
+
+  void Wake() override { Pump(); }
+
+  void Tick(absl::Time now) override {
+    grpc::ByteBuffer* mark = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || in_flight_ || now - last_write_ < feed_->options().progress_interval) return;
+      v1::SubscribeResponse response;
+      response.mutable_progress()->set_cursor(store::EncodeCursor(store::ChangeCursor{position_}));
+      const int64_t micros = absl::ToUnixMicros(position_time_);
+      response.mutable_progress()->mutable_as_of()->set_seconds(micros / 1000000);
+      response.mutable_progress()->mutable_as_of()->set_nanos(
+          static_cast<int32_t>(micros % 1000000 * 1000));
+      const std::string bytes = response.SerializeAsString();
+      grpc::Slice slice(bytes);
+      out_ = grpc::ByteBuffer(&slice, 1);
+      in_flight_ = true;
+      last_write_ = now;
+      mark = &out_;
+    }
+    StartWrite(mark);
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      in_flight_ = false;
+      if (!ok) {
+        // The client went away; OnDone follows.
+        if (!finished_) {
+          finished_ = true;
+          final_status_ = absl::CancelledError("subscriber disconnected");
+          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "subscriber disconnected"));
+        }
+        return;
+      }
+    }
+    Pump();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    final_status_ = absl::CancelledError("cancelled by the subscriber");
+    Finish(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    if (registered_) {
+      feed_->Unregister(this);
+      call_.log.status_code = static_cast<int>(final_status_.code());
+      call_.log.response_bytes = bytes_sent_;
+      gateway_->store->LogExchange(std::move(call_.log));
+    }
+    delete this;
+  }
+
+ private:
+  // Starts the next write if none is in flight, or goes idle until Wake()/Tick().
+  void Pump() {
+    grpc::ByteBuffer* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || in_flight_) return;
+      FeedEventPtr event = NextEvent();
+      if (finished_ || event == nullptr) return;
+      grpc::Slice slice = event->bytes;
+      out_ = grpc::ByteBuffer(&slice, 1);
+      bytes_sent_ += static_cast<int64_t>(event->bytes.size());
+      in_flight_ = true;
+      last_write_ = absl::Now();
+      next = &out_;
+    }
+    StartWrite(next);  // outside the lock: reactions must never run under it
+  }
+
+  // The next event this stream must send, skipping what its filter excludes (the position
+  // still moves, so progress marks carry it). Null when caught up. mu_ held.
+  FeedEventPtr NextEvent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (;;) {
+      FeedEventPtr event;
+      if (!backlog_.empty()) {
+        event = std::move(backlog_.front());
+        backlog_.pop_front();
+      } else {
+        bool covered = false;
+        event = feed_->NextAfter(position_, &covered);
+        if (!covered) {
+          if (!ReadPage()) return nullptr;
+          continue;
+        }
+        if (event == nullptr) {
+          live_ = true;
+          return nullptr;
+        }
+        if (live_ && feed_->head_seq() - position_ > feed_->options().max_lag_events) {
+          finished_ = true;
+          final_status_ = WithErrorInfo(
+              absl::ResourceExhaustedError(absl::StrCat(
+                  "subscriber fell more than ", feed_->options().max_lag_events,
+                  " events behind; resume from your last cursor")),
+              "CONSUMER_TOO_SLOW",
+              {{"resume_cursor", store::EncodeCursor(store::ChangeCursor{position_})}});
+          Finish(ToGrpcStatus(final_status_));
+          return nullptr;
+        }
+      }
+      position_ = event->seq;
+      position_time_ = event->commit_time;
+      if (filter_.Matches(*event)) return event;
+    }
+  }
+
+  // Catch-up: reads the next page after position_ from the store. False when the stream ended.
+  bool ReadPage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    live_ = false;
+    auto rows = feed_->store()->ReadChanges(store::ChangeCursor{position_},
+                                            feed_->options().catch_up_page);
+    if (rows.ok() && !rows->empty() && rows->front().cursor.seq != position_ + 1) {
+      // Retention pruned what this stream still needed while it was reading.
+      auto bounds = feed_->store()->GetChangeBounds();
+      if (bounds.ok() && position_ < bounds->oldest.seq - 1) {
+        finished_ = true;
+        final_status_ = CursorExpired(bounds->oldest.seq);
+        Finish(ToGrpcStatus(final_status_));
+        return false;
+      }
+    }
+    if (!rows.ok()) {
+      finished_ = true;
+      final_status_ = rows.status();
+      Finish(ToGrpcStatus(final_status_));
+      return false;
+    }
+    if (rows->empty()) {
+      // Nothing newer in the store yet: wait for the tail cache to catch up with us.
+      live_ = true;
+      return false;
+    }
+    for (const auto& row : *rows) {
+      auto event = ChangeFeed::MakeEvent(row);
+      if (!event.ok()) {
+        finished_ = true;
+        final_status_ = event.status();
+        Finish(ToGrpcStatus(final_status_));
+        return false;
+      }
+      backlog_.push_back(std::move(*event));
+    }
+    return true;
+  }
+
+  ChangeFeed* feed_;
+  const exchange::GatewayContext* gateway_;
+  exchange::ExchangeCall call_;
+  FeedFilter filter_;
+  bool registered_ = false;
+
+  absl::Mutex mu_;
+  int64_t position_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time position_time_ ABSL_GUARDED_BY(mu_);
+  bool live_ ABSL_GUARDED_BY(mu_) = false;
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status final_status_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_write_ ABSL_GUARDED_BY(mu_);
+  int64_t bytes_sent_ = 0;
+  std::deque<FeedEventPtr> backlog_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  auto* stream = new FeedStream(feed_, gateway_);
+  v1::SubscribeRequest request;
+  {
+    grpc::ByteBuffer copy(*raw_request);
+    grpc::ProtoBufferReader reader(&copy);
+    if (!request.ParseFromZeroCopyStream(&reader)) {
+      stream->Refuse(absl::InvalidArgumentError("SubscribeRequest does not parse"));
+      return stream;
+    }
+  }
+  auto call = exchange::ExchangeCall::Begin(*gateway_, context, kSubscribe, request);
+  if (!call.ok()) {
+    stream->Refuse(call.status());
+    return stream;
+  }
+
+  FieldViolations violations;
+  FeedFilter filter;
+  for (int i = 0; i < request.record_types_size(); ++i) {
+    const int type = request.record_types(i);
+    if (type <= v1::RECORD_TYPE_UNSPECIFIED || !v1::RecordType_IsValid(type)) {
+      violations.Add(absl::StrCat("record_types[", i, "]"), "must be a defined record type");
+      continue;
+    }
+    filter.record_types |= 1u << type;
+  }
+  if (request.record_types().empty()) {
+    for (int type = v1::RECORD_TYPE_DOSSIER; type <= v1::RECORD_TYPE_DIPLOMA; ++type) {
+      filter.record_types |= 1u << type;
+    }
+  }
+  for (int i = 0; i < request.agency_codes_size(); ++i) {
+    if (!domain::IsValidAgencyCode(request.agency_codes(i))) {
+      violations.Add(absl::StrCat("agency_codes[", i, "]"), "expected an agency code");
+    }
+    filter.agencies.insert(request.agency_codes(i));
+  }
+  if (!request.subscription_name().empty() && !IsSubscriptionName(request.subscription_name())) {
+    violations.Add("subscription_name", "1-64 characters of [A-Za-z0-9._-]");
+  }
+  store::ChangeCursor from;
+  if (request.start_case() == v1::SubscribeRequest::kFromCursor &&
+      !request.from_cursor().empty()) {
+    auto decoded = store::DecodeCursor(request.from_cursor());
+    if (!decoded.ok()) {
+      violations.Add("from_cursor", std::string(decoded.status().message()));
+    } else {
+      from = *decoded;
+    }
+  }
+  auto fail = [&](absl::Status status) {
+    exchange::LogReadOnlyCall(*gateway_, std::move(*call), status, 0);
+    stream->Refuse(std::move(status));
+    return stream;
+  };
+  if (!violations.empty()) return fail(violations.ToStatus());
+
+  // A member only sees the record types its access policy lets it subscribe to; a request for
+  // more is refused rather than silently narrowed, so the consumer knows what it will miss.
+  if (may_subscribe_) {
+    for (int type = v1::RECORD_TYPE_DOSSIER; type <= v1::RECORD_TYPE_DIPLOMA; ++type) {
+      if ((filter.record_types & (1u << type)) == 0) continue;
+      if (may_subscribe_(call->member, static_cast<v1::RecordType>(type))) continue;
+      if (request.record_types().empty()) {
+        filter.record_types &= ~(1u << type);  // "all I may see"
+      } else {
+        return fail(absl::PermissionDeniedError(
+            absl::StrCat("member ", call->member, " may not subscribe to ",
+                         v1::RecordType_Name(static_cast<v1::RecordType>(type)))));
+      }
+    }
+  }
+
+  auto bounds = feed_->store()->GetChangeBounds();
+  if (!bounds.ok()) return fail(bounds.status());
+  int64_t position = bounds->head.seq;  // "from now"
+  if (request.start_case() == v1::SubscribeRequest::kFromOldest && request.from_oldest()) {
+    position = bounds->oldest.seq > 0 ? bounds->oldest.seq - 1 : bounds->head.seq;
+  } else if (request.start_case() == v1::SubscribeRequest::kFromCursor &&
+             !request.from_cursor().empty()) {
+    position = from.seq;
+  }
+
+  if (!request.subscription_name().empty()) {
+    auto existing = feed_->store()->GetSubscription(call->member, request.subscription_name());
+    if (!existing.ok()) return fail(existing.status());
+    if (existing->has_value()) {
+      position = (*existing)->acked.seq;
+    } else {
+      store::ExchangeLogEntry entry = call->log;
+      entry.method = "/lienthong.v1.ChangeFeedService/Subscribe#create";
+      const std::string member = call->member;
+      const std::string name = request.subscription_name();
+      absl::Status created = WriteAndWait(
+          feed_->store(), std::move(entry),
+          [member, name, position](store::WriteTransaction& txn) -> absl::Status {
+            ASSIGN_OR_RETURN(auto found, txn.FindSubscription(member, name));
+            if (found.has_value()) return absl::OkStatus();  // a concurrent subscribe made it
+            return txn.PutSubscription(store::SubscriptionRow{member, name,
+                                                              store::ChangeCursor{position},
+                                                              txn.now(), txn.now()});
+          });
+      if (!created.ok()) return fail(created);
+    }
+  }
+  if (position > bounds->head.seq) {
+    FieldViolations v;
+    v.Add("from_cursor", "is ahead of the newest change this gateway has committed");
+    return fail(v.ToStatus());
+  }
+  if (bounds->oldest.seq > 0 && position < bounds->oldest.seq - 1) {
+    return fail(CursorExpired(bounds->oldest.seq));
+  }
+  stream->Begin(std::move(*call), std::move(filter), position);
+  return stream;
+}
+
+grpc::ServerUnaryReactor* ChangeFeedServiceImpl::Ack(grpc::CallbackServerContext* context,
+                                                     const v1::AckRequest* request,
+                                                     v1::AckResponse* response) {
+  return exchange::ServeWrite(
+      *gateway_, context, kAck, *request,
+      [&](const exchange::ExchangeCall&) {
+        FieldViolations violations;
+        if (!IsSubscriptionName(request->subscription_name())) {
+          violations.Add("subscription_name", "1-64 characters of [A-Za-z0-9._-]");
+        }
+        auto cursor = store::DecodeCursor(request->cursor());
+        if (!cursor.ok()) violations.Add("cursor", std::string(cursor.status().message()));
+        return violations.ToStatus();
+      },
+      [&](exchange::ExchangeCall call, exchange::WriteDone done) {
+        const store::ChangeCursor cursor = *store::DecodeCursor(request->cursor());
+        const int64_t head = feed_->head_seq();
+        auto fn = [request, response, member = call.member, cursor,
+                   head](store::WriteTransaction& txn) -> absl::Status {
+          ASSIGN_OR_RETURN(auto found, txn.FindSubscription(member, request->subscription_name()));
+          if (!found.has_value()) {
+            return absl::NotFoundError(absl::StrCat("no subscription named ",
+                                                    request->subscription_name(),
+                                                    " for member ", member, ": Subscribe first"));
+          }
+          if (cursor.seq > head) {
+            FieldViolations v;
+            v.Add("cursor", "is ahead of the newest change this gateway has committed");
+            return v.ToStatus();
+          }
+          // An older cursor (a replayed ack) does not move the position back.
+          if (cursor.seq > found->acked.seq) {
+            found->acked = cursor;
+            found->acked_at = txn.now();
+            RETURN_IF_ERROR(txn.PutSubscription(*found));
+          }
+          response->set_acknowledged_cursor(store::EncodeCursor(found->acked));
+          return absl::OkStatus();
+        };
+        feed_->store()->Write(std::move(call.log), std::move(fn), std::move(done));
+      });
+}
+
+}  // namespace lienthong::changefeed
