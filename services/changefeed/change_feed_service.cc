@@ -49,7 +49,9 @@ absl::Status CursorExpired(int64_t oldest_seq) {
 // One Subscribe call.
 class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public FeedSubscriber {
  public:
-  FeedStream(ChangeFeed* feed, const exchange::GatewayContext* gateway) : feed_(feed), gateway_(gateway) {}
+  FeedStream(ChangeFeed* feed, const exchange::GatewayContext* gateway,
+             grpc::CallbackServerContext* context)
+      : feed_(feed), gateway_(gateway), context_(context) {}
 
   // Fails the call at once (before it is registered with the feed).
   void Refuse(absl::Status status) {
@@ -67,12 +69,30 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     Pump();
   }
 
-  void Wake() override { Pump(); }
+  void Wake() override {
+    {
+      absl::MutexLock lock(&mu_);
+      // A write that does not complete means the consumer stopped reading. Finish may not be
+      // called with a write outstanding, so the cut-off is carried out in OnWriteDone.
+      if (in_flight_ && live_ && !cut_off_ &&
+          feed_->head_seq() - position_ > feed_->options().max_lag_events) {
+        cut_off_ = true;
+        cut_off_at_ = absl::Now();
+      }
+    }
+    Pump();
+  }
 
   void Tick(absl::Time now) override {
     grpc::ByteBuffer* mark = nullptr;
     {
       absl::MutexLock lock(&mu_);
+      if (cut_off_ && in_flight_ && !cancelled_ && now - cut_off_at_ > kStuckConsumerGrace) {
+        // Still not reading long after the cut-off: free the call (the client sees CANCELLED).
+        cancelled_ = true;
+        context_->TryCancel();
+        return;
+      }
       if (finished_ || in_flight_ || now - last_write_ < feed_->options().progress_interval) return;
       v1::SubscribeResponse response;
       response.mutable_progress()->set_cursor(store::EncodeCursor(store::ChangeCursor{position_}));
@@ -94,6 +114,10 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     {
       absl::MutexLock lock(&mu_);
       in_flight_ = false;
+      if (ok && cut_off_ && !finished_) {
+        FinishTooSlow();
+        return;
+      }
       if (!ok) {
         // The client went away; OnDone follows.
         if (!finished_) {
@@ -164,14 +188,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
           return nullptr;
         }
         if (live_ && feed_->head_seq() - position_ > feed_->options().max_lag_events) {
-          finished_ = true;
-          final_status_ = WithErrorInfo(
-              absl::ResourceExhaustedError(absl::StrCat(
-                  "subscriber fell more than ", feed_->options().max_lag_events,
-                  " events behind; resume from your last cursor")),
-              "CONSUMER_TOO_SLOW",
-              {{"resume_cursor", store::EncodeCursor(store::ChangeCursor{position_})}});
-          Finish(ToGrpcStatus(final_status_));
+          FinishTooSlow();
           return nullptr;
         }
       }
@@ -179,6 +196,17 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       position_time_ = event->commit_time;
       if (filter_.Matches(*event)) return event;
     }
+  }
+
+  void FinishTooSlow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    finished_ = true;
+    final_status_ = WithErrorInfo(
+        absl::ResourceExhaustedError(absl::StrCat("subscriber fell more than ",
+                                                  feed_->options().max_lag_events,
+                                                  " events behind; resume from your last cursor")),
+        "CONSUMER_TOO_SLOW",
+        {{"resume_cursor", store::EncodeCursor(store::ChangeCursor{position_})}});
+    Finish(ToGrpcStatus(final_status_));
   }
 
   // Catch-up: reads the next page after position_ from the store. False when the stream ended.
@@ -220,8 +248,12 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     return true;
   }
 
+  // How long a cut-off consumer may keep a write stuck before its call is cancelled.
+  static constexpr absl::Duration kStuckConsumerGrace = absl::Seconds(30);
+
   ChangeFeed* feed_;
   const exchange::GatewayContext* gateway_;
+  grpc::CallbackServerContext* context_;
   exchange::ExchangeCall call_;
   FeedFilter filter_;
   bool registered_ = false;
@@ -232,6 +264,9 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
   bool live_ ABSL_GUARDED_BY(mu_) = false;
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cut_off_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time cut_off_at_ ABSL_GUARDED_BY(mu_);
   absl::Status final_status_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
   int64_t bytes_sent_ = 0;
@@ -243,7 +278,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
-  auto* stream = new FeedStream(feed_, gateway_);
+  auto* stream = new FeedStream(feed_, gateway_, context);
   v1::SubscribeRequest request;
   {
     grpc::ByteBuffer copy(*raw_request);
