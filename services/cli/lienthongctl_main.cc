@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "services/cli/ctl_admin.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_watch.h"
 #include "services/config/gateway_config.h"
@@ -93,6 +94,10 @@ int main(int argc, char** argv) {
       {"pki init", PkiInit},
       {"health", Health},
       {"watch", lienthong::cli::Watch},
+      {"status", lienthong::cli::Status},
+      {"certs", lienthong::cli::Certs},
+      {"reload", lienthong::cli::Reload},
+      {"audit verify", lienthong::cli::AuditVerify},
   };
   std::vector<std::string> names;
   for (const auto& [name, _] : commands) names.push_back(name);

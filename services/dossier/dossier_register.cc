@@ -1,6 +1,11 @@
 // The dossier register: submission, status moves, reads, pages and statistics.
 #include "services/dossier/dossier_register.h"
 
+#include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -186,12 +191,15 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
                                    v1::Dossier* response, Done done) {
   const absl::Time step_time =
       request.has_at() ? ToTime(request.at()) : absl::Now();
-  auto fn = [this, &request, response, member = call.member,
+  auto fn = [this, &request, response, member = call.member, policy = call.policy,
              step_time](store::WriteTransaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(auto stored, txn.FindDossier(request.code()));
     if (!stored.has_value()) {
       return absl::NotFoundError(absl::StrCat("no dossier ", request.code()));
     }
+    if (policy == nullptr) return absl::PermissionDeniedError("no access policy");
+    RETURN_IF_ERROR(policy->CheckDossier(member, "update", request.code(),
+                                         stored->receiving_agency, stored->handling_agency));
     if (stored->version != request.expected_version()) {
       return absl::AbortedError(absl::StrCat("dossier ", request.code(), " is at version ",
                                              stored->version, ", not ", request.expected_version(),
@@ -305,7 +313,7 @@ absl::Status DossierRegister::Get(const std::string& code, v1::Dossier* out) {
 }
 
 absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
-                                   v1::ListDossiersResponse* out) {
+                                   const AgencyFilter& visible, v1::ListDossiersResponse* out) {
   store::DossierQuery query;
   query.agency = request.agency_code();
   query.procedure_code = request.procedure_code();
@@ -330,21 +338,43 @@ absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
     }
     query.after = std::make_pair(absl::FromUnixMicros(micros), parts[1]);
   }
-  // One row more than the page tells whether there is a next page.
+  // One row more than the page tells whether there is a next page. Rows the caller may not see
+  // are skipped; the scan is bounded so that a caller who sees little cannot make one call read
+  // the whole table: past the bound the page ends short, with a token where the scan stopped.
   const int page_size = query.limit;
+  const int scan_bound = std::max(1000, 10 * page_size);
   query.limit = page_size + 1;
-  ASSIGN_OR_RETURN(auto rows, gateway_->store->ListDossiers(query));
-  const bool more = static_cast<int>(rows.size()) > page_size;
-  if (more) rows.resize(page_size);
+  std::vector<store::DossierRow> rows;
+  std::optional<std::pair<absl::Time, std::string>> resume;  // where a short page stopped
+  bool more = false;
+  for (int scanned = 0;;) {
+    ASSIGN_OR_RETURN(auto batch, gateway_->store->ListDossiers(query));
+    const bool exhausted = static_cast<int>(batch.size()) < query.limit;
+    for (auto& row : batch) {
+      ++scanned;
+      query.after = std::make_pair(row.received_at, row.code);
+      if (visible && !visible(row.receiving_agency, row.handling_agency)) continue;
+      if (static_cast<int>(rows.size()) == page_size) {
+        more = true;
+        break;
+      }
+      rows.push_back(std::move(row));
+    }
+    if (more || exhausted) break;
+    if (scanned >= scan_bound) {
+      resume = query.after;
+      break;
+    }
+  }
   for (const auto& row : rows) {
     if (!out->add_dossiers()->ParseFromString(row.payload)) {
       return absl::DataLossError(absl::StrCat("stored dossier ", row.code, " is corrupt"));
     }
   }
-  if (more) {
-    const auto& last = rows.back();
-    out->set_next_page_token(absl::WebSafeBase64Escape(
-        absl::StrCat(absl::ToUnixMicros(last.received_at), "|", last.code, "|", fingerprint)));
+  if (more && !rows.empty()) resume = std::make_pair(rows.back().received_at, rows.back().code);
+  if (resume.has_value()) {
+    out->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(
+        absl::ToUnixMicros(resume->first), "|", resume->second, "|", fingerprint)));
   }
   return absl::OkStatus();
 }
@@ -371,6 +401,7 @@ void FillKpis(const domain::KpiCounters& c, v1::DossierKpis* out) {
 }  // namespace
 
 absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
+                                    const AgencyFilter& visible,
                                     v1::GetDossierStatsResponse* out) {
   const domain::KpiPeriod period{ToTime(request.from()), ToTime(request.to())};
   const absl::Time now = absl::Now();
@@ -380,6 +411,7 @@ absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
   RETURN_IF_ERROR(gateway_->store->ScanDossierStats(
       period.from, period.to, now, request.agency_code(), request.procedure_code(),
       [&](const store::DossierStatsRow& row) {
+        if (visible && !visible(row.receiving_agency, "")) return;
         domain::DossierKpiFacts facts;
         facts.received_at = row.received_at;
         facts.channel = static_cast<domain::Channel>(row.channel);

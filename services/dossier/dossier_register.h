@@ -4,12 +4,14 @@
 // pages and KPI statistics. It knows nothing of gRPC.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "lienthong/v1/dossier_service.pb.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/exchange/exchange_call.h"
@@ -20,6 +22,11 @@ namespace lienthong::dossier {
 // Processing days per procedure code, from config (used when a dossier has neither due_at
 // nor processing_days).
 using ProcedureCatalog = absl::flat_hash_map<std::string, int>;
+
+// Which dossiers a caller may see, by receiving and handling agency (its access policy); a null
+// filter lets every dossier through.
+using AgencyFilter =
+    std::function<bool(absl::string_view receiving_agency, absl::string_view handling_agency)>;
 
 class DossierRegister {
  public:
@@ -34,13 +41,20 @@ class DossierRegister {
   void Submit(exchange::ExchangeCall call, const v1::SubmitDossierRequest& request,
               v1::SubmitDossierResponse* response, Done done);
 
-  // Appends a processing step (request already validated for shape).
+  // Appends a processing step (request already validated for shape). The stored dossier must
+  // be visible to the caller under call.policy (else PERMISSION_DENIED, nothing written).
   void UpdateStatus(exchange::ExchangeCall call, const v1::UpdateDossierStatusRequest& request,
                     v1::Dossier* response, Done done);
 
   absl::Status Get(const std::string& code, v1::Dossier* out);
-  absl::Status List(const v1::ListDossiersRequest& request, v1::ListDossiersResponse* out);
-  absl::Status Stats(const v1::GetDossierStatsRequest& request, v1::GetDossierStatsResponse* out);
+  // A page of the dossiers that match the request and pass `visible`; a page may come back
+  // short (with a next-page token) when many rows in a row are filtered out.
+  absl::Status List(const v1::ListDossiersRequest& request, const AgencyFilter& visible,
+                    v1::ListDossiersResponse* out);
+  // Statistics over the dossiers that pass `visible` (judged by their receiving agency: the
+  // store's statistics rows carry no handling agency).
+  absl::Status Stats(const v1::GetDossierStatsRequest& request, const AgencyFilter& visible,
+                     v1::GetDossierStatsResponse* out);
 
   // The due time a new dossier gets when the caller gives none.
   absl::StatusOr<absl::Time> ComputeDueTime(const v1::Dossier& dossier, absl::Time start,

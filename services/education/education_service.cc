@@ -3,6 +3,7 @@
 
 #include "absl/time/clock.h"
 #include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
 #include "services/exchange/unary_call.h"
 #include "services/validation/record_validation.h"
 
@@ -29,7 +30,13 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::UpsertRecords(
     v1::UpsertRecordsResponse* response) {
   return exchange::ServeWrite(
       *gateway_, context, kUpsert, *request,
-      [&](const exchange::ExchangeCall&) {
+      [&](const exchange::ExchangeCall& call) {
+        // Every record type of the batch must be writable: all or nothing, like the batch.
+        for (const v1::EducationRecord& record : request->records()) {
+          const v1::RecordType type = IndexOf(record).type;
+          if (type == v1::RECORD_TYPE_UNSPECIFIED) continue;  // validation names it below
+          RETURN_IF_ERROR(call.policy->CheckWrite(call.member, type));
+        }
         FieldViolations violations;
         validation::ValidateUpsertRecords(*request, ContextOf(*gateway_), &violations);
         return violations.ToStatus();
@@ -43,9 +50,12 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::GetRecord(
     grpc::CallbackServerContext* context, const v1::GetRecordRequest* request,
     v1::EducationRecord* response) {
   return exchange::ServeRead(*gateway_, context, kGet, *request, response,
-                             [&](const exchange::ExchangeCall&) {
+                             [&](const exchange::ExchangeCall& call) -> absl::Status {
                                FieldViolations violations;
                                validation::ValidateGetRecord(*request, &violations);
+                               if (!violations.empty()) return violations.ToStatus();
+                               RETURN_IF_ERROR(
+                                   call.policy->CheckRead(call.member, request->key().type()));
                                if (!violations.empty()) return violations.ToStatus();
                                return records_->Get(request->key(), response);
                              });
@@ -55,10 +65,13 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::ListRecords(
     grpc::CallbackServerContext* context, const v1::ListRecordsRequest* request,
     v1::ListRecordsResponse* response) {
   return exchange::ServeRead(*gateway_, context, kList, *request, response,
-                             [&](const exchange::ExchangeCall&) {
+                             [&](const exchange::ExchangeCall& call) -> absl::Status {
                                FieldViolations violations;
                                validation::ValidateListRecords(*request, ContextOf(*gateway_),
                                                                &violations);
+                               if (!violations.empty()) return violations.ToStatus();
+                               RETURN_IF_ERROR(
+                                   call.policy->CheckRead(call.member, request->type()));
                                if (!violations.empty()) return violations.ToStatus();
                                return records_->List(*request, response);
                              });
@@ -68,7 +81,10 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::VerifyDiploma(
     grpc::CallbackServerContext* context, const v1::VerifyDiplomaRequest* request,
     v1::VerifyDiplomaResponse* response) {
   return exchange::ServeRead(*gateway_, context, kVerify, *request, response,
-                             [&](const exchange::ExchangeCall&) {
+                             [&](const exchange::ExchangeCall& call) -> absl::Status {
+                               // Verifying answers from the diploma register: a read of it.
+                               RETURN_IF_ERROR(
+                                   call.policy->CheckRead(call.member, v1::RECORD_TYPE_DIPLOMA));
                                FieldViolations violations;
                                validation::ValidateVerifyDiploma(*request, &violations);
                                if (!violations.empty()) return violations.ToStatus();

@@ -20,7 +20,7 @@ std::string MessageDigest(const google::protobuf::Message& message) {
 }
 
 absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
-                                                 grpc::CallbackServerContext* context,
+                                                 grpc::ServerContextBase* context,
                                                  const char* method,
                                                  const google::protobuf::Message& request) {
   ExchangeCall call;
@@ -34,6 +34,14 @@ absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
   call.log.method = method;
   call.log.request_digest = MessageDigest(request);
   call.log.request_bytes = static_cast<int64_t>(request.ByteSizeLong());
+  call.policy = gateway.access_policy != nullptr ? gateway.access_policy->Get()
+                                                 : security::AccessPolicy::DenyAll();
+  absl::Status allowed = call.policy->AuthorizeMethod(call.member, method);
+  if (!allowed.ok()) {
+    // A refused call is an exchange too (who asked what, and the outcome).
+    LogReadOnlyCall(gateway, std::move(call), allowed, 0);
+    return allowed;
+  }
   return call;
 }
 

@@ -1,6 +1,7 @@
 // ExchangeCall: what every handler knows about its call before doing any work: the calling
-// member (from the client certificate), the method, and the exchange-log entry the store will
-// write for it (Decree 47/2020 Art. 45: time, who asked, what was asked, the outcome).
+// member (from the client certificate), the method, the access policy that allowed it, and the
+// exchange-log entry the store will write for it (Decree 47/2020 Art. 45: time, who asked, what
+// was asked, the outcome).
 #pragma once
 
 #include <string>
@@ -10,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/security/access_policy.h"
 #include "services/store/store.h"
 
 namespace lienthong::exchange {
@@ -20,16 +22,24 @@ struct GatewayContext {
   config::v1::MemberIdSource member_id_source = config::v1::MEMBER_ID_SOURCE_URI_SAN;
   uint32_t max_page_size = 1000;
   uint32_t max_upsert_batch = 1000;
+  // The access policy in force (swapped on config reload). Null refuses every call.
+  const security::AccessPolicyHolder* access_policy = nullptr;
 };
 
 struct ExchangeCall {
   std::string member;       // agency code of the caller
   store::ExchangeLogEntry log;  // time, member, method, request digest and size filled
+  // The policy snapshot this call is judged by from start to end (record types, dossier
+  // agencies); never null after Begin.
+  std::shared_ptr<const security::AccessPolicy> policy;
 
-  // Resolves the member and prepares the log entry. UNAUTHENTICATED when the certificate
-  // names no member (the handshake refuses those already; this is the second line).
+  // Resolves the member, checks that the policy lets it call `method`, and prepares the log
+  // entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those
+  // already; this is the second line); PERMISSION_DENIED naming the member and the method when
+  // the policy refuses, and that refusal is written to the exchange log. Streaming handlers
+  // (Subscribe, Ack, ReplayDeadLetters) call it too.
   static absl::StatusOr<ExchangeCall> Begin(const GatewayContext& gateway,
-                                            grpc::CallbackServerContext* context,
+                                            grpc::ServerContextBase* context,
                                             const char* method,
                                             const google::protobuf::Message& request);
 };

@@ -1,10 +1,9 @@
-// Mutual-TLS server credentials with a handshake-time member check.
+// Mutual-TLS server credentials with handshake-time member and revocation checks.
 #include "services/security/server_credentials.h"
 
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
@@ -12,15 +11,16 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/security/member_identity.h"
-#include "services/security/tls_material.h"
 
 namespace lienthong::security {
 namespace {
 
-// Runs after gRPC has verified the chain and validity: refuses a certificate with no member.
+// Runs after gRPC has verified the chain and validity: refuses a certificate with no member,
+// and one that a CRL in force revokes (or whose issuer has no CRL while CRLs are configured).
 class MemberCertificateVerifier : public grpc::experimental::ExternalCertificateVerifier {
  public:
-  explicit MemberCertificateVerifier(config::v1::MemberIdSource source) : source_(source) {}
+  MemberCertificateVerifier(config::v1::MemberIdSource source, std::shared_ptr<ActiveTls> active)
+      : source_(source), active_(std::move(active)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
               std::function<void(grpc::Status)> /*callback*/,
@@ -32,54 +32,76 @@ class MemberCertificateVerifier : public grpc::experimental::ExternalCertificate
     grpc::string_ref cn = request->common_name();
     auto member =
         MemberFromCertificateNames(uris, absl::string_view(cn.data(), cn.size()), source_);
-    if (member.ok()) {
-      *sync_status = grpc::Status::OK;
-    } else {
+    if (!member.ok()) {
       LogLine(LogLevel::kWarning, "handshake refused: no member identity")
           .Str("reason", member.status().message());
       *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                   std::string(member.status().message()));
+      return true;  // answered synchronously
     }
-    return true;  // answered synchronously
+    const std::shared_ptr<const TlsCandidate> active = active_->Get();
+    if (active->revocations != nullptr) {
+      grpc::string_ref chain = request->peer_cert_full_chain();
+      if (chain.empty()) chain = request->peer_cert();
+      const absl::Status revocation =
+          active->revocations->CheckChainPem(absl::string_view(chain.data(), chain.size()));
+      if (!revocation.ok()) {
+        LogLine(LogLevel::kWarning, "handshake refused: revocation check failed")
+            .Str("member", *member).Str("reason", revocation.message());
+        *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                    std::string(revocation.message()));
+        return true;
+      }
+    }
+    *sync_status = grpc::Status::OK;
+    return true;
   }
 
   void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
 
  private:
   const config::v1::MemberIdSource source_;
+  const std::shared_ptr<ActiveTls> active_;
 };
 
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const config::v1::Tls& tls) {
-  ASSIGN_OR_RETURN(std::string key_pem, ReadFileToString(tls.key_file()));
-  ASSIGN_OR_RETURN(std::string cert_pem, ReadFileToString(tls.cert_file()));
-  ASSIGN_OR_RETURN(std::string ca_pem, ReadFileToString(tls.client_ca_file()));
-  const absl::Time now = absl::Now();
-  absl::Status bundle = ValidateCaBundle(ca_pem, now);
-  if (!bundle.ok()) {
-    return absl::Status(bundle.code(),
-                        absl::StrCat(tls.client_ca_file(), ": ", bundle.message()));
-  }
-  // The gateway's own chain must verify against the CA bundle it trusts for clients too: the
-  // development PKI and the deployments we know use one CA for both sides.
-  absl::Status pair = ValidateKeyCertPair(key_pem, cert_pem, ca_pem, now);
-  if (!pair.ok()) {
-    return absl::Status(pair.code(), absl::StrCat(tls.cert_file(), " / ", tls.key_file(), ": ",
-                                                  pair.message()));
-  }
-
-  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      ca_pem, std::vector<grpc::experimental::IdentityKeyCertPair>{{key_pem, cert_pem}});
-  grpc::experimental::TlsServerCredentialsOptions options(provider);
+std::shared_ptr<grpc::ServerCredentials> Credentials(
+    std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider,
+    std::shared_ptr<ActiveTls> active, config::v1::MemberIdSource source) {
+  grpc::experimental::TlsServerCredentialsOptions options(std::move(provider));
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   options.set_certificate_verifier(
       grpc::experimental::ExternalCertificateVerifier::Create<MemberCertificateVerifier>(
-          tls.member_id_source()));
+          source, std::move(active)));
   return grpc::experimental::TlsServerCredentials(options);
+}
+
+}  // namespace
+
+TlsSources ListenerTlsSources(const config::v1::Tls& tls) {
+  TlsSources sources;
+  sources.key_file = tls.key_file();
+  sources.cert_file = tls.cert_file();
+  sources.ca_file = tls.client_ca_file();
+  sources.crl_dir = tls.crl_dir();
+  return sources;
+}
+
+std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(
+    const RotatingTlsMaterial& material, config::v1::MemberIdSource source) {
+  return Credentials(material.provider(), material.active_holder(), source);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeStaticServerCredentials(
+    const config::v1::Tls& tls) {
+  ASSIGN_OR_RETURN(TlsCandidate candidate, LoadTlsCandidate(ListenerTlsSources(tls), absl::Now()));
+  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+      candidate.ca_pem, std::vector<grpc::experimental::IdentityKeyCertPair>{
+                            {candidate.key_pem, candidate.cert_pem}});
+  auto active =
+      std::make_shared<ActiveTls>(std::make_shared<const TlsCandidate>(std::move(candidate)));
+  return Credentials(std::move(provider), std::move(active), tls.member_id_source());
 }
 
 }  // namespace lienthong::security

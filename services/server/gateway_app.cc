@@ -5,12 +5,14 @@
 #include "absl/strings/str_cat.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "lienthong/v1/change_feed_service.grpc.pb.h"
+#include "services/admin/admin_service.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/config/gateway_config.h"
 #include "services/changefeed/change_feed_service.h"
 #include "services/dossier/dossier_service.h"
 #include "services/education/education_service.h"
+#include "services/security/server_credentials.h"
 #include "services/store/sqlite/sqlite_store.h"
 
 namespace lienthong::server {
@@ -40,6 +42,11 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store&
 namespace {
 absl::Duration DurationOf(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+// How often TLS files and the config file are looked at: listener.tls.watch_interval, 5 s.
+absl::Duration TlsWatchInterval(const config::v1::Tls& tls) {
+  return tls.has_watch_interval() ? DurationOf(tls.watch_interval()) : absl::Seconds(5);
 }
 }  // namespace
 
@@ -75,8 +82,34 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   ASSIGN_OR_RETURN(auto calendar, config::BuildDueDateCalendar(config.calendar()));
   app->calendar_.emplace(std::move(calendar));
 
+  // Security (issue 6): the access policy, then the listener's TLS material, refusing to start
+  // on a bad one; pruning of the exchange log; what reloads them.
+  app->security_metrics_ = std::make_unique<admin::SecurityMetrics>(*app->metrics_.registry());
+  ASSIGN_OR_RETURN(auto policy, security::AccessPolicy::Compile(config.access_policy()));
+  if (policy->member_count() == 0) {
+    LogLine(LogLevel::kWarning, "the access policy lists no member: every call will be refused");
+  }
+  app->access_policy_.Set(std::move(policy));
+  const absl::Duration watch_interval = TlsWatchInterval(config.listener().tls());
+  security::RotatingTlsMaterial::Options tls_options;
+  tls_options.role = "server";
+  tls_options.poll_interval = watch_interval;
+  tls_options.observer = app->security_metrics_.get();
+  ASSIGN_OR_RETURN(app->listener_tls_,
+                   security::RotatingTlsMaterial::Create(
+                       security::ListenerTlsSources(config.listener().tls()), tls_options));
+  app->retention_ = std::make_unique<admin::ExchangeLogRetention>(
+      app->store_.get(), admin::ExchangeLogMaxAge(config));
+  app->retention_->Start();
+  app->running_config_ = std::make_unique<admin::RunningConfig>(
+      config,
+      admin::RunningConfig::Targets{&app->access_policy_, app->listener_tls_.get(),
+                                    app->retention_.get(), app->security_metrics_.get()},
+      watch_interval);
+
   auto& context = app->gateway_context_;
   context.store = app->store_.get();
+  context.access_policy = &app->access_policy_;
   context.member_id_source = config.listener().tls().member_id_source();
   if (config.limits().max_page_size() > 0) context.max_page_size = config.limits().max_page_size();
   if (config.limits().max_upsert_batch() > 0) {
@@ -99,19 +132,38 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
                                                                ChangeFeedOptionsOf(config));
   RETURN_IF_ERROR(app->change_feed_->Start());
   app->services_.push_back(std::make_unique<changefeed::ChangeFeedServiceImpl>(
-      &context, app->change_feed_.get()));
-  // The admin service is issue 6's work; until it lands, its generated base answers
-  // UNIMPLEMENTED.
-  app->services_.push_back(std::make_unique<v1::AdminService::CallbackService>());
+      &context, app->change_feed_.get(),
+      [policy = &app->access_policy_](const std::string& member, v1::RecordType type) {
+        return policy->Get()->MaySubscribe(member, type);
+      }));
+  admin::AdminDependencies admin_deps;
+  admin_deps.gateway = &context;
+  admin_deps.running_config = app->running_config_.get();
+  admin_deps.listener_tls = app->listener_tls_.get();
+  admin_deps.retention = app->retention_.get();
+  admin_deps.started_at = absl::Now();
+  // admin_deps.sync_control: unset until the sync engine (issue 5) is composed here; AdminService
+  // then answers that no adapter is configured.
+  app->services_.push_back(std::make_unique<admin::AdminServiceImpl>(std::move(admin_deps)));
 
   std::vector<grpc::Service*> services;
   for (auto& service : app->services_) services.push_back(service.get());
   services.insert(services.end(), extra_services.begin(), extra_services.end());
-  ASSIGN_OR_RETURN(app->server_, GatewayServer::Start(config, services, &app->metrics_));
+  ASSIGN_OR_RETURN(app->server_,
+                   GatewayServer::Start(config, services, &app->metrics_,
+                                        security::MakeServerCredentials(
+                                            *app->listener_tls_,
+                                            config.listener().tls().member_id_source())));
   return app;
 }
 
 GatewayApp::~GatewayApp() { Shutdown(absl::ZeroDuration()); }
+
+void GatewayApp::WatchConfigFile(const std::string& path) { running_config_->WatchFile(path); }
+
+admin::ReloadOutcome GatewayApp::ReloadConfig(absl::string_view trigger) {
+  return running_config_->Reload(trigger);
+}
 
 absl::Duration GatewayApp::configured_grace() const {
   const auto& grace = config_.listener().shutdown_grace();
@@ -126,6 +178,8 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   // Every call has finished or been cancelled: stop the feed's threads, then commit what is
   // queued and close the store.
   if (change_feed_ != nullptr) change_feed_->Stop();
+  if (running_config_ != nullptr) running_config_->Stop();
+  if (retention_ != nullptr) retention_->Stop();
   if (store_ != nullptr) store_->Close();
 }
 

@@ -11,11 +11,16 @@
 #include "absl/time/time.h"
 #include "grpcpp/impl/service_type.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/admin/exchange_log_retention.h"
+#include "services/admin/running_config.h"
+#include "services/admin/security_metrics.h"
 #include "services/changefeed/change_feed.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/dossier/dossier_register.h"
 #include "services/education/record_register.h"
 #include "services/exchange/exchange_call.h"
+#include "services/security/access_policy.h"
+#include "services/security/tls_rotation.h"
 #include "services/server/gateway_metrics.h"
 #include "services/server/gateway_server.h"
 #include "services/store/store.h"
@@ -35,6 +40,15 @@ class GatewayApp {
   int metrics_port() const { return metrics_port_; }
   store::Store* store() { return store_.get(); }
   changefeed::ChangeFeed* change_feed() { return change_feed_.get(); }
+
+  // Config reload (ARCHITECTURE.md 8-9): from now on the config is re-read from `path` on
+  // ReloadConfig (SIGHUP, AdminService) and when the file changes. Without it, a reload
+  // answers that the gateway has no config file.
+  void WatchConfigFile(const std::string& path);
+  admin::ReloadOutcome ReloadConfig(absl::string_view trigger);
+  // The listener's TLS material in force (rotates without restart).
+  security::RotatingTlsMaterial* listener_tls() { return listener_tls_.get(); }
+  admin::ExchangeLogRetention* exchange_log_retention() { return retention_.get(); }
 
   // Graceful stop: in-flight calls get `grace`, then the store commits what is queued and
   // closes. Idempotent.
@@ -56,6 +70,13 @@ class GatewayApp {
   std::unique_ptr<dossier::DossierRegister> dossiers_;
   std::unique_ptr<education::RecordRegister> records_;
   std::unique_ptr<changefeed::ChangeFeed> change_feed_;
+  // Security (issue 6): the policy and TLS material in force, what reloads them, pruning. The
+  // TLS material outlives the server that serves it.
+  std::unique_ptr<admin::SecurityMetrics> security_metrics_;
+  security::AccessPolicyHolder access_policy_;
+  std::unique_ptr<security::RotatingTlsMaterial> listener_tls_;
+  std::unique_ptr<admin::ExchangeLogRetention> retention_;
+  std::unique_ptr<admin::RunningConfig> running_config_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;
   bool stopped_ = false;

@@ -19,9 +19,11 @@ int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration f
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& services,
-    GatewayMetrics* metrics) {
+    GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials) {
   const auto& listener = config.listener();
-  ASSIGN_OR_RETURN(auto credentials, security::MakeServerCredentials(listener.tls()));
+  if (credentials == nullptr) {
+    ASSIGN_OR_RETURN(credentials, security::MakeStaticServerCredentials(listener.tls()));
+  }
 
   // Both must be set before the builder is created.
   grpc::EnableDefaultHealthCheckService(true);

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "lienthong/config/v1/config.pb.h"
 #include "services/server/gateway_metrics.h"
@@ -14,11 +15,13 @@ namespace lienthong::server {
 
 class GatewayServer {
  public:
-  // Builds credentials from config (refusing bad TLS material), registers `services` (not
-  // owned; they must outlive the server) plus health and reflection, and starts listening.
+  // Listens with `credentials` (the gateway passes its rotating mutual-TLS material,
+  // security/server_credentials.h; when null, static credentials are built from the config,
+  // refusing bad TLS material), registers `services` (not owned; they must outlive the server)
+  // plus health and reflection, and starts listening.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& services,
-      GatewayMetrics* metrics);
+      GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
 
   // The port actually bound (useful when the config says port 0).
   int port() const { return port_; }

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
                  std::string(app.status().message()).c_str());
     return 1;
   }
+  (*app)->WatchConfigFile(config_path);
   lienthong::LogLine(lienthong::LogLevel::kInfo, "lienthongd ready")
       .Str("config", config_path).Int("port", (*app)->port());
 
@@ -54,8 +55,8 @@ int main(int argc, char** argv) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
-      // Config reload lands with the access-policy work (issue 6); until then say so.
-      lienthong::LogLine(lienthong::LogLevel::kWarning, "SIGHUP received: reload not available yet");
+      // The outcome (applied, or refused with its errors) is logged by the reload itself.
+      (*app)->ReloadConfig("SIGHUP");
       continue;
     }
     lienthong::LogLine(lienthong::LogLevel::kInfo, "signal received")

@@ -1,0 +1,342 @@
+// AdminService handlers.
+#include "services/admin/admin_service.h"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/admin/certificate_report.h"
+#include "services/admin/exchange_log_audit.h"
+#include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
+#include "services/exchange/unary_call.h"
+#include "services/store/change_cursor.h"
+
+#ifndef LIENTHONG_VERSION
+#define LIENTHONG_VERSION "unknown"
+#endif
+
+namespace lienthong::admin {
+namespace {
+
+constexpr char kGetStatus[] = "/lienthong.v1.AdminService/GetStatus";
+constexpr char kListCertificates[] = "/lienthong.v1.AdminService/ListCertificates";
+constexpr char kReloadConfig[] = "/lienthong.v1.AdminService/ReloadConfig";
+constexpr char kPauseAdapter[] = "/lienthong.v1.AdminService/PauseAdapter";
+constexpr char kResumeAdapter[] = "/lienthong.v1.AdminService/ResumeAdapter";
+constexpr char kListDeadLetters[] = "/lienthong.v1.AdminService/ListDeadLetters";
+constexpr char kReplayDeadLetters[] = "/lienthong.v1.AdminService/ReplayDeadLetters";
+constexpr char kVerifyExchangeLog[] = "/lienthong.v1.AdminService/VerifyExchangeLog";
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+absl::Status NoAdapters() {
+  return absl::FailedPreconditionError("no adapter is configured in this gateway");
+}
+
+absl::Status RequireAdapterName(const std::string& adapter) {
+  if (!adapter.empty()) return absl::OkStatus();
+  FieldViolations violations;
+  violations.Add("adapter", "required: an adapter instance name from the config");
+  return violations.ToStatus();
+}
+
+// Streams ReplayProgress while the sync engine replays on a thread of its own (the replay is
+// a blocking call). One write in flight: progress that arrives meanwhile is coalesced into the
+// next write, so a slow client costs one message of memory.
+class ReplayReactor : public grpc::ServerWriteReactor<v1::ReplayProgress> {
+ public:
+  explicit ReplayReactor(const exchange::GatewayContext* gateway) : gateway_(gateway) {}
+
+  // Ends the call at once (a refusal before any replay).
+  void FinishNow(const absl::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    Finish(ToGrpcStatus(status));
+  }
+
+  void Start(exchange::ExchangeCall call, sync::SyncControl* sync,
+             const v1::ReplayDeadLettersRequest& request) {
+    // Held until worker_ is set: the worker cannot finish the call (and OnDone cannot run)
+    // before then.
+    std::lock_guard<std::mutex> lock(mu_);
+    call_ = std::move(call);
+    worker_ = std::thread([this, sync, adapter = request.adapter(),
+                           ids = std::vector<int64_t>(request.ids().begin(),
+                                                      request.ids().end())] {
+      absl::Status status = sync->ReplayDeadLetters(
+          adapter, ids, [this](const v1::ReplayProgress& progress) {
+            std::lock_guard<std::mutex> lock(mu_);
+            latest_ = progress;
+            pending_ = true;
+            WriteOrFinishLocked();
+          });
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome_ = std::move(status);
+      replayed_ = true;
+      WriteOrFinishLocked();
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) broken_ = true;  // the client is gone; the replay still runs to its end
+    WriteOrFinishLocked();
+  }
+
+  void OnDone() override {
+    if (worker_.joinable()) {
+      if (worker_.get_id() == std::this_thread::get_id()) {
+        worker_.detach();
+      } else {
+        worker_.join();
+      }
+    }
+    delete this;
+  }
+
+ private:
+  void WriteOrFinishLocked() {
+    if (writing_ || done_) return;
+    if (pending_ && !broken_) {
+      sending_ = latest_;
+      pending_ = false;
+      writing_ = true;
+      StartWrite(&sending_);
+      return;
+    }
+    if (!replayed_) return;
+    done_ = true;
+    exchange::LogReadOnlyCall(*gateway_, std::move(call_), outcome_,
+                              static_cast<int64_t>(latest_.ByteSizeLong()));
+    Finish(ToGrpcStatus(outcome_));
+  }
+
+  const exchange::GatewayContext* gateway_;
+  exchange::ExchangeCall call_;
+  std::thread worker_;
+  std::mutex mu_;
+  v1::ReplayProgress latest_;
+  v1::ReplayProgress sending_;
+  bool pending_ = false;
+  bool writing_ = false;
+  bool broken_ = false;
+  bool replayed_ = false;
+  bool done_ = false;
+  absl::Status outcome_;
+};
+
+}  // namespace
+
+absl::Status AdminServiceImpl::FillStatus(v1::GetStatusResponse* response) const {
+  const config::v1::GatewayConfig config = deps_.running_config->config();
+  response->set_version(LIENTHONG_VERSION);
+  SetTimestamp(deps_.started_at, response->mutable_started_at());
+  response->set_store(config.store().kind() == config::v1::STORE_KIND_POSTGRES ? "postgres"
+                                                                                : "sqlite");
+  store::Store& store = *deps_.gateway->store;
+  ASSIGN_OR_RETURN(const store::ChangeBounds bounds, store.GetChangeBounds());
+  response->set_head_cursor(store::EncodeCursor(bounds.head));
+  ASSIGN_OR_RETURN(const std::vector<store::SubscriptionRow> subscriptions,
+                   store.ListSubscriptions());
+  for (const store::SubscriptionRow& row : subscriptions) {
+    v1::SubscriptionStatus* status = response->add_subscriptions();
+    status->set_member(row.member);
+    status->set_name(row.name);
+    status->set_acknowledged_cursor(store::EncodeCursor(row.acked));
+    ASSIGN_OR_RETURN(const int64_t lag, store.CountChangesAfter(row.acked));
+    status->set_lag_events(lag);
+    // Changes it never acknowledged are gone: retention went past it.
+    status->set_expired(lag > 0 && bounds.oldest.seq > row.acked.seq + 1);
+    if (lag > 0) {
+      // The acknowledged change's commit, or (pruned) the first unacknowledged one's.
+      const store::ChangeCursor from{row.acked.seq > 0 ? row.acked.seq - 1 : 0};
+      ASSIGN_OR_RETURN(const std::vector<store::ChangeRow> first, store.ReadChanges(from, 1));
+      if (!first.empty()) {
+        status->set_lag_seconds(std::max(
+            0.0, absl::ToDoubleSeconds(bounds.head_commit_time - first.front().commit_time)));
+      }
+    }
+  }
+  if (sync::SyncControl* control = sync(); control != nullptr) {
+    for (v1::AdapterStatus& adapter : control->AdapterStatuses()) {
+      *response->add_adapters() = std::move(adapter);
+    }
+  }
+  response->set_config_file(deps_.running_config->file());
+  SetTimestamp(deps_.running_config->loaded_at(), response->mutable_config_loaded_at());
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetStatus(grpc::CallbackServerContext* context,
+                                                      const v1::GetStatusRequest* request,
+                                                      v1::GetStatusResponse* response) {
+  return exchange::ServeRead(*deps_.gateway, context, kGetStatus, *request, response,
+                             [&](const exchange::ExchangeCall&) { return FillStatus(response); });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListCertificates(
+    grpc::CallbackServerContext* context, const v1::ListCertificatesRequest* request,
+    v1::ListCertificatesResponse* response) {
+  return exchange::ServeRead(
+      *deps_.gateway, context, kListCertificates, *request, response,
+      [&](const exchange::ExchangeCall&) {
+        for (v1::CertificateStatus& certificate :
+             CertificatesInUse(*deps_.listener_tls->active(), deps_.running_config->config(),
+                               absl::Now())) {
+          *response->add_certificates() = std::move(certificate);
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ReloadConfig(grpc::CallbackServerContext* context,
+                                                         const v1::ReloadConfigRequest* request,
+                                                         v1::ReloadConfigResponse* response) {
+  return exchange::ServeRead(*deps_.gateway, context, kReloadConfig, *request, response,
+                             [&](const exchange::ExchangeCall&) {
+                               const ReloadOutcome outcome =
+                                   deps_.running_config->Reload("ReloadConfig");
+                               response->set_applied(outcome.applied);
+                               for (const auto& e : outcome.errors) response->add_errors(e);
+                               for (const auto& c : outcome.changes) response->add_changes(c);
+                               for (const auto& r : outcome.restart_required) {
+                                 response->add_restart_required(r);
+                               }
+                               return absl::OkStatus();
+                             });
+}
+
+absl::Status AdminServiceImpl::SteerAdapter(const std::string& adapter, bool pause,
+                                            v1::AdapterStatus* out) const {
+  RETURN_IF_ERROR(RequireAdapterName(adapter));
+  sync::SyncControl* control = sync();
+  if (control == nullptr) return NoAdapters();
+  RETURN_IF_ERROR(pause ? control->Pause(adapter) : control->Resume(adapter));
+  for (v1::AdapterStatus& status : control->AdapterStatuses()) {
+    if (status.name() == adapter) {
+      *out = std::move(status);
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no adapter named ", adapter));
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::PauseAdapter(grpc::CallbackServerContext* context,
+                                                         const v1::PauseAdapterRequest* request,
+                                                         v1::AdapterStatus* response) {
+  return exchange::ServeRead(*deps_.gateway, context, kPauseAdapter, *request, response,
+                             [&](const exchange::ExchangeCall&) {
+                               return SteerAdapter(request->adapter(), true, response);
+                             });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ResumeAdapter(grpc::CallbackServerContext* context,
+                                                          const v1::ResumeAdapterRequest* request,
+                                                          v1::AdapterStatus* response) {
+  return exchange::ServeRead(*deps_.gateway, context, kResumeAdapter, *request, response,
+                             [&](const exchange::ExchangeCall&) {
+                               return SteerAdapter(request->adapter(), false, response);
+                             });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListDeadLetters(
+    grpc::CallbackServerContext* context, const v1::ListDeadLettersRequest* request,
+    v1::ListDeadLettersResponse* response) {
+  return exchange::ServeRead(
+      *deps_.gateway, context, kListDeadLetters, *request, response,
+      [&](const exchange::ExchangeCall&) -> absl::Status {
+        FieldViolations violations;
+        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+          violations.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+        }
+        // The token is the last id of the previous page.
+        int64_t after_id = 0;
+        std::string token;
+        if (!request->page_token().empty() &&
+            (!absl::WebSafeBase64Unescape(request->page_token(), &token) ||
+             !absl::SimpleAtoi(token, &after_id) || after_id < 0)) {
+          violations.Add("page_token", "not a token from a previous page of this listing");
+        }
+        if (!violations.empty()) return violations.ToStatus();
+        const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+        ASSIGN_OR_RETURN(std::vector<store::DeadLetterRow> rows,
+                         deps_.gateway->store->ListDeadLetters(request->adapter(), after_id,
+                                                               page_size + 1));
+        const bool more = static_cast<int>(rows.size()) > page_size;
+        if (more) rows.resize(page_size);
+        for (const store::DeadLetterRow& row : rows) {
+          v1::DeadLetter* letter = response->add_dead_letters();
+          letter->set_id(row.id);
+          letter->set_adapter(row.adapter);
+          letter->set_cursor(store::EncodeCursor(row.cursor));
+          letter->set_event_id(row.event_id);
+          letter->set_attempts(row.attempts);
+          letter->set_last_error(row.last_error);
+          SetTimestamp(row.dead_lettered_at, letter->mutable_dead_lettered_at());
+        }
+        if (more) {
+          response->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(rows.back().id)));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerWriteReactor<v1::ReplayProgress>* AdminServiceImpl::ReplayDeadLetters(
+    grpc::CallbackServerContext* context, const v1::ReplayDeadLettersRequest* request) {
+  auto* reactor = new ReplayReactor(deps_.gateway);
+  auto call = exchange::ExchangeCall::Begin(*deps_.gateway, context, kReplayDeadLetters, *request);
+  if (!call.ok()) {
+    reactor->FinishNow(call.status());
+    return reactor;
+  }
+  absl::Status refused = RequireAdapterName(request->adapter());
+  sync::SyncControl* control = sync();
+  if (refused.ok() && control == nullptr) refused = NoAdapters();
+  if (!refused.ok()) {
+    exchange::LogReadOnlyCall(*deps_.gateway, std::move(*call), refused, 0);
+    reactor->FinishNow(refused);
+    return reactor;
+  }
+  reactor->Start(std::move(*call), control, *request);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
+    grpc::CallbackServerContext* context, const v1::VerifyExchangeLogRequest* request,
+    v1::VerifyExchangeLogResponse* response) {
+  return exchange::ServeRead(
+      *deps_.gateway, context, kVerifyExchangeLog, *request, response,
+      [&](const exchange::ExchangeCall&) -> absl::Status {
+        // Pruning moves the anchor; it waits while the chain is walked.
+        std::optional<absl::MutexLock> no_pruning;
+        if (deps_.retention != nullptr) no_pruning.emplace(&deps_.retention->chain_mutex());
+        ASSIGN_OR_RETURN(const ExchangeLogVerdict verdict,
+                         VerifyExchangeLogChain(*deps_.gateway->store));
+        response->set_ok(verdict.ok);
+        response->set_entries_checked(verdict.entries_checked);
+        if (!verdict.ok) {
+          response->set_first_bad_sequence(verdict.first_bad_sequence);
+          response->set_problem(verdict.problem);
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace lienthong::admin

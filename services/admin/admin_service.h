@@ -1,0 +1,67 @@
+// AdminService over gRPC (proto/lienthong/v1/admin_service.proto): status, certificates in use,
+// config reload, adapters and their dead letters, exchange-log verification. Its calls pass the
+// access policy and are written to the exchange log like every other call (ExchangeCall); the
+// work lives in the modules they call (RunningConfig, SyncControl, the store, the chain walk).
+#pragma once
+
+#include <functional>
+
+#include "absl/time/time.h"
+#include "lienthong/v1/admin_service.grpc.pb.h"
+#include "services/admin/exchange_log_retention.h"
+#include "services/admin/running_config.h"
+#include "services/exchange/exchange_call.h"
+#include "services/security/tls_rotation.h"
+#include "services/sync/sync_control.h"
+
+namespace lienthong::admin {
+
+// What AdminService reads and steers; none owned, all outlive the service.
+struct AdminDependencies {
+  const exchange::GatewayContext* gateway = nullptr;  // the store and the access policy
+  RunningConfig* running_config = nullptr;
+  const security::RotatingTlsMaterial* listener_tls = nullptr;
+  ExchangeLogRetention* retention = nullptr;  // may be null (no pruning to keep out of the way)
+  // The sync engine; may be unset or answer null: no adapter is configured.
+  std::function<sync::SyncControl*()> sync_control;
+  absl::Time started_at;
+};
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  explicit AdminServiceImpl(AdminDependencies deps) : deps_(std::move(deps)) {}
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::GetStatusResponse* response) override;
+  grpc::ServerUnaryReactor* ListCertificates(grpc::CallbackServerContext* context,
+                                             const v1::ListCertificatesRequest* request,
+                                             v1::ListCertificatesResponse* response) override;
+  grpc::ServerUnaryReactor* ReloadConfig(grpc::CallbackServerContext* context,
+                                         const v1::ReloadConfigRequest* request,
+                                         v1::ReloadConfigResponse* response) override;
+  grpc::ServerUnaryReactor* PauseAdapter(grpc::CallbackServerContext* context,
+                                         const v1::PauseAdapterRequest* request,
+                                         v1::AdapterStatus* response) override;
+  grpc::ServerUnaryReactor* ResumeAdapter(grpc::CallbackServerContext* context,
+                                          const v1::ResumeAdapterRequest* request,
+                                          v1::AdapterStatus* response) override;
+  grpc::ServerUnaryReactor* ListDeadLetters(grpc::CallbackServerContext* context,
+                                            const v1::ListDeadLettersRequest* request,
+                                            v1::ListDeadLettersResponse* response) override;
+  grpc::ServerWriteReactor<v1::ReplayProgress>* ReplayDeadLetters(
+      grpc::CallbackServerContext* context, const v1::ReplayDeadLettersRequest* request) override;
+  grpc::ServerUnaryReactor* VerifyExchangeLog(grpc::CallbackServerContext* context,
+                                              const v1::VerifyExchangeLogRequest* request,
+                                              v1::VerifyExchangeLogResponse* response) override;
+
+ private:
+  sync::SyncControl* sync() const { return deps_.sync_control ? deps_.sync_control() : nullptr; }
+  absl::Status FillStatus(v1::GetStatusResponse* response) const;
+  // Pause or resume, then the adapter's status after it.
+  absl::Status SteerAdapter(const std::string& adapter, bool pause, v1::AdapterStatus* out) const;
+
+  const AdminDependencies deps_;
+};
+
+}  // namespace lienthong::admin

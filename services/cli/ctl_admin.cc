@@ -1,0 +1,156 @@
+// lienthongctl status, certs, reload, audit verify.
+#include "services/cli/ctl_admin.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "lienthong/v1/admin_service.grpc.pb.h"
+#include "services/cli/ctl_connection.h"
+#include "services/common/rpc_status.h"
+
+ABSL_DECLARE_FLAG(int, timeout_s);
+
+namespace lienthong::cli {
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "lienthongctl: %s\n", message.c_str());
+  return 1;
+}
+
+int Usage(const char* usage) {
+  std::fprintf(stderr, "usage: lienthongctl %s [connection flags]\n", usage);
+  return 2;
+}
+
+std::string Time(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// Connects and makes one unary AdminService call; the error text when it fails.
+template <typename Request, typename Response, typename Method>
+std::string Call(Method method, const Request& request, Response* response) {
+  auto channel = ConnectFromFlags();
+  if (!channel.ok()) return std::string(channel.status().message());
+  auto stub = v1::AdminService::NewStub(*channel);
+  grpc::ClientContext context;
+  context.set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_timeout_s))));
+  const grpc::Status status = ((*stub).*method)(&context, request, response);
+  if (status.ok()) return "";
+  return FromGrpcStatus(status).ToString();
+}
+
+}  // namespace
+
+int Status(const std::vector<std::string>& args) {
+  if (!args.empty()) return Usage("status");
+  v1::GetStatusResponse status;
+  const std::string error =
+      Call(&v1::AdminService::Stub::GetStatus, v1::GetStatusRequest(), &status);
+  if (!error.empty()) return Fail(error);
+  std::printf("version       %s\nstarted       %s\nstore         %s\nhead cursor   %s\n"
+              "config        %s (loaded %s)\n",
+              status.version().c_str(), Time(status.started_at()).c_str(),
+              status.store().c_str(), status.head_cursor().c_str(),
+              status.config_file().empty() ? "-" : status.config_file().c_str(),
+              Time(status.config_loaded_at()).c_str());
+  std::printf("\nsubscriptions: %d\n", status.subscriptions_size());
+  if (status.subscriptions_size() > 0) {
+    std::printf("  %-16s %-24s %-14s %10s %10s %s\n", "MEMBER", "NAME", "ACKED", "LAG", "LAG_S",
+                "");
+    for (const auto& s : status.subscriptions()) {
+      std::printf("  %-16s %-24s %-14s %10lld %10.1f %s\n", s.member().c_str(), s.name().c_str(),
+                  s.acknowledged_cursor().c_str(), static_cast<long long>(s.lag_events()),
+                  s.lag_seconds(), s.expired() ? "EXPIRED" : "");
+    }
+  }
+  std::printf("\nadapters: %d\n", status.adapters_size());
+  if (status.adapters_size() > 0) {
+    std::printf("  %-20s %-8s %-18s %-14s %10s %8s %s\n", "NAME", "KIND", "STATE", "CHECKPOINT",
+                "LAG", "DEAD", "LAST ERROR");
+    for (const auto& a : status.adapters()) {
+      std::printf("  %-20s %-8s %-18s %-14s %10lld %8lld %s\n", a.name().c_str(),
+                  a.kind().c_str(), a.state().c_str(), a.checkpoint().c_str(),
+                  static_cast<long long>(a.lag_events()),
+                  static_cast<long long>(a.dead_letters()), a.last_error().c_str());
+    }
+  }
+  return 0;
+}
+
+int Certs(const std::vector<std::string>& args) {
+  if (!args.empty()) return Usage("certs");
+  v1::ListCertificatesResponse list;
+  const std::string error = Call(&v1::AdminService::Stub::ListCertificates,
+                                 v1::ListCertificatesRequest(), &list);
+  if (!error.empty()) return Fail(error);
+  std::printf("%-22s %9s  %-20s  %-34s  %s\n", "ROLE", "DAYS LEFT", "NOT AFTER", "SERIAL",
+              "SUBJECT / FILE");
+  int warnings = 0;
+  for (const auto& c : list.certificates()) {
+    std::printf("%-22s %9lld  %-20s  %-34s  %s\n", c.role().c_str(),
+                static_cast<long long>(c.days_left()), Time(c.not_after()).c_str(),
+                c.serial().c_str(), c.subject().c_str());
+    std::printf("%-22s %9s  %-20s  %-34s  %s\n", "", "", "", "", c.file().c_str());
+    if (c.sans_size() > 0) {
+      std::printf("%-22s %9s  %-20s  %-34s  SANs: %s\n", "", "", "", "",
+                  absl::StrJoin(c.sans(), ", ").c_str());
+    }
+    if (!c.warning().empty()) {
+      std::printf("%-22s WARNING: %s\n", "", c.warning().c_str());
+      ++warnings;
+    }
+  }
+  if (warnings > 0) std::printf("\n%d certificate(s) need attention (see WARNING lines)\n", warnings);
+  return 0;
+}
+
+int Reload(const std::vector<std::string>& args) {
+  if (!args.empty()) return Usage("reload");
+  v1::ReloadConfigResponse outcome;
+  const std::string error =
+      Call(&v1::AdminService::Stub::ReloadConfig, v1::ReloadConfigRequest(), &outcome);
+  if (!error.empty()) return Fail(error);
+  if (!outcome.applied()) {
+    std::printf("REFUSED: the running config stays. Errors:\n");
+    for (const auto& e : outcome.errors()) std::printf("  %s\n", e.c_str());
+    return 1;
+  }
+  std::printf("applied: %s\n", outcome.changes_size() == 0
+                                   ? "no change"
+                                   : absl::StrJoin(outcome.changes(), ", ").c_str());
+  if (outcome.restart_required_size() > 0) {
+    std::printf("changed but NOT applied until a restart: %s\n",
+                absl::StrJoin(outcome.restart_required(), ", ").c_str());
+  }
+  return 0;
+}
+
+int AuditVerify(const std::vector<std::string>& args) {
+  if (!args.empty()) return Usage("audit verify");
+  v1::VerifyExchangeLogResponse verdict;
+  const std::string error = Call(&v1::AdminService::Stub::VerifyExchangeLog,
+                                 v1::VerifyExchangeLogRequest(), &verdict);
+  if (!error.empty()) return Fail(error);
+  if (verdict.ok()) {
+    std::printf("OK: exchange log verified, %lld entries\n",
+                static_cast<long long>(verdict.entries_checked()));
+    return 0;
+  }
+  std::printf("TAMPERED: first bad entry: sequence %lld: %s (%lld entries verified before it)\n",
+              static_cast<long long>(verdict.first_bad_sequence()), verdict.problem().c_str(),
+              static_cast<long long>(verdict.entries_checked()));
+  return 1;
+}
+
+}  // namespace lienthong::cli
