@@ -1,0 +1,405 @@
+// The change feed through real mTLS streams: order and no gaps under concurrent writers, resume
+// by cursor and by subscription name, retention, progress marks, filters, slow consumers.
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "lienthong/v1/change_feed_service.grpc.pb.h"
+#include "lienthong/v1/education_record_service.grpc.pb.h"
+#include "services/common/rpc_status.h"
+#include "services/demo/sample_dossiers.h"
+#include "services/store/change_cursor.h"
+#include "tests/support/status_assertions.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_gateway.h"
+#include "tests/support/test_pki.h"
+
+namespace lienthong::test {
+namespace {
+
+int64_t SeqOf(const std::string& cursor) {
+  auto decoded = store::DecodeCursor(cursor);
+  return decoded.ok() ? decoded->seq : -1;
+}
+
+// One Subscribe call read synchronously with a deadline.
+class FeedReader {
+ public:
+  FeedReader(v1::ChangeFeedService::Stub* stub, const v1::SubscribeRequest& request,
+             absl::Duration timeout = absl::Seconds(30)) {
+    SetDeadline(&context_, timeout);
+    reader_ = stub->Subscribe(&context_, request);
+  }
+  ~FeedReader() {
+    if (finished_) return;
+    context_.TryCancel();
+    v1::SubscribeResponse ignored;
+    while (reader_->Read(&ignored)) {
+    }
+    reader_->Finish();
+  }
+  // The next event, skipping progress marks; false when the stream ended.
+  bool NextEvent(v1::ChangeEvent* event) {
+    v1::SubscribeResponse response;
+    while (reader_->Read(&response)) {
+      if (response.has_event()) {
+        *event = response.event();
+        return true;
+      }
+      last_progress_ = response.progress().cursor();
+    }
+    return false;
+  }
+  bool Next(v1::SubscribeResponse* response) { return reader_->Read(response); }
+  absl::Status Finish() {
+    v1::SubscribeResponse ignored;
+    while (reader_->Read(&ignored)) {
+    }
+    finished_ = true;
+    return FromGrpcStatus(reader_->Finish());
+  }
+  void Cancel() { context_.TryCancel(); }
+  const std::string& last_progress() const { return last_progress_; }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader_;
+  std::string last_progress_;
+  bool finished_ = false;
+};
+
+class ChangeFeedTest : public ::testing::Test {
+ protected:
+  void StartGateway(const std::function<void(config::v1::GatewayConfig*)>& adjust = nullptr) {
+    auto pki = TestPki::Create(dir_.Path("pki"));
+    ASSERT_OK(pki.status());
+    pki_ = std::make_unique<TestPki>(std::move(*pki));
+    config::v1::GatewayConfig config = MinimalGatewayConfig(*pki_, dir_.path());
+    GrantEverything(&config);
+    if (adjust) adjust(&config);
+    auto app = StartTestGateway(config);
+    ASSERT_OK(app.status());
+    app_ = std::move(*app);
+    auto education = pki_->IssueMember(kEducationMember);
+    ASSERT_OK(education.status());
+    channel_ = MakeClientChannel(app_->port(), education->pem);
+    feed_ = v1::ChangeFeedService::NewStub(channel_);
+    records_ = v1::EducationRecordService::NewStub(channel_);
+    education_member_ = std::move(*education);
+  }
+
+  // The tests are about the feed, not the policy: the member may do everything.
+  static void GrantEverything(config::v1::GatewayConfig* config) {
+    auto* member = config->mutable_access_policy()->add_members();
+    member->set_agency_code(kEducationMember);
+    member->mutable_grant()->add_methods("*");
+    for (const char* type : {"*"}) {
+      member->mutable_grant()->add_write_record_types(type);
+      member->mutable_grant()->add_read_record_types(type);
+      member->mutable_grant()->add_subscribe_record_types(type);
+    }
+    member->mutable_grant()->add_agencies("*");
+  }
+
+  // Upserts `count` new schools (one change event each); returns their keys in order.
+  std::vector<std::string> WriteSchools(int count, const std::string& agency = "") {
+    std::vector<std::string> keys;
+    v1::UpsertRecordsRequest request;
+    for (int i = 0; i < count; ++i) {
+      v1::EducationRecord school = demo::MakeSampleSchool(next_index_++);
+      if (!agency.empty()) school.mutable_school()->set_managing_agency_code(agency);
+      keys.push_back(school.school().school_code());
+      *request.add_records() = std::move(school);
+    }
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::UpsertRecordsResponse response;
+    grpc::Status status = records_->UpsertRecords(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return keys;
+  }
+
+  static v1::SubscribeRequest FromOldest() {
+    v1::SubscribeRequest request;
+    request.set_from_oldest(true);
+    return request;
+  }
+
+  TempDir dir_{"feed_test"};
+  std::unique_ptr<TestPki> pki_;
+  std::unique_ptr<server::GatewayApp> app_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ChangeFeedService::Stub> feed_;
+  std::unique_ptr<v1::EducationRecordService::Stub> records_;
+  TestMember education_member_;
+  std::atomic<uint64_t> next_index_{100};
+};
+
+TEST_F(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcurrentWriters) {
+  StartGateway();
+  constexpr int kWriters = 4, kBatches = 25, kPerBatch = 2;
+  constexpr int kTotal = kWriters * kBatches * kPerBatch;
+  std::vector<std::unique_ptr<FeedReader>> readers;
+  for (int i = 0; i < 3; ++i) readers.push_back(std::make_unique<FeedReader>(feed_.get(), FromOldest()));
+
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&] {
+      for (int b = 0; b < kBatches; ++b) WriteSchools(kPerBatch);
+    });
+  }
+  std::vector<std::vector<std::string>> seen(readers.size());
+  std::vector<std::thread> consumers;
+  for (size_t r = 0; r < readers.size(); ++r) {
+    consumers.emplace_back([&, r] {
+      v1::ChangeEvent event;
+      while (static_cast<int>(seen[r].size()) < kTotal && readers[r]->NextEvent(&event)) {
+        seen[r].push_back(absl::StrCat(event.cursor(), " ", event.event_id()));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (auto& t : consumers) t.join();
+
+  for (size_t r = 0; r < readers.size(); ++r) {
+    ASSERT_EQ(static_cast<int>(seen[r].size()), kTotal) << "subscriber " << r;
+    std::set<std::string> event_ids;
+    for (int i = 0; i < kTotal; ++i) {
+      const std::string cursor = seen[r][i].substr(0, seen[r][i].find(' '));
+      EXPECT_EQ(SeqOf(cursor), i + 1) << "subscriber " << r << " event " << i << ": a gap or a reorder";
+      event_ids.insert(seen[r][i].substr(seen[r][i].find(' ') + 1));
+    }
+    EXPECT_EQ(static_cast<int>(event_ids.size()), kTotal) << "duplicate event ids";
+    EXPECT_EQ(seen[r], seen[0]) << "subscribers disagree";
+  }
+}
+
+TEST_F(ChangeFeedTest, ResumesFromAStoredCursorWithoutGapOrRepeat) {
+  StartGateway();
+  WriteSchools(40);
+  std::string cursor15;
+  {
+    FeedReader reader(feed_.get(), FromOldest());
+    v1::ChangeEvent event;
+    for (int i = 0; i < 15; ++i) ASSERT_TRUE(reader.NextEvent(&event));
+    cursor15 = event.cursor();
+  }
+  v1::SubscribeRequest resume;
+  resume.set_from_cursor(cursor15);
+  FeedReader reader(feed_.get(), resume);
+  v1::ChangeEvent event;
+  for (int i = 16; i <= 40; ++i) {
+    ASSERT_TRUE(reader.NextEvent(&event));
+    EXPECT_EQ(SeqOf(event.cursor()), i);
+  }
+  // Live events keep coming after the backlog.
+  WriteSchools(1);
+  ASSERT_TRUE(reader.NextEvent(&event));
+  EXPECT_EQ(SeqOf(event.cursor()), 41);
+}
+
+TEST_F(ChangeFeedTest, DurableSubscriptionResumesWhereItAcknowledged) {
+  StartGateway();
+  WriteSchools(30);
+  std::string cursor5, cursor10;
+  {
+    v1::SubscribeRequest request = FromOldest();
+    request.set_subscription_name("sgd-sync");
+    FeedReader reader(feed_.get(), request);
+    v1::ChangeEvent event;
+    for (int i = 1; i <= 10; ++i) {
+      ASSERT_TRUE(reader.NextEvent(&event));
+      if (i == 5) cursor5 = event.cursor();
+    }
+    cursor10 = event.cursor();
+  }
+  auto ack = [&](const std::string& name, const std::string& cursor, v1::AckResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::AckRequest request;
+    request.set_subscription_name(name);
+    request.set_cursor(cursor);
+    return FromGrpcStatus(feed_->Ack(&context, request, response));
+  };
+  v1::AckResponse acked;
+  ASSERT_OK(ack("sgd-sync", cursor10, &acked));
+  EXPECT_EQ(acked.acknowledged_cursor(), cursor10);
+  ASSERT_OK(ack("sgd-sync", cursor5, &acked));
+  EXPECT_EQ(acked.acknowledged_cursor(), cursor10) << "an older ack moved the position back";
+  EXPECT_EQ(ack("no-such-subscription", cursor5, &acked).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ack("sgd-sync", "not-a-cursor", &acked).code(), absl::StatusCode::kInvalidArgument);
+
+  v1::SubscribeRequest again;
+  again.set_subscription_name("sgd-sync");
+  again.set_from_oldest(true);  // ignored: the subscription exists
+  FeedReader reader(feed_.get(), again);
+  v1::ChangeEvent event;
+  ASSERT_TRUE(reader.NextEvent(&event));
+  EXPECT_EQ(SeqOf(event.cursor()), 11);
+}
+
+TEST_F(ChangeFeedTest, ExpiredCursorIsOutOfRangeWithTheOldestCursor) {
+  StartGateway([](config::v1::GatewayConfig* config) {
+    config->mutable_retention()->set_change_events_max_count(10);
+  });
+  WriteSchools(30);
+  auto pruned = app_->change_feed()->PruneOnce(absl::Now());
+  ASSERT_OK(pruned.status());
+  EXPECT_EQ(*pruned, 20);
+
+  v1::SubscribeRequest request;
+  request.set_from_cursor(store::EncodeCursor(store::ChangeCursor{1}));
+  FeedReader reader(feed_.get(), request);
+  absl::Status status = reader.Finish();
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(GetErrorInfo(status, &info));
+  EXPECT_EQ(info.reason(), "CURSOR_EXPIRED");
+  EXPECT_EQ(info.metadata().at("oldest_cursor"), store::EncodeCursor(store::ChangeCursor{21}));
+
+  // From the oldest cursor still kept, the stream starts exactly there.
+  v1::SubscribeRequest from_oldest = FromOldest();
+  FeedReader oldest(feed_.get(), from_oldest);
+  v1::ChangeEvent event;
+  ASSERT_TRUE(oldest.NextEvent(&event));
+  EXPECT_EQ(SeqOf(event.cursor()), 21);
+}
+
+TEST_F(ChangeFeedTest, DurableSubscriptionHoldsBackPruning) {
+  StartGateway([](config::v1::GatewayConfig* config) {
+    config->mutable_retention()->set_change_events_max_count(5);
+  });
+  WriteSchools(10);
+  {
+    v1::SubscribeRequest request = FromOldest();
+    request.set_subscription_name("slow-school-db");
+    FeedReader reader(feed_.get(), request);
+    v1::ChangeEvent event;
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(reader.NextEvent(&event));
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::AckRequest ack;
+    ack.set_subscription_name("slow-school-db");
+    ack.set_cursor(event.cursor());
+    v1::AckResponse acked;
+    ASSERT_TRUE(feed_->Ack(&context, ack, &acked).ok());
+  }
+  WriteSchools(10);
+  auto pruned = app_->change_feed()->PruneOnce(absl::Now());
+  ASSERT_OK(pruned.status());
+  EXPECT_EQ(*pruned, 3) << "pruning went past what the subscription acknowledged (cursor 3)";
+  v1::SubscribeRequest resume;
+  resume.set_subscription_name("slow-school-db");
+  FeedReader reader(feed_.get(), resume);
+  v1::ChangeEvent event;
+  ASSERT_TRUE(reader.NextEvent(&event));
+  EXPECT_EQ(SeqOf(event.cursor()), 4);
+}
+
+TEST_F(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) {
+  StartGateway([](config::v1::GatewayConfig* config) {
+    config->mutable_change_feed()->mutable_progress_interval()->set_nanos(200'000'000);
+  });
+  v1::SubscribeRequest request;
+  request.add_record_types(v1::RECORD_TYPE_DIPLOMA);  // schools will be filtered out
+  FeedReader reader(feed_.get(), request, absl::Seconds(10));
+  WriteSchools(5);
+  // Marks arrive on their own; the last one must carry the cursor past the filtered schools.
+  bool reached = false;
+  for (int i = 0; i < 40 && !reached; ++i) {
+    v1::SubscribeResponse response;
+    ASSERT_TRUE(reader.Next(&response));
+    ASSERT_FALSE(response.has_event()) << "a filtered-out school was delivered";
+    reached = SeqOf(response.progress().cursor()) == 5;
+  }
+  EXPECT_TRUE(reached) << "no progress mark reached cursor 5";
+}
+
+TEST_F(ChangeFeedTest, FiltersByAgencyAndRecordType) {
+  StartGateway();
+  v1::SubscribeRequest request;
+  request.add_record_types(v1::RECORD_TYPE_SCHOOL);
+  request.add_agency_codes("000.00.32.H49");
+  FeedReader reader(feed_.get(), request);
+  WriteSchools(3, "000.00.31.H49");
+  auto wanted = WriteSchools(2, "000.00.32.H49");
+  v1::ChangeEvent event;
+  for (const std::string& key : wanted) {
+    ASSERT_TRUE(reader.NextEvent(&event));
+    EXPECT_EQ(event.key().key(), key);
+    EXPECT_EQ(event.agency_code(), "000.00.32.H49");
+  }
+}
+
+TEST_F(ChangeFeedTest, BadRequestsAreRefusedWithTheirFields) {
+  StartGateway();
+  v1::SubscribeRequest request;
+  request.set_from_cursor("garbage");
+  request.add_record_types(static_cast<v1::RecordType>(42));
+  request.add_agency_codes("not an agency");
+  request.set_subscription_name("bad name!");
+  FeedReader reader(feed_.get(), request);
+  absl::Status status = reader.Finish();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(GetBadRequest(status, &bad));
+  std::set<std::string> fields;
+  for (const auto& v : bad.field_violations()) fields.insert(v.field());
+  EXPECT_EQ(fields, (std::set<std::string>{"from_cursor", "record_types[0]", "agency_codes[0]",
+                                           "subscription_name"}));
+
+  v1::SubscribeRequest ahead;
+  ahead.set_from_cursor(store::EncodeCursor(store::ChangeCursor{999}));
+  FeedReader ahead_reader(feed_.get(), ahead);
+  EXPECT_EQ(ahead_reader.Finish().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ChangeFeedTest, ConsumerThatStopsReadingIsCutOffWhileOthersKeepPace) {
+  StartGateway([](config::v1::GatewayConfig* config) {
+    // Larger than one commit (a batch of 100 schools), far smaller than the whole load.
+    config->mutable_change_feed()->set_max_buffered_events(1000);
+  });
+  // The stuck consumer's connection gets a small flow-control window, so the server's writes to
+  // it stop completing once it stops reading.
+  grpc::ChannelArguments args = PrivateConnectionArgs();
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8192);
+  auto stuck_channel = security::MakeMutualTlsChannel(LoopbackTarget(app_->port()),
+                                                      education_member_.pem, "", args);
+  auto stuck_stub = v1::ChangeFeedService::NewStub(stuck_channel);
+  v1::SubscribeRequest request;  // from now
+  FeedReader stuck(stuck_stub.get(), request, absl::Seconds(60));
+  FeedReader healthy(feed_.get(), request, absl::Seconds(60));
+  // Make sure both streams are registered before the writes.
+  WriteSchools(1);
+  v1::SubscribeResponse first;
+  ASSERT_TRUE(stuck.Next(&first));
+  v1::ChangeEvent event;
+  ASSERT_TRUE(healthy.NextEvent(&event));
+
+  constexpr int kBatches = 30, kPerBatch = 100;
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) WriteSchools(kPerBatch);
+  });
+  int delivered = 0;
+  while (delivered < kBatches * kPerBatch && healthy.NextEvent(&event)) ++delivered;
+  writer.join();
+  EXPECT_EQ(delivered, kBatches * kPerBatch) << "the healthy consumer was held back";
+
+  // The stuck consumer now reads what was buffered for it, then learns it was cut off.
+  absl::Status status = stuck.Finish();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(GetErrorInfo(status, &info));
+  EXPECT_EQ(info.reason(), "CONSUMER_TOO_SLOW");
+  EXPECT_GT(SeqOf(info.metadata().at("resume_cursor")), 0);
+}
+
+}  // namespace
+}  // namespace lienthong::test
