@@ -1,0 +1,183 @@
+// lienthong_feed_bench: commit-to-delivery latency of the change feed with N subscribers at a
+// fixed write rate (mode latency), or N idle subscribers held open (mode idle, for memory).
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/client_context.h"
+#include "lienthong/v1/change_feed_service.grpc.pb.h"
+#include "lienthong/v1/education_record_service.grpc.pb.h"
+#include "services/demo/sample_dossiers.h"
+#include "services/security/client_credentials.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Gateway address.");
+ABSL_FLAG(std::string, pki, "var/pki", "PKI folder (members/<member>.crt/.key, ca.crt).");
+ABSL_FLAG(std::string, member, "giaoduc", "Member certificate (writes schools, subscribes).");
+ABSL_FLAG(std::string, mode, "latency", "latency | idle");
+ABSL_FLAG(int, subscribers, 100, "Subscriber streams.");
+ABSL_FLAG(int, channels, 4, "Separate connections the subscribers are spread over.");
+ABSL_FLAG(int, rate, 2000, "latency: events written per second.");
+ABSL_FLAG(int, batch, 20, "latency: records per UpsertRecords (one commit).");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "latency: how long to write.");
+ABSL_FLAG(absl::Duration, hold, absl::Seconds(10), "idle: how long to hold the streams open.");
+ABSL_FLAG(uint64_t, start_index, 0, "First sample index (0: derived from the clock).");
+
+namespace lienthong::bench {
+namespace {
+
+std::shared_ptr<grpc::Channel> Channel(int id) {
+  const std::string pki = absl::GetFlag(FLAGS_pki);
+  const std::string member = absl::GetFlag(FLAGS_member);
+  auto pem = security::ReadClientTlsFiles({absl::StrCat(pki, "/members/", member, ".key"),
+                                           absl::StrCat(pki, "/members/", member, ".crt"),
+                                           absl::StrCat(pki, "/ca.crt")});
+  if (!pem.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(pem.status().message()).c_str());
+    std::exit(1);
+  }
+  grpc::ChannelArguments args;
+  args.SetInt("lienthong.bench.channel", id);  // a distinct argument: its own connection
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return security::MakeMutualTlsChannel(absl::GetFlag(FLAGS_target), *pem, "", args);
+}
+
+// One subscriber: records the delay between each event's commit time and its arrival.
+class Subscriber : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  Subscriber(v1::ChangeFeedService::Stub* stub, const v1::SubscribeRequest& request) {
+    latencies_us_.reserve(1 << 16);
+    stub->async()->Subscribe(&context_, &request, this);
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (response_.has_event()) {
+      const auto& t = response_.event().commit_time();
+      const absl::Time committed = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+      absl::MutexLock lock(&mu_);
+      latencies_us_.push_back(absl::ToInt64Microseconds(absl::Now() - committed));
+    }
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+    done_ = true;
+  }
+  void Cancel() { context_.TryCancel(); }
+  void WaitDone() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+  }
+  std::vector<int64_t> TakeLatencies() {
+    absl::MutexLock lock(&mu_);
+    return std::move(latencies_us_);
+  }
+
+ private:
+  grpc::ClientContext context_;
+  v1::SubscribeResponse response_;
+  absl::Mutex mu_;
+  std::vector<int64_t> latencies_us_ ABSL_GUARDED_BY(mu_);
+  grpc::Status status_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+double Percentile(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()));
+  return sorted[i] / 1000.0;
+}
+
+int Run() {
+  const int n = absl::GetFlag(FLAGS_subscribers);
+  const int channels = std::max(1, absl::GetFlag(FLAGS_channels));
+  std::vector<std::shared_ptr<grpc::Channel>> pool;
+  std::vector<std::unique_ptr<v1::ChangeFeedService::Stub>> stubs;
+  for (int i = 0; i < channels; ++i) {
+    pool.push_back(Channel(i));
+    stubs.push_back(v1::ChangeFeedService::NewStub(pool.back()));
+  }
+  const bool idle = absl::GetFlag(FLAGS_mode) == "idle";
+  v1::SubscribeRequest request;  // from now
+  if (idle) request.add_record_types(v1::RECORD_TYPE_DIPLOMA);  // nothing will match
+  std::vector<std::unique_ptr<Subscriber>> subscribers;
+  for (int i = 0; i < n; ++i) {
+    subscribers.push_back(std::make_unique<Subscriber>(stubs[i % channels].get(), request));
+  }
+  absl::SleepFor(absl::Seconds(2));  // let every stream reach the gateway
+
+  if (idle) {
+    std::printf("IDLE_OPEN %d\n", n);
+    std::fflush(stdout);
+    absl::SleepFor(absl::GetFlag(FLAGS_hold));
+  } else {
+    auto writer = v1::EducationRecordService::NewStub(Channel(channels));
+    const int rate = absl::GetFlag(FLAGS_rate);
+    const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
+    const absl::Duration interval = absl::Seconds(1) * batch / rate;
+    uint64_t index = absl::GetFlag(FLAGS_start_index);
+    if (index == 0) index = static_cast<uint64_t>(absl::ToUnixSeconds(absl::Now()) % 100000) * 100000;
+    int64_t written = 0, failed = 0;
+    const absl::Time start = absl::Now();
+    const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+    absl::Time next = start;
+    while (absl::Now() < end) {
+      v1::UpsertRecordsRequest upsert;
+      for (int i = 0; i < batch; ++i) *upsert.add_records() = demo::MakeSampleSchool(index++);
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      v1::UpsertRecordsResponse response;
+      if (writer->UpsertRecords(&context, upsert, &response).ok()) {
+        written += batch;
+      } else {
+        ++failed;
+      }
+      next += interval;
+      const absl::Time now = absl::Now();
+      if (next > now) absl::SleepFor(next - now);
+    }
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    absl::SleepFor(absl::Seconds(2));  // drain
+    std::vector<int64_t> all;
+    int64_t short_subscribers = 0;
+    for (auto& s : subscribers) {
+      auto l = s->TakeLatencies();
+      if (static_cast<int64_t>(l.size()) < written) ++short_subscribers;
+      all.insert(all.end(), l.begin(), l.end());
+    }
+    std::sort(all.begin(), all.end());
+    std::printf("subscribers %d, written %lld events in %.1f s (%.0f/s, %lld failed writes), "
+                "delivered %zu (%lld subscribers missed events)\n",
+                n, static_cast<long long>(written), seconds, written / seconds,
+                static_cast<long long>(failed), all.size(), static_cast<long long>(short_subscribers));
+    std::printf("commit-to-delivery ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f\n",
+                Percentile(all, 0.5), Percentile(all, 0.99), Percentile(all, 0.999),
+                all.empty() ? 0 : all.back() / 1000.0);
+    std::printf("RESULT {\"subscribers\":%d,\"rate\":%.0f,\"delivered\":%zu,\"missed_subscribers\":%lld,"
+                "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
+                n, written / seconds, all.size(), static_cast<long long>(short_subscribers),
+                Percentile(all, 0.5), Percentile(all, 0.99), Percentile(all, 0.999));
+  }
+  for (auto& s : subscribers) s->Cancel();
+  for (auto& s : subscribers) s->WaitDone();
+  return 0;
+}
+
+}  // namespace
+}  // namespace lienthong::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return lienthong::bench::Run();
+}
