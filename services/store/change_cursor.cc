@@ -16,7 +16,7 @@ absl::StatusOr<ChangeCursor> DecodeCursor(absl::string_view text) {
   absl::string_view hex = text;
   int64_t seq = 0;
   if (!absl::ConsumePrefix(&hex, "1.") || hex.empty() || hex.size() > 16 ||
-      !absl::SimpleHexAtoi(hex, &seq) || seq < 0) {
+      !absl::SimpleHexAtoi(hex, &seq) || seq < 0 || EncodeCursor(ChangeCursor{seq}) != text) {
     return absl::InvalidArgumentError(
         "not a cursor issued by this gateway (cursors are opaque: send back what you received)");
   }

@@ -1,0 +1,98 @@
+// Whole-store reads and exchange-log chain verification for tests.
+#include "tests/support/store_scan.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/status_macros.h"
+#include "services/store/exchange_log.h"
+
+namespace lienthong::test {
+namespace {
+
+constexpr int kPage = 1000;
+
+std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
+
+}  // namespace
+
+absl::StatusOr<std::vector<store::ChangeRow>> ReadAllChanges(store::Store& store,
+                                                            store::ChangeCursor after) {
+  std::vector<store::ChangeRow> all;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto page, store.ReadChanges(after, kPage));
+    if (page.empty()) return all;
+    after = page.back().cursor;
+    for (auto& row : page) all.push_back(std::move(row));
+  }
+}
+
+absl::StatusOr<std::vector<store::ChangeRow>> ReadChangesOf(store::Store& store,
+                                                           v1::RecordType type,
+                                                           const std::string& key) {
+  ASSIGN_OR_RETURN(auto all, ReadAllChanges(store));
+  std::vector<store::ChangeRow> mine;
+  for (auto& row : all) {
+    if (row.type == type && row.key == key) mine.push_back(std::move(row));
+  }
+  return mine;
+}
+
+absl::StatusOr<std::vector<store::ExchangeLogEntry>> ReadAllExchangeLog(store::Store& store) {
+  std::vector<store::ExchangeLogEntry> all;
+  int64_t after = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto page, store.ReadExchangeLog(after, kPage));
+    if (page.empty()) return all;
+    after = page.back().seq;
+    for (auto& entry : page) all.push_back(std::move(entry));
+  }
+}
+
+absl::StatusOr<std::vector<store::ExchangeLogEntry>> AwaitExchangeLog(store::Store& store,
+                                                                      size_t count,
+                                                                      absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto entries, ReadAllExchangeLog(store));
+    if (entries.size() >= count) return entries;
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the exchange log has ", entries.size(),
+                                                      " entries, not ", count, ", after ",
+                                                      absl::FormatDuration(timeout)));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+absl::Status VerifyExchangeLogChain(store::Store& store) {
+  ASSIGN_OR_RETURN(const store::Store::ExchangeLogEnds ends, store.GetExchangeLogEnds());
+  ASSIGN_OR_RETURN(const auto entries, ReadAllExchangeLog(store));
+  int64_t seq = ends.anchor_seq;
+  std::string hash = ends.anchor_hash;
+  for (const auto& entry : entries) {
+    if (entry.seq != seq + 1) {
+      return absl::DataLossError(absl::StrCat("entry ", entry.seq, " follows ", seq));
+    }
+    if (entry.prev_hash != hash) {
+      return absl::DataLossError(absl::StrCat("entry ", entry.seq, " has prev_hash ",
+                                              Hex(entry.prev_hash), ", the previous hash is ",
+                                              Hex(hash)));
+    }
+    const std::string computed = store::ComputeEntryHash(entry, entry.prev_hash);
+    if (entry.hash != computed) {
+      return absl::DataLossError(absl::StrCat("entry ", entry.seq, " has hash ", Hex(entry.hash),
+                                              ", its content hashes to ", Hex(computed)));
+    }
+    seq = entry.seq;
+    hash = entry.hash;
+  }
+  if (seq != ends.head_seq || hash != ends.head_hash) {
+    return absl::DataLossError(absl::StrCat("the chain ends at ", seq, " (", Hex(hash),
+                                            "), the stored head is ", ends.head_seq, " (",
+                                            Hex(ends.head_hash), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lienthong::test
