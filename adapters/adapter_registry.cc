@@ -1,0 +1,113 @@
+// AdapterRegistry and the record-type names of the adapter contract.
+#include "adapters/adapter_registry.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/rpc_status.h"
+#include "services/common/status_macros.h"
+
+namespace lienthong::adapters {
+
+bool IsTransientFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string RecordTypeName(v1::RecordType type) {
+  switch (type) {
+    case v1::RECORD_TYPE_DOSSIER:
+      return "dossier";
+    case v1::RECORD_TYPE_SCHOOL:
+      return "school";
+    case v1::RECORD_TYPE_STUDENT:
+      return "student";
+    case v1::RECORD_TYPE_DIPLOMA:
+      return "diploma";
+    default:
+      return "unspecified";
+  }
+}
+
+absl::StatusOr<v1::RecordType> RecordTypeFromName(absl::string_view name) {
+  for (v1::RecordType type : {v1::RECORD_TYPE_DOSSIER, v1::RECORD_TYPE_SCHOOL,
+                              v1::RECORD_TYPE_STUDENT, v1::RECORD_TYPE_DIPLOMA}) {
+    if (name == RecordTypeName(type)) return type;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown record type '", name, "' (dossier, school, student or diploma)"));
+}
+
+std::string AdapterKindOf(const config::v1::Adapter& config) {
+  if (config.kind_case() == config::v1::Adapter::KIND_NOT_SET) return "";
+  const auto* field = config::v1::Adapter::descriptor()->FindFieldByNumber(config.kind_case());
+  return field == nullptr ? "" : field->name();
+}
+
+absl::Status AdapterRegistry::Register(std::unique_ptr<AdapterFactory> factory) {
+  std::string kind = factory->kind();
+  auto [it, inserted] = factories_.emplace(kind, std::move(factory));
+  if (!inserted) {
+    return absl::AlreadyExistsError(absl::StrCat("adapter kind '", kind, "' is registered twice"));
+  }
+  return absl::OkStatus();
+}
+
+const AdapterFactory* AdapterRegistry::Find(absl::string_view kind) const {
+  auto it = factories_.find(kind);
+  return it == factories_.end() ? nullptr : it->second.get();
+}
+
+absl::StatusOr<const AdapterFactory*> AdapterRegistry::FactoryFor(
+    const config::v1::Adapter& config) const {
+  const std::string kind = AdapterKindOf(config);
+  FieldViolations violations;
+  if (kind.empty()) {
+    violations.Add("kind", absl::StrCat("one of ", absl::StrJoin(kinds(), ", "), " is required"));
+    return violations.ToStatus();
+  }
+  const AdapterFactory* factory = Find(kind);
+  if (factory == nullptr) {
+    violations.Add(kind, absl::StrCat("adapter kind '", kind,
+                                      "' is not available in this build (available: ",
+                                      absl::StrJoin(kinds(), ", "), ")"));
+    return violations.ToStatus();
+  }
+  return factory;
+}
+
+absl::StatusOr<std::unique_ptr<Adapter>> AdapterRegistry::Create(
+    const config::v1::Adapter& config) const {
+  ASSIGN_OR_RETURN(const AdapterFactory* factory, FactoryFor(config));
+  FieldViolations violations;
+  const std::vector<v1::RecordType> taken = factory->record_types();
+  for (int i = 0; i < config.record_types_size(); ++i) {
+    const std::string field = absl::StrCat("record_types[", i, "]");
+    auto type = RecordTypeFromName(config.record_types(i));
+    if (!type.ok()) {
+      violations.Add(field, std::string(type.status().message()));
+    } else if (std::find(taken.begin(), taken.end(), *type) == taken.end()) {
+      violations.Add(field, absl::StrCat("adapter kind '", factory->kind(), "' does not take '",
+                                         config.record_types(i), "' records"));
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  return factory->Create(config);
+}
+
+std::vector<std::string> AdapterRegistry::kinds() const {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : factories_) names.push_back(name);
+  return names;
+}
+
+}  // namespace lienthong::adapters

@@ -1,0 +1,72 @@
+// SyncEngine: one worker per configured adapter instance, carrying committed changes from the
+// store to sector databases (ARCHITECTURE.md guarantee 7).
+//
+// A worker reads the change log after its stored checkpoint in batches (batch_size, linger),
+// drops the events its record types and agencies do not take, applies the rest through its
+// adapter, and only then moves its checkpoint. A failing batch is retried with exponential
+// backoff, jitter and a cap: without limit while the destination is unreachable (the adapter
+// says so by its status code, see adapters/adapter.h); when the destination refuses content, the
+// batch is applied one event at a time and an event that still fails after retry.max_attempts
+// is written to the dead-letter store with its context in the same transaction that moves the
+// checkpoint past it (or, with stop_on_error, the worker halts visibly at it). Workers wake when
+// the store commits changes (a commit listener) and also poll, in case a commit is missed.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "adapters/adapter_registry.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "lienthong/config/v1/config.pb.h"
+#include "services/store/store.h"
+#include "services/sync/sync_control.h"
+
+namespace lienthong::sync {
+
+struct SyncEngineOptions {
+  // Longest a worker sleeps on a quiet log before it looks again without a commit wake-up.
+  absl::Duration poll_interval = absl::Milliseconds(500);
+};
+
+class AdapterWorker;
+
+class SyncEngine final : public SyncControl {
+ public:
+  // Builds every adapter of `adapters` through `registry` (nothing connects yet) and registers a
+  // commit listener on `store`, so it must be made before the store takes writes. Every bad
+  // field of every entry is reported at once: INVALID_ARGUMENT with a BadRequest naming
+  // "adapters[i].<field>".
+  static absl::StatusOr<std::unique_ptr<SyncEngine>> Create(
+      store::Store* store, const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
+      const adapters::AdapterRegistry& registry, SyncEngineOptions options = {});
+  // Stops the workers.
+  ~SyncEngine() override;
+
+  // Starts one worker thread per adapter.
+  void Start();
+  // Stops every worker after its current step (an adapter call in flight finishes first) and
+  // waits for them. Checkpoints stay where they are. Idempotent.
+  void Stop();
+
+  std::vector<v1::AdapterStatus> AdapterStatuses() override;
+  absl::Status Pause(const std::string& adapter) override;
+  absl::Status Resume(const std::string& adapter) override;
+  absl::Status ReplayDeadLetters(
+      const std::string& adapter, const std::vector<int64_t>& ids,
+      const std::function<void(const v1::ReplayProgress&)>& progress) override;
+
+ private:
+  SyncEngine() = default;
+  absl::StatusOr<AdapterWorker*> Find(const std::string& adapter);
+
+  std::vector<std::unique_ptr<AdapterWorker>> workers_;
+  // Unhooks the workers from the store's commit listener (which the store keeps).
+  std::function<void()> detach_listener_;
+  bool started_ = false;
+};
+
+}  // namespace lienthong::sync

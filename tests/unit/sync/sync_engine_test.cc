@@ -1,0 +1,416 @@
+// SyncEngine on a real SQLite store with a scripted adapter: commit order and batches, start
+// position, filters, outages, poison records and dead letters, stop-on-error, pause and resume,
+// replay, restart from the checkpoint.
+#include "services/sync/sync_engine.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "adapters/adapter_registry.h"
+#include "adapters/builtin_adapters.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/rpc_status.h"
+#include "services/store/sqlite/sqlite_store.h"
+#include "tests/support/sample_changes.h"
+#include "tests/support/status_assertions.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_gateway.h"
+
+namespace lienthong::sync {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// What the scripted destination holds and how it misbehaves. Thread-safe.
+class ScriptedSink {
+ public:
+  absl::Status Apply(absl::Span<const v1::ChangeEvent> events) {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    if (down_) return absl::UnavailableError("sector database unreachable");
+    for (const auto& event : events) {
+      if (poison_.count(event.key().key()) > 0) {
+        return absl::InvalidArgumentError("record " + event.key().key() + " refused");
+      }
+    }
+    batch_sizes_.push_back(static_cast<int>(events.size()));
+    for (const auto& event : events) {
+      if (!seen_.insert(event.event_id()).second) continue;  // idempotent by event_id
+      keys_.push_back(event.key().key());
+      cursors_.push_back(event.cursor());
+    }
+    return absl::OkStatus();
+  }
+  void SetDown(bool down) {
+    absl::MutexLock lock(&mu_);
+    down_ = down;
+  }
+  void SetPoison(std::set<std::string> keys) {
+    absl::MutexLock lock(&mu_);
+    poison_ = std::move(keys);
+  }
+  std::vector<std::string> keys() {
+    absl::MutexLock lock(&mu_);
+    return keys_;
+  }
+  std::vector<std::string> cursors() {
+    absl::MutexLock lock(&mu_);
+    return cursors_;
+  }
+  std::vector<int> batch_sizes() {
+    absl::MutexLock lock(&mu_);
+    return batch_sizes_;
+  }
+  size_t count() {
+    absl::MutexLock lock(&mu_);
+    return keys_.size();
+  }
+  int calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool down_ = false;
+  std::set<std::string> poison_;
+  std::set<std::string> seen_;
+  std::vector<std::string> keys_;
+  std::vector<std::string> cursors_;
+  std::vector<int> batch_sizes_;
+  int calls_ = 0;
+};
+
+class ScriptedAdapter final : public adapters::Adapter {
+ public:
+  explicit ScriptedAdapter(std::shared_ptr<ScriptedSink> sink) : sink_(std::move(sink)) {}
+  absl::Status Apply(absl::Span<const v1::ChangeEvent> events) override {
+    return sink_->Apply(events);
+  }
+
+ private:
+  std::shared_ptr<ScriptedSink> sink_;
+};
+
+// Stands in for the "jsonl" kind, so that configs stay ordinary config files.
+class ScriptedFactory final : public adapters::AdapterFactory {
+ public:
+  explicit ScriptedFactory(std::shared_ptr<ScriptedSink> sink) : sink_(std::move(sink)) {}
+  std::string kind() const override { return "jsonl"; }
+  std::vector<v1::RecordType> record_types() const override {
+    return {v1::RECORD_TYPE_DOSSIER, v1::RECORD_TYPE_SCHOOL, v1::RECORD_TYPE_STUDENT,
+            v1::RECORD_TYPE_DIPLOMA};
+  }
+  absl::Status Validate(const config::v1::Adapter&) const override { return absl::OkStatus(); }
+  absl::StatusOr<std::unique_ptr<adapters::Adapter>> Create(
+      const config::v1::Adapter&) const override {
+    return std::make_unique<ScriptedAdapter>(sink_);
+  }
+
+ private:
+  std::shared_ptr<ScriptedSink> sink_;
+};
+
+config::v1::Adapter AdapterConfig(const std::string& name) {
+  config::v1::Adapter config;
+  config.set_name(name);
+  config.mutable_jsonl()->set_output_file("unused.jsonl");
+  config.set_batch_size(100);
+  config.mutable_linger()->set_nanos(5000000);
+  config.mutable_retry()->set_max_attempts(3);
+  config.mutable_retry()->mutable_initial_backoff()->set_nanos(1000000);
+  config.mutable_retry()->mutable_max_backoff()->set_nanos(20000000);
+  return config;
+}
+
+std::vector<store::ChangeRow> Schools(int first, int count,
+                                      const std::string& agency = test::kSampleEducationAgency) {
+  std::vector<store::ChangeRow> rows;
+  for (int n = first; n < first + count; ++n) {
+    rows.push_back(test::SchoolChange(test::SampleSchool(n, agency)));
+  }
+  return rows;
+}
+
+std::string School(int n) { return test::SampleSchool(n).school_code(); }
+
+class SyncEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::sqlite::SqliteOptions options;
+    options.path = dir_.Path("lienthong.db");
+    auto store = store::sqlite::SqliteStore::Open(options);
+    ASSERT_OK(store);
+    store_ = *std::move(store);
+    sink_ = std::make_shared<ScriptedSink>();
+    ASSERT_OK(registry_.Register(std::make_unique<ScriptedFactory>(sink_)));
+  }
+  void TearDown() override {
+    if (engine_) engine_->Stop();
+    engine_.reset();
+    store_->Close();
+  }
+
+  void StartEngine(std::vector<config::v1::Adapter> configs) {
+    google::protobuf::RepeatedPtrField<config::v1::Adapter> adapters(configs.begin(),
+                                                                     configs.end());
+    SyncEngineOptions options;
+    options.poll_interval = absl::Milliseconds(50);
+    auto engine = SyncEngine::Create(store_.get(), adapters, registry_, options);
+    ASSERT_OK(engine);
+    engine_ = *std::move(engine);
+    engine_->Start();
+  }
+
+  v1::AdapterStatus StatusOf(const std::string& name) {
+    for (const auto& status : engine_->AdapterStatuses()) {
+      if (status.name() == name) return status;
+    }
+    ADD_FAILURE() << "no adapter " << name;
+    return {};
+  }
+
+  std::string Head() {
+    auto bounds = store_->GetChangeBounds();
+    EXPECT_OK(bounds);
+    return store::EncodeCursor(bounds->head);
+  }
+
+  bool WaitFor(const std::function<bool()>& done) {
+    return test::PollUntil(done, absl::Seconds(20), absl::Milliseconds(5));
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<ScriptedSink> sink_;
+  adapters::AdapterRegistry registry_;
+  std::unique_ptr<SyncEngine> engine_;
+};
+
+TEST_F(SyncEngineTest, DeliversEveryChangeOnceInCommitOrderInBatches) {
+  StartEngine({AdapterConfig("a")});
+  for (int w = 0; w < 6; ++w) ASSERT_OK(test::AppendChanges(store_.get(), Schools(w * 100 + 1, 100)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 600; })) << sink_->count();
+  const auto keys = sink_->keys();
+  for (int n = 1; n <= 600; ++n) ASSERT_EQ(keys[n - 1], School(n));
+  const auto cursors = sink_->cursors();
+  for (size_t i = 1; i < cursors.size(); ++i) {
+    ASSERT_LT(*store::DecodeCursor(cursors[i - 1]), *store::DecodeCursor(cursors[i]));
+  }
+  for (int size : sink_->batch_sizes()) EXPECT_LE(size, 100);
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("a").checkpoint() == Head(); }));
+  const auto status = StatusOf("a");
+  EXPECT_EQ(status.kind(), "jsonl");
+  EXPECT_EQ(status.state(), "running");
+  EXPECT_EQ(status.lag_events(), 0);
+  EXPECT_EQ(status.last_error(), "");
+}
+
+TEST_F(SyncEngineTest, ANewAdapterStartsFromNowUnlessAskedToBackfill) {
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 5)));
+  auto backfill = AdapterConfig("backfill");
+  backfill.set_start_from_oldest(true);
+  auto sink_now = std::make_shared<ScriptedSink>();
+  StartEngine({backfill});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(6, 2)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 7; })) << sink_->count();
+
+  // "from now": a second engine over the same store sees only what commits after it starts.
+  engine_->Stop();
+  engine_.reset();
+  adapters::AdapterRegistry fresh;
+  ASSERT_OK(fresh.Register(std::make_unique<ScriptedFactory>(sink_now)));
+  google::protobuf::RepeatedPtrField<config::v1::Adapter> adapters;
+  *adapters.Add() = AdapterConfig("now");
+  auto engine = SyncEngine::Create(store_.get(), adapters, fresh);
+  ASSERT_OK(engine);
+  engine_ = *std::move(engine);
+  engine_->Start();
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("now").checkpoint() == Head(); }));
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(8, 1)));
+  ASSERT_TRUE(WaitFor([&] { return sink_now->count() == 1; }));
+  EXPECT_THAT(sink_now->keys(), ElementsAre(School(8)));
+}
+
+TEST_F(SyncEngineTest, FilteredOutChangesStillMoveTheCheckpoint) {
+  auto config = AdapterConfig("schools_h49");
+  config.add_record_types("school");
+  config.add_agencies(test::kSampleEducationAgency);
+  StartEngine({config});
+  std::vector<store::ChangeRow> rows = Schools(1, 2);
+  for (auto& row : Schools(3, 2, test::kSampleOtherAgency)) rows.push_back(row);
+  rows.push_back(test::StudentChange(test::SampleStudent(1)));
+  rows.push_back(test::DossierChange(test::SampleDossier(1)));
+  ASSERT_OK(test::AppendChanges(store_.get(), rows));
+  // Only filtered-out changes at the end: the checkpoint still reaches the head.
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(9, 1, test::kSampleOtherAgency)));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("schools_h49").checkpoint() == Head(); }));
+  EXPECT_THAT(sink_->keys(), ElementsAre(School(1), School(2)));
+  EXPECT_EQ(StatusOf("schools_h49").lag_events(), 0);
+}
+
+TEST_F(SyncEngineTest, APoisonRecordIsDeadLetteredWhileTheRestFlowAndReplayLandsItOnce) {
+  sink_->SetPoison({School(3)});
+  StartEngine({AdapterConfig("a")});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 10)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 9; })) << sink_->count();
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(11, 5)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 14; })) << sink_->count();
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("a").checkpoint() == Head(); }));
+
+  auto letters = store_->ListDeadLetters("a", 0, 100);
+  ASSERT_OK(letters);
+  ASSERT_EQ(letters->size(), 1u);
+  const store::DeadLetterRow& letter = letters->front();
+  EXPECT_EQ(letter.adapter, "a");
+  EXPECT_EQ(letter.cursor.seq, 3);
+  EXPECT_EQ(letter.attempts, 3);
+  EXPECT_THAT(letter.last_error, HasSubstr("SCH00003 refused"));
+  v1::ChangeEvent event;
+  ASSERT_TRUE(event.ParseFromString(letter.payload));
+  EXPECT_EQ(event.event_id(), letter.event_id);
+  EXPECT_EQ(event.key().key(), School(3));
+  EXPECT_EQ(StatusOf("a").dead_letters(), 1);
+
+  // Replay while still refused: it stays a dead letter.
+  std::vector<v1::ReplayProgress> progress;
+  auto record = [&](const v1::ReplayProgress& p) { progress.push_back(p); };
+  ASSERT_OK(engine_->ReplayDeadLetters("a", {}, record));
+  EXPECT_EQ(progress.back().total(), 1);
+  EXPECT_EQ(progress.back().failed(), 1);
+  EXPECT_EQ(StatusOf("a").dead_letters(), 1);
+
+  sink_->SetPoison({});
+  progress.clear();
+  ASSERT_OK(engine_->ReplayDeadLetters("a", {letter.id}, record));
+  EXPECT_EQ(progress.back().total(), 1);
+  EXPECT_EQ(progress.back().applied(), 1);
+  EXPECT_EQ(StatusOf("a").dead_letters(), 0);
+  EXPECT_TRUE(store_->ListDeadLetters("a", 0, 100)->empty());
+  // Again: nothing left to replay, nothing lands twice.
+  progress.clear();
+  ASSERT_OK(engine_->ReplayDeadLetters("a", {letter.id}, record));
+  EXPECT_EQ(progress.back().total(), 0);
+  const auto keys = sink_->keys();
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), School(3)), 1);
+  EXPECT_EQ(keys.size(), 15u);
+}
+
+TEST_F(SyncEngineTest, AnOutageIsRetriedWithoutBlamingAnyRecord) {
+  sink_->SetDown(true);
+  StartEngine({AdapterConfig("a")});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 5)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->calls() >= 6; }));  // beyond max_attempts
+  auto status = StatusOf("a");
+  EXPECT_EQ(status.state(), "backing_off");
+  EXPECT_THAT(status.last_error(), HasSubstr("unreachable"));
+  EXPECT_EQ(status.lag_events(), 5);
+  sink_->SetDown(false);
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 5; }));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("a").lag_events() == 0; }));
+  status = StatusOf("a");
+  EXPECT_EQ(status.state(), "running");
+  EXPECT_EQ(status.last_error(), "");
+  EXPECT_EQ(status.dead_letters(), 0);
+}
+
+TEST_F(SyncEngineTest, StopOnErrorHaltsVisiblyAtTheFailingRecordUntilResumed) {
+  auto config = AdapterConfig("strict");
+  config.set_stop_on_error(true);
+  sink_->SetPoison({School(3)});
+  StartEngine({config});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 6)));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("strict").state() == "stopped_on_error"; }));
+  auto status = StatusOf("strict");
+  EXPECT_THAT(status.last_error(), HasSubstr("SCH00003 refused"));
+  EXPECT_EQ(status.checkpoint(), store::EncodeCursor(store::ChangeCursor{2}));
+  EXPECT_EQ(status.lag_events(), 4);
+  EXPECT_EQ(status.dead_letters(), 0);
+  EXPECT_THAT(sink_->keys(), ElementsAre(School(1), School(2)));
+
+  sink_->SetPoison({});
+  ASSERT_OK(engine_->Resume("strict"));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 6; }));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("strict").lag_events() == 0; }));
+  EXPECT_EQ(StatusOf("strict").state(), "running");
+}
+
+TEST_F(SyncEngineTest, PauseHoldsChangesBackAndResumeDeliversThem) {
+  StartEngine({AdapterConfig("a")});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 2)));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 2; }));
+  ASSERT_OK(engine_->Pause("a"));
+  EXPECT_EQ(StatusOf("a").state(), "paused");
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(3, 3)));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(sink_->count(), 2u);
+  EXPECT_EQ(StatusOf("a").lag_events(), 3);
+  ASSERT_OK(engine_->Resume("a"));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 5; }));
+  EXPECT_EQ(StatusOf("a").state(), "running");
+}
+
+TEST_F(SyncEngineTest, ARestartedEngineResumesFromItsCheckpoint) {
+  StartEngine({AdapterConfig("a")});
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 5)));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("a").checkpoint() == Head(); }));
+  engine_->Stop();
+  engine_.reset();
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(6, 5)));  // while the engine is down
+
+  auto later = std::make_shared<ScriptedSink>();
+  adapters::AdapterRegistry registry;
+  ASSERT_OK(registry.Register(std::make_unique<ScriptedFactory>(later)));
+  google::protobuf::RepeatedPtrField<config::v1::Adapter> adapters;
+  *adapters.Add() = AdapterConfig("a");
+  auto engine = SyncEngine::Create(store_.get(), adapters, registry);
+  ASSERT_OK(engine);
+  engine_ = *std::move(engine);
+  engine_->Start();
+  ASSERT_TRUE(WaitFor([&] { return later->count() == 5; }));
+  EXPECT_THAT(later->keys(),
+              ElementsAre(School(6), School(7), School(8), School(9), School(10)));
+}
+
+TEST_F(SyncEngineTest, ControlsOfAnUnknownAdapterAreNotFound) {
+  StartEngine({AdapterConfig("a")});
+  EXPECT_EQ(engine_->Pause("b").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->Resume("b").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->ReplayDeadLetters("b", {}, nullptr).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SyncEngineConfigTest, EveryBadFieldOfEveryEntryIsNamed) {
+  test::TempDir dir;
+  store::sqlite::SqliteOptions options;
+  options.path = dir.Path("lienthong.db");
+  auto store = store::sqlite::SqliteStore::Open(options);
+  ASSERT_OK(store);
+  adapters::AdapterRegistry registry;
+  adapters::RegisterBuiltinAdapters(&registry);
+  google::protobuf::RepeatedPtrField<config::v1::Adapter> adapters;
+  auto* good = adapters.Add();
+  good->set_name("file");
+  good->mutable_jsonl()->set_output_file(dir.Path("changes.jsonl"));
+  auto* bad = adapters.Add();
+  bad->set_name("file");
+  bad->set_batch_size(1000000);
+  bad->mutable_postgres();
+  auto engine = SyncEngine::Create(store->get(), adapters, registry);
+  EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument);
+  google::rpc::BadRequest request;
+  ASSERT_TRUE(GetBadRequest(engine.status(), &request));
+  std::vector<std::string> fields;
+  for (const auto& v : request.field_violations()) fields.push_back(v.field());
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("adapters[1].name", "adapters[1].batch_size",
+                                                      "adapters[1].postgres.conninfo"));
+  (*store)->Close();
+}
+
+}  // namespace
+}  // namespace lienthong::sync
