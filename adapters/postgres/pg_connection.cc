@@ -55,8 +55,10 @@ std::string PgTextArray(const std::vector<std::string>& values) {
 absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& conninfo,
                                                                     const std::string& password) {
   // Later entries override earlier ones, and the expanded conninfo overrides the defaults.
-  std::vector<const char*> keys = {"connect_timeout", "application_name", "dbname"};
-  std::vector<const char*> values = {"5", "lienthongd", conninfo.c_str()};
+  // NOTICEs (e.g. "already exists, skipping" from the idempotent schema) would go to stderr.
+  std::vector<const char*> keys = {"connect_timeout", "application_name", "options", "dbname"};
+  std::vector<const char*> values = {"5", "lienthongd", "-c client_min_messages=warning",
+                                     conninfo.c_str()};
   if (!password.empty()) {
     keys.push_back("password");
     values.push_back(password.c_str());

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "services/cli/ctl_adapters.h"
 #include "services/cli/ctl_admin.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_watch.h"
@@ -98,6 +99,12 @@ int main(int argc, char** argv) {
       {"certs", lienthong::cli::Certs},
       {"reload", lienthong::cli::Reload},
       {"audit verify", lienthong::cli::AuditVerify},
+      {"adapters status", lienthong::cli::AdaptersStatus},
+      {"adapters pause", lienthong::cli::AdaptersPause},
+      {"adapters resume", lienthong::cli::AdaptersResume},
+      {"adapters watch", lienthong::cli::AdaptersWatch},
+      {"deadletters list", lienthong::cli::DeadLettersList},
+      {"deadletters replay", lienthong::cli::DeadLettersReplay},
   };
   std::vector<std::string> names;
   for (const auto& [name, _] : commands) names.push_back(name);
