@@ -1,0 +1,223 @@
+// lienthong_sync_bench: sync-engine throughput into PostgreSQL against a plain batched INSERT of
+// the same rows on the same server in the same run, and end-to-end sync lag at a steady rate.
+// Starts its own PostgreSQL 15 cluster (fsync on) and SQLite store in temporary folders.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "adapters/builtin_adapters.h"
+#include "adapters/postgres/pg_connection.h"
+#include "adapters/postgres/sector_schema.h"
+#include "services/store/sqlite/sqlite_store.h"
+#include "services/sync/sync_engine.h"
+#include "tests/support/postgres_cluster.h"
+#include "tests/support/sample_changes.h"
+#include "tests/support/temp_dir.h"
+
+ABSL_FLAG(int, events, 20000, "Changes synced in the throughput phase.");
+ABSL_FLAG(int, batch_size, 256, "Rows per transaction, for the sync and the plain insert alike.");
+ABSL_FLAG(int, rate, 1000, "Lag phase: changes committed per second.");
+ABSL_FLAG(int, lag_seconds, 20, "Lag phase: how long changes are committed at --rate.");
+
+namespace lienthong {
+namespace {
+
+namespace pg = adapters::postgres;
+
+// The bench's changes: schools, students, diplomas and dossiers (two processing steps) in turn.
+store::ChangeRow Change(int n) {
+  switch (n % 4) {
+    case 0:
+      return test::SchoolChange(test::SampleSchool(n));
+    case 1:
+      return test::StudentChange(test::SampleStudent(n));
+    case 2:
+      return test::DiplomaChange(test::SampleDiploma(n));
+    default:
+      return test::DossierChange(test::SampleDossier(n, 2));
+  }
+}
+
+void Check(const absl::Status& status, const char* what) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "sync_bench: %s: %s\n", what, status.ToString().c_str());
+  std::exit(1);
+}
+
+// The baseline: the same rows, the same batches, one plain multi-row INSERT per table and
+// transaction; no dedup, no applied-event table, no upsert.
+double PlainInsertRate(const std::string& conninfo, int events, int batch_size) {
+  auto connection = pg::PgConnection::Connect(conninfo, "");
+  Check(connection.status(), "connect");
+  Check((*connection)->Exec(pg::SectorSchemaDdl("plain")), "schema");
+  const absl::Time start = absl::Now();
+  for (int first = 0; first < events; first += batch_size) {
+    pg::SectorRows rows;
+    for (int n = first; n < std::min(events, first + batch_size); ++n) {
+      Check(pg::AppendSectorRows(test::EventOf(Change(n), n + 1), &rows), "rows");
+    }
+    Check((*connection)->Exec("BEGIN"), "begin");
+    for (int t = 0; t < pg::kSectorTableCount; ++t) {
+      const auto id = static_cast<pg::SectorTableId>(t);
+      if (rows[t].empty()) continue;
+      std::vector<pg::PgParam> params;
+      for (auto& row : rows[t]) params.insert(params.end(), row.begin(), row.end());
+      Check((*connection)->Query(pg::SectorInsertSql("plain", id, rows[t].size(), false), params)
+                .status(),
+            "insert");
+    }
+    Check((*connection)->Exec("COMMIT"), "commit");
+  }
+  return events / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+config::v1::Adapter AdapterConfig(const std::string& name, const std::string& conninfo,
+                                  int batch_size, bool from_oldest) {
+  config::v1::Adapter config;
+  config.set_name(name);
+  config.set_batch_size(static_cast<uint32_t>(batch_size));
+  config.set_start_from_oldest(from_oldest);
+  config.mutable_postgres()->set_conninfo(conninfo);
+  config.mutable_postgres()->set_schema(name);
+  return config;
+}
+
+std::unique_ptr<sync::SyncEngine> StartEngine(store::Store* store,
+                                              const config::v1::Adapter& adapter) {
+  adapters::AdapterRegistry registry;
+  adapters::RegisterBuiltinAdapters(&registry);
+  google::protobuf::RepeatedPtrField<config::v1::Adapter> adapters;
+  *adapters.Add() = adapter;
+  auto engine = sync::SyncEngine::Create(store, adapters, registry);
+  Check(engine.status(), "engine");
+  (*engine)->Start();
+  return *std::move(engine);
+}
+
+int64_t Lag(sync::SyncEngine& engine) { return engine.AdapterStatuses().front().lag_events(); }
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(p * (values.size() - 1))];
+}
+
+int Main() {
+  const int events = absl::GetFlag(FLAGS_events);
+  const int batch_size = absl::GetFlag(FLAGS_batch_size);
+  test::PostgresClusterOptions options;
+  options.fsync = true;
+  options.settings = {"shared_buffers=256MB", "max_wal_size=2GB"};
+  auto cluster = test::PostgresCluster::Start(options);
+  Check(cluster.status(), "postgres");
+  const std::string conninfo = (*cluster)->conninfo();
+  test::TempDir dir("lienthong_sync_bench");
+  store::sqlite::SqliteOptions store_options;
+  store_options.path = dir.Path("bench.db");
+  auto store = store::sqlite::SqliteStore::Open(store_options);
+  Check(store.status(), "store");
+
+  // 1. Plain batched insert, then the sync engine carrying the same rows.
+  const double plain = PlainInsertRate(conninfo, events, batch_size);
+  for (int first = 0; first < events; first += 1000) {
+    std::vector<store::ChangeRow> rows;
+    for (int n = first; n < std::min(events, first + 1000); ++n) rows.push_back(Change(n));
+    Check(test::AppendChanges(store->get(), std::move(rows)), "append");
+  }
+  const absl::Time start = absl::Now();
+  auto engine = StartEngine(store->get(), AdapterConfig("synced", conninfo, batch_size, true));
+  while (Lag(*engine) > 0 || engine->AdapterStatuses().front().checkpoint() == "1.0") {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  const double synced = events / absl::ToDoubleSeconds(absl::Now() - start);
+  engine->Stop();
+  engine.reset();
+  for (const char* table : {"schools", "students", "diplomas", "dossiers", "dossier_steps"}) {
+    auto plain_rows = (*cluster)->QueryValue(absl::StrCat("SELECT count(*) FROM plain.", table));
+    auto synced_rows = (*cluster)->QueryValue(absl::StrCat("SELECT count(*) FROM synced.", table));
+    if (!plain_rows.ok() || !synced_rows.ok() || *plain_rows != *synced_rows) {
+      std::fprintf(stderr, "sync_bench: %s rows differ\n", table);
+      return 1;
+    }
+  }
+
+  // 2. Lag: changes committed at a steady rate while the engine follows.
+  engine = StartEngine(store->get(), AdapterConfig("lagged", conninfo, batch_size, false));
+  while (engine->AdapterStatuses().front().checkpoint() == "1.0") absl::SleepFor(absl::Milliseconds(5));
+  const int rate = absl::GetFlag(FLAGS_rate);
+  const absl::Duration tick = absl::Milliseconds(10);
+  const int per_tick = std::max(1, rate / 100);
+  std::mutex mu;
+  std::deque<std::pair<int64_t, absl::Time>> pending;  // (head seq after a commit, commit time)
+  std::vector<double> lags_ms;
+  std::atomic<bool> writing{true};
+  std::thread monitor([&] {
+    for (;;) {
+      auto checkpoint = (*store)->GetCheckpoint("lagged");
+      const absl::Time now = absl::Now();
+      std::lock_guard<std::mutex> lock(mu);
+      while (!pending.empty() && checkpoint.ok() && checkpoint->has_value() &&
+             (*checkpoint)->seq >= pending.front().first) {
+        lags_ms.push_back(absl::ToDoubleMilliseconds(now - pending.front().second));
+        pending.pop_front();
+      }
+      if (!writing && pending.empty()) return;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  });
+  const absl::Time lag_start = absl::Now();
+  const absl::Time lag_end = lag_start + absl::Seconds(absl::GetFlag(FLAGS_lag_seconds));
+  int committed = 0;
+  for (absl::Time next = lag_start; next < lag_end; next += tick) {
+    absl::SleepFor(next - absl::Now());
+    std::vector<store::ChangeRow> rows;
+    for (int i = 0; i < per_tick; ++i) rows.push_back(Change(events + committed + i));
+    Check(test::AppendChanges(store->get(), std::move(rows)), "append");
+    committed += per_tick;
+    auto bounds = (*store)->GetChangeBounds();
+    Check(bounds.status(), "bounds");
+    std::lock_guard<std::mutex> lock(mu);
+    pending.emplace_back(bounds->head.seq, absl::Now());
+  }
+  const double achieved = committed / absl::ToDoubleSeconds(absl::Now() - lag_start);
+  writing = false;
+  monitor.join();
+  engine->Stop();
+  engine.reset();
+  (*store)->Close();
+
+  std::printf("| measure | value |\n|---|---|\n");
+  std::printf("| changes (mix of schools, students, diplomas, dossiers with 2 steps) | %d |\n",
+              events);
+  std::printf("| batch size | %d |\n", batch_size);
+  std::printf("| plain batched INSERT | %.0f changes/s |\n", plain);
+  std::printf("| sync engine (SQLite change log -> postgres adapter, upsert + applied-event table) "
+              "| %.0f changes/s |\n",
+              synced);
+  std::printf("| sync / plain | %.0f%% (target >= 50%%) |\n", 100.0 * synced / plain);
+  std::printf("| lag phase: committed rate | %.0f changes/s for %d s |\n", achieved,
+              absl::GetFlag(FLAGS_lag_seconds));
+  std::printf("| lag commit -> sector commit + checkpoint: p50 / p99 / max | %.0f / %.0f / %.0f ms "
+              "(target < 1000 ms) |\n",
+              Percentile(lags_ms, 0.5), Percentile(lags_ms, 0.99), Percentile(lags_ms, 1.0));
+  return 0;
+}
+
+}  // namespace
+}  // namespace lienthong
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return lienthong::Main();
+}
