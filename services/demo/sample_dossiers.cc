@@ -2,6 +2,8 @@
 #include "services/demo/sample_dossiers.h"
 
 #include <cstddef>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

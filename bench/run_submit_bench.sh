@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Measures SubmitDossier on lienthongd against the null server (same mutual-TLS listener, no work)
+# in one run, and checks the targets: gateway throughput >= 60 % of the null server's, p99 <= 3x.
+#
+# Usage: bench/run_submit_bench.sh      (build/ configured first by deploy/build.sh)
+# Environment: BUILD_DIR (build), CONCURRENCY (64), DURATION (20s), WARMUP (3s), CHANNELS (4),
+#   GATEWAY_PORT (17443), NULL_PORT (17444), START_INDEX (0), BENCH_TMPDIR (the temp-dir parent;
+#   put it on the disk you want measured: the gateway's SQLite store lives there), SKIP_BUILD=1
+#   (use the binaries already in BUILD_DIR).
+# Exit status: 0 targets met, 1 targets not met, 2 the run itself failed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+build=${BUILD_DIR:-build}
+concurrency=${CONCURRENCY:-64}
+duration=${DURATION:-20s}
+warmup=${WARMUP:-3s}
+channels=${CHANNELS:-4}
+gateway_port=${GATEWAY_PORT:-17443}
+null_port=${NULL_PORT:-17444}
+start_index=${START_INDEX:-0}
+throughput_target=0.60
+p99_target=3.0
+
+fail() { echo "run_submit_bench: $*" >&2; exit 2; }
+
+# Seconds of a duration flag ("20s", "2m", "500ms"), rounded up; 600 when the form is unknown.
+seconds_of() {
+  case "$1" in
+    *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
+    *s) echo "${1%s}" ;;
+    *m) echo $(( ${1%m} * 60 )) ;;
+    *) echo 600 ;;
+  esac
+}
+
+[[ -f "$build/build.ninja" || -f "$build/Makefile" ]] ||
+  fail "$build is not configured: run deploy/build.sh first (or set BUILD_DIR)"
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  timeout 3600 cmake --build "$build" --target lienthongd lienthong_null_server lienthong_loadgen \
+    lienthongctl || fail "build failed"
+fi
+ctl="$build/services/cli/lienthongctl"
+gatewayd="$build/services/server/lienthongd"
+null_server="$build/bench/null_server/lienthong_null_server"
+loadgen="$build/bench/loadgen/lienthong_loadgen"
+for binary in "$ctl" "$gatewayd" "$null_server" "$loadgen"; do
+  [[ -x "$binary" ]] || fail "$binary is missing: build it (or unset SKIP_BUILD)"
+done
+
+tmp=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/lienthong-bench.XXXXXX")
+server_pid=""
+stop_server() {  # SIGTERM, up to 30 s for a clean exit, then SIGKILL; sets server_rc
+  server_rc=0
+  [[ -n "$server_pid" ]] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    echo "run_submit_bench: server $server_pid ignored SIGTERM for 30 s; killing it" >&2
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  wait "$server_pid" 2>/dev/null || server_rc=$?
+  server_pid=""
+}
+cleanup() { stop_server; rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+"$ctl" pki init "$tmp/pki" >/dev/null || fail "cannot create the development PKI"
+
+# One folder per server, laid out like the repository (config/ beside var/), so that the dev
+# config's relative paths (../var/pki/..., ../var/data/...) land in the temp dir unchanged. Only
+# the listener port moves and the admin HTTP endpoint is switched off.
+write_config() {  # name port -> path of the config
+  local dir="$tmp/$1"
+  mkdir -p "$dir/config" "$dir/var/data"
+  ln -s "$tmp/pki" "$dir/var/pki"
+  awk -v port="$2" '
+    /^[^[:space:]#]/ { section = $1 }
+    section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
+    section == "admin_http:" {
+      if ($0 ~ /^admin_http:/) { print; print "  disabled: true" }
+      else if ($0 !~ /^[[:space:]]/) print
+      next
+    }
+    { print }' config/lienthong.dev.yaml >"$dir/config/lienthong.yaml"
+  grep -q "address: \"127.0.0.1:$2\"" "$dir/config/lienthong.yaml" ||
+    fail "config/lienthong.dev.yaml has no listener address line to rewrite"
+  "$ctl" config check "$dir/config/lienthong.yaml" >/dev/null ||
+    fail "the generated config $dir/config/lienthong.yaml is invalid"
+  echo "$dir/config/lienthong.yaml"
+}
+
+start_server() {  # name binary config port
+  # Something else answering on the port would pass the health check below in our server's place.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$4") 2>/dev/null; then
+    fail "127.0.0.1:$4 is already in use (set ${1^^}_PORT)"
+  fi
+  "$2" --config "$3" >"$tmp/$1.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$tmp/$1.log" >&2; fail "$1 exited at start"; }
+    if "$ctl" --target "127.0.0.1:$4" --pki "$tmp/pki" --member admin --timeout_s 2 health \
+        >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  tail -20 "$tmp/$1.log" >&2
+  fail "$1 did not become healthy on 127.0.0.1:$4 within 20 s"
+}
+
+run_load() {  # name port -> the RESULT json
+  local bound=$(( $(seconds_of "$warmup") + $(seconds_of "$duration") + 60 ))
+  echo "== $1: lienthong_loadgen, concurrency $concurrency, $channels channels, $warmup + $duration" >&2
+  timeout "$bound" "$loadgen" --target "127.0.0.1:$2" --pki "$tmp/pki" --member motcua \
+    --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
+    --channels "$channels" --start_index "$start_index" >"$tmp/$1.out" ||
+    fail "lienthong_loadgen against $1 failed (exit $?)"
+  grep -v '^RESULT ' "$tmp/$1.out" >&2
+  sed -n 's/^RESULT //p' "$tmp/$1.out"
+}
+
+field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+errors_of() { sed -n 's/.*"errors_by_code":\({[^}]*}\).*/\1/p' <<<"$1"; }
+
+null_config=$(write_config null "$null_port")
+gateway_config=$(write_config gateway "$gateway_port")
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+start_server null "$null_server" "$null_config" "$null_port"
+null_result=$(run_load null "$null_port")
+stop_server
+[[ $server_rc -eq 0 ]] || fail "lienthong_null_server exited with $server_rc on SIGTERM"
+
+start_server gateway "$gatewayd" "$gateway_config" "$gateway_port"
+gateway_result=$(run_load gateway "$gateway_port")
+stop_server
+[[ $server_rc -eq 0 ]] || fail "lienthongd exited with $server_rc on SIGTERM"
+gateway_store_bytes=$(du -cb "$tmp/gateway/var/data" | tail -1 | cut -f1)
+
+echo
+echo "SubmitDossier: lienthongd vs null server (same mutual-TLS listener and interceptors)"
+printf '%-10s %12s %10s %10s %10s %10s %8s\n' server "ok/s" "p50 ms" "p99 ms" "p999 ms" calls errors
+for name in null gateway; do
+  result=${name}_result
+  r=${!result}
+  printf '%-10s %12s %10s %10s %10s %10s %8s\n' "$name" "$(field ok_rps "$r")" \
+    "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p999_ms "$r")" "$(field calls "$r")" \
+    "$(field errors "$r")"
+done
+echo "errors by code: null $(errors_of "$null_result")  gateway $(errors_of "$gateway_result")"
+echo "gateway already_existed answers: $(field already_existed "$gateway_result") (fresh store: 0 expected)"
+echo "gateway store after the run: $gateway_store_bytes bytes in $tmp/gateway/var/data" \
+  "($(stat -f -c %T "$tmp") filesystem)"
+
+verdict=$(awk -v gw="$(field ok_rps "$gateway_result")" -v nu="$(field ok_rps "$null_result")" \
+  -v gp="$(field p99_ms "$gateway_result")" -v np="$(field p99_ms "$null_result")" \
+  -v ge="$(field errors "$gateway_result")" -v ne="$(field errors "$null_result")" \
+  -v tt="$throughput_target" -v pt="$p99_target" 'BEGIN {
+    tr = nu > 0 ? gw / nu : 0
+    pr = (np > 0 && gw > 0) ? gp / np : -1
+    tok = tr >= tt && ge == 0 && ne == 0
+    pok = pr >= 0 && pr <= pt && ge == 0 && ne == 0
+    printf "throughput ratio %.3f (target >= %.2f): %s\n", tr, tt, tok ? "met" : "NOT met"
+    if (pr < 0) printf "p99 ratio n/a (no successful gateway calls) (target <= %.1f): NOT met\n", pt
+    else printf "p99 ratio %.2f (target <= %.1f): %s\n", pr, pt, pok ? "met" : "NOT met"
+    if (ge > 0 || ne > 0) print "errors occurred: the targets count only runs without errors"
+    print (tok && pok) ? "TARGETS MET" : "TARGETS NOT MET"
+  }')
+echo "$verdict"
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "kernel $(uname -r); load average at start $load_at_start; $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "loadgen and server share these CPUs; run on an otherwise idle machine for figures to quote."
+[[ "$(stat -f -c %T "$tmp")" != tmpfs ]] ||
+  echo "warning: $tmp is tmpfs, where fsync costs nothing; set BENCH_TMPDIR to a disk folder"
+[[ "$(tail -1 <<<"$verdict")" == "TARGETS MET" ]]
