@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "lienthong_null_server --config FILE\n"
       "  Serves SubmitDossier over the gateway's mutual-TLS listener without doing any work.");
   absl::ParseCommandLine(argc, argv);
+  lienthong::server::PrepareServingProcess();  // as lienthongd: the baseline must match
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     std::fprintf(stderr, "lienthong_null_server: --config FILE is required\n");

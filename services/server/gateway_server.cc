@@ -2,6 +2,7 @@
 #include "services/server/gateway_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
@@ -11,6 +12,10 @@
 #include "services/server/call_observer.h"
 
 namespace lienthong::server {
+
+void PrepareServingProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration fallback) {
   if (!has) return static_cast<int>(absl::ToInt64Milliseconds(fallback));

@@ -40,6 +40,11 @@ class GatewayServer {
   int port_;
 };
 
+// Process-wide settings of a serving binary (lienthongd, the null server), before any thread
+// starts: Abseil's mutex deadlock detection is on in Debian's build and costs a graph lookup per
+// lock; the code's lock order is fixed by design, so servers run without it.
+void PrepareServingProcess();
+
 // Milliseconds of a config duration, or `fallback` when unset.
 int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration fallback);
 

@@ -10,12 +10,14 @@
 #include "services/common/log.h"
 #include "services/config/gateway_config.h"
 #include "services/server/gateway_app.h"
+#include "services/server/gateway_server.h"
 
 ABSL_FLAG(std::string, config, "", "Path of the gateway's YAML config file (required).");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("lienthongd --config FILE\n  The lienthong gateway daemon.");
   absl::ParseCommandLine(argc, argv);
+  lienthong::server::PrepareServingProcess();
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
     std::fprintf(stderr, "lienthongd: --config FILE is required\n");
