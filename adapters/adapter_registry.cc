@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
+#include "services/security/access_policy.h"
 
 namespace lienthong::adapters {
 
@@ -23,19 +24,9 @@ bool IsTransientFailure(const absl::Status& status) {
   }
 }
 
+// The names are the access policy's, so that a config says "diploma" the same way everywhere.
 std::string RecordTypeName(v1::RecordType type) {
-  switch (type) {
-    case v1::RECORD_TYPE_DOSSIER:
-      return "dossier";
-    case v1::RECORD_TYPE_SCHOOL:
-      return "school";
-    case v1::RECORD_TYPE_STUDENT:
-      return "student";
-    case v1::RECORD_TYPE_DIPLOMA:
-      return "diploma";
-    default:
-      return "unspecified";
-  }
+  return std::string(security::RecordTypeName(type));
 }
 
 absl::StatusOr<v1::RecordType> RecordTypeFromName(absl::string_view name) {

@@ -19,6 +19,12 @@ absl::StatusCode CodeOfSqlState(absl::string_view state) {
     return absl::StatusCode::kUnavailable;  // admin/crash shutdown, cannot connect now
   }
   if (state == "57014") return absl::StatusCode::kDeadlineExceeded;  // statement timeout
+  // The destination is misconfigured for every record alike (login, privileges, a schema or
+  // table dropped under the adapter): an outage to fix, not a record to blame.
+  if (absl::StartsWith(state, "28") || state == "42501" || state == "42P01" ||
+      state == "3F000") {
+    return absl::StatusCode::kUnavailable;
+  }
   if (absl::StartsWith(state, "53")) return absl::StatusCode::kResourceExhausted;  // disk, memory
   if (absl::StartsWith(state, "40")) return absl::StatusCode::kAborted;  // serialization, deadlock
   if (absl::StartsWith(state, "22") || absl::StartsWith(state, "23")) {

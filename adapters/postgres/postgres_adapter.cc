@@ -58,7 +58,11 @@ absl::Status PostgresAdapter::Apply(absl::Span<const v1::ChangeEvent> events) {
     absl::Status status = connection_ == nullptr ? ConnectLocked() : absl::OkStatus();
     if (status.ok()) status = ApplyInTransactionLocked(events);
     if (status.ok()) return status;
-    if (connection_ != nullptr && !connection_->healthy()) connection_.reset();
+    // After an outage start afresh: a new connection also re-creates a schema that was dropped.
+    if (connection_ != nullptr && (!connection_->healthy() ||
+                                   status.code() == absl::StatusCode::kUnavailable)) {
+      connection_.reset();
+    }
     // A connection that broke while idle (server restarted) is replaced at once, once.
     if (attempt == 0 && had_connection && connection_ == nullptr) continue;
     return status;

@@ -31,7 +31,6 @@ ABSL_FLAG(int, rate, 1000, "Lag phase: changes committed per second.");
 ABSL_FLAG(int, lag_seconds, 20, "Lag phase: how long changes are committed at --rate.");
 
 namespace lienthong {
-namespace {
 
 namespace pg = adapters::postgres;
 
@@ -49,10 +48,13 @@ store::ChangeRow Change(int n) {
   }
 }
 
+// Thrown on any failure, so that the cluster's destructor still stops and removes the server.
+struct BenchFailure {
+  std::string what;
+};
+
 void Check(const absl::Status& status, const char* what) {
-  if (status.ok()) return;
-  std::fprintf(stderr, "sync_bench: %s: %s\n", what, status.ToString().c_str());
-  std::exit(1);
+  if (!status.ok()) throw BenchFailure{absl::StrCat(what, ": ", status.ToString())};
 }
 
 // The baseline: the same rows, the same batches, one plain multi-row INSERT per table and
@@ -214,10 +216,14 @@ int Main() {
   return 0;
 }
 
-}  // namespace
 }  // namespace lienthong
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  return lienthong::Main();
+  try {
+    return lienthong::Main();
+  } catch (const lienthong::BenchFailure& failure) {
+    std::fprintf(stderr, "sync_bench: %s\n", failure.what.c_str());
+    return 1;
+  }
 }

@@ -124,7 +124,8 @@ class AdapterWorker {
       status.set_name(name());
       status.set_kind(kind_);
       status.set_state(StateLocked());
-      status.set_last_error(last_error_);
+      // A gap left by pruning stays visible after later batches succeed.
+      status.set_last_error(last_error_.empty() ? missed_changes_ : last_error_);
       status.set_dead_letters(dead_letters_);
       checkpoint = checkpoint_;
     }
@@ -440,6 +441,22 @@ class AdapterWorker {
     return true;
   }
 
+  // Retention may have removed changes this adapter never applied; that must not pass silently.
+  void WarnIfPruned(store::ChangeCursor from) {
+    auto bounds = store_->GetChangeBounds();
+    if (!bounds.ok() || bounds->oldest.seq <= from.seq + 1) return;
+    const std::string problem =
+        absl::StrCat("changes after ", store::EncodeCursor(from), " and before ",
+                     store::EncodeCursor(bounds->oldest),
+                     " were pruned before this adapter applied them; re-sync the sector "
+                     "database from a snapshot");
+    LogLine(LogLevel::kError, "adapter missed pruned changes")
+        .Str("adapter", name())
+        .Str("error", problem);
+    absl::MutexLock lock(&mu_);
+    missed_changes_ = problem;
+  }
+
   void Run() {
     if (!LoadCheckpoint()) return;
     for (int read_failures = 0; WaitWhilePaused();) {
@@ -467,6 +484,7 @@ class AdapterWorker {
         WaitForHead(from.seq, options_.poll_interval);
         continue;
       }
+      if (rows->front().cursor.seq > from.seq + 1) WarnIfPruned(from);
       std::vector<Pending> batch;
       for (const store::ChangeRow& row : *rows) {
         if (!Takes(row)) continue;  // filtered out: still passed by the checkpoint below
@@ -499,6 +517,7 @@ class AdapterWorker {
   bool resume_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool backing_off_ ABSL_GUARDED_BY(mu_) = false;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
+  std::string missed_changes_ ABSL_GUARDED_BY(mu_);
   store::ChangeCursor checkpoint_ ABSL_GUARDED_BY(mu_);
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t dead_letters_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,6 +5,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -143,6 +145,28 @@ absl::StatusOr<std::string> PostgresCluster::QueryValue(const std::string& sql) 
                                             " rows"));
   }
   return rows->front().front();
+}
+
+PostgresCluster* PostgresSuite::cluster_ = nullptr;
+
+void PostgresSuite::SetUpTestSuite() {
+  auto cluster = PostgresCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  cluster_ = std::move(cluster).value().release();
+}
+
+void PostgresSuite::TearDownTestSuite() {
+  delete cluster_;
+  cluster_ = nullptr;
+}
+
+void PostgresSuite::SetUp() { ASSERT_NE(cluster_, nullptr) << "no PostgreSQL for this suite"; }
+
+std::string PostgresSuite::SchemaForThisTest(const std::string& prefix) {
+  std::string schema = prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : schema) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  schema.resize(std::min<size_t>(schema.size(), 40));
+  return schema;
 }
 
 }  // namespace lienthong::test

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
 
 namespace lienthong::test {
@@ -58,6 +59,22 @@ class PostgresCluster {
   PostgresClusterOptions options_;
   int port_ = 0;
   bool running_ = false;
+};
+
+// A test suite sharing one cluster: started before the suite's first test, removed after its
+// last. Derived fixtures that override SetUp call PostgresSuite::SetUp() first.
+class PostgresSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+  static PostgresCluster* cluster() { return cluster_; }
+  // `prefix` + this test's name in lower case, cut to 40 bytes: a schema of its own (PostgreSQL
+  // identifiers stop at 63 bytes).
+  static std::string SchemaForThisTest(const std::string& prefix);
+
+ private:
+  static PostgresCluster* cluster_;
 };
 
 }  // namespace lienthong::test

@@ -102,7 +102,8 @@ v1::Diploma SampleDiploma(int n) {
 
 v1::Dossier SampleDossier(int n, int steps) {
   v1::Dossier dossier;
-  dossier.set_code(absl::StrFormat("000.00.15.H49-260105-%04d", n % 10000));
+  // 4 to 7 sequence digits are valid, so numbers stay unique up to 9,999,999.
+  dossier.set_code(absl::StrFormat("000.00.15.H49-260105-%04d", n));
   dossier.set_receipt_number(absl::StrCat("BN-", n));
   dossier.set_procedure_code("2.002481");
   dossier.set_procedure_name("Chuyển trường đối với học sinh trung học cơ sở");

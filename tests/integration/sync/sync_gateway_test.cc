@@ -43,20 +43,10 @@ std::vector<store::ChangeRow> Schools(int first, int count) {
   return rows;
 }
 
-class SyncGatewayTest : public ::testing::Test {
+class SyncGatewayTest : public test::PostgresSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto cluster = test::PostgresCluster::Start();
-    ASSERT_OK(cluster);
-    cluster_ = std::move(cluster).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    PostgresSuite::SetUp();
     auto pki = test::TestPki::Create(dir_.Path("pki"));
     ASSERT_OK(pki);
     pki_ = std::make_unique<test::TestPki>(*std::move(pki));
@@ -65,12 +55,10 @@ class SyncGatewayTest : public ::testing::Test {
     admin_ = *admin;
     ASSERT_EQ(::mkdir(dir_.Path("data").c_str(), 0700), 0);
     ASSERT_EQ(::mkdir(dir_.Path("sink").c_str(), 0700), 0);
-    schema_ = std::string("it_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : schema_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    schema_.resize(std::min<size_t>(schema_.size(), 40));  // identifiers stop at 63 bytes
+    schema_ = SchemaForThisTest("it_");
     // The sector schema exists before the first sync, so the write-counting trigger sees all.
-    ASSERT_OK(cluster_->Query(adapters::postgres::SectorSchemaDdl(schema_)));
-    ASSERT_OK(cluster_->Query(
+    ASSERT_OK(cluster()->Query(adapters::postgres::SectorSchemaDdl(schema_)));
+    ASSERT_OK(cluster()->Query(
         "CREATE TABLE " + schema_ + ".writes (school_code text);"
         "CREATE FUNCTION " + schema_ + ".count_write() RETURNS trigger AS $$ BEGIN INSERT INTO " +
         schema_ + ".writes VALUES (NEW.school_code); RETURN NEW; END $$ LANGUAGE plpgsql;"
@@ -90,13 +78,13 @@ class SyncGatewayTest : public ::testing::Test {
     adapter->mutable_retry()->set_max_attempts(2);
     adapter->mutable_retry()->mutable_initial_backoff()->set_nanos(20000000);
     adapter->mutable_retry()->mutable_max_backoff()->set_nanos(200000000);
-    adapter->mutable_postgres()->set_conninfo(cluster_->conninfo());
+    adapter->mutable_postgres()->set_conninfo(cluster()->conninfo());
     adapter->mutable_postgres()->set_schema(schema_);
     return config;
   }
 
   int Count(const std::string& sql) {
-    auto value = cluster_->QueryValue(sql);
+    auto value = cluster()->QueryValue(sql);
     return value.ok() ? std::stoi(*value) : -1;
   }
   int Rows() { return Count("SELECT count(*) FROM " + schema_ + ".schools"); }
@@ -121,14 +109,11 @@ class SyncGatewayTest : public ::testing::Test {
     return test::PollUntil(done, timeout, absl::Milliseconds(20));
   }
 
-  static test::PostgresCluster* cluster_;
   test::TempDir dir_;
   std::unique_ptr<test::TestPki> pki_;
   test::TestMember admin_;
   std::string schema_;
 };
-
-test::PostgresCluster* SyncGatewayTest::cluster_ = nullptr;
 
 TEST_F(SyncGatewayTest, PostgresStoppedMidSyncAndStartedAgainEveryChangeLandsOnce) {
   ASSERT_OK_AND_ASSIGN(auto app, test::StartTestGateway(Config()));
@@ -140,11 +125,11 @@ TEST_F(SyncGatewayTest, PostgresStoppedMidSyncAndStartedAgainEveryChangeLandsOnc
     }
   });
   ASSERT_TRUE(WaitFor([&] { return Rows() >= 30; })) << Rows();
-  ASSERT_OK(cluster_->Stop());
+  ASSERT_OK(cluster()->Stop());
   ASSERT_TRUE(WaitFor([&] { return StatusOf(*app).state() == "backing_off"; }));
   EXPECT_THAT(StatusOf(*app).last_error(), HasSubstr("postgres"));
   absl::SleepFor(absl::Milliseconds(500));
-  ASSERT_OK(cluster_->Restart());
+  ASSERT_OK(cluster()->Restart());
   writer.join();
   ASSERT_TRUE(WaitFor([&] { return Rows() == 300; })) << Rows();
   ASSERT_TRUE(WaitFor([&] { return StatusOf(*app).lag_events() == 0; }));
@@ -157,7 +142,7 @@ TEST_F(SyncGatewayTest, PostgresStoppedMidSyncAndStartedAgainEveryChangeLandsOnc
 }
 
 TEST_F(SyncGatewayTest, PoisonRecordIsDeadLetteredLaterRecordsFlowAndReplayLandsItOnce) {
-  ASSERT_OK(cluster_->Query(
+  ASSERT_OK(cluster()->Query(
       "CREATE FUNCTION " + schema_ + ".refuse() RETURNS trigger AS $$ BEGIN IF NEW.school_code = "
       "'SCH00005' THEN RAISE EXCEPTION 'school SCH00005 is not accepted here'; END IF; RETURN "
       "NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON " +
@@ -180,7 +165,7 @@ TEST_F(SyncGatewayTest, PoisonRecordIsDeadLetteredLaterRecordsFlowAndReplayLands
   EXPECT_EQ(refused.exit.code, 1) << refused.stderr_text;
   EXPECT_THAT(refused.stdout_text, HasSubstr("replayed 0 of 1"));
 
-  ASSERT_OK(cluster_->Query("DROP TRIGGER refuse ON " + schema_ + ".schools"));
+  ASSERT_OK(cluster()->Query("DROP TRIGGER refuse ON " + schema_ + ".schools"));
   ASSERT_OK_AND_ASSIGN(auto replayed, Ctl({"deadletters", "replay", kAdapter}, app->port()));
   EXPECT_TRUE(replayed.exit.Succeeded()) << replayed.stderr_text;
   EXPECT_THAT(replayed.stdout_text, HasSubstr("replayed 1 of 1"));

@@ -24,41 +24,26 @@ namespace {
 
 using google::protobuf::util::MessageDifferencer;
 
-class PostgresAdapterTest : public ::testing::Test {
+class PostgresAdapterTest : public test::PostgresSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto cluster = test::PostgresCluster::Start();
-    ASSERT_OK(cluster);
-    cluster_ = std::move(cluster).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
-    // Each test writes into its own schema.
-    schema_ = std::string("t_") +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : schema_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    PostgresSuite::SetUp();
+    schema_ = SchemaForThisTest("t_");
     PostgresOptions options;
-    options.conninfo = cluster_->conninfo();
+    options.conninfo = cluster()->conninfo();
     options.schema = schema_;
     adapter_ = std::make_unique<PostgresAdapter>(options);
   }
 
   std::string Value(const std::string& sql) {
-    auto value = cluster_->QueryValue(sql);
+    auto value = cluster()->QueryValue(sql);
     EXPECT_OK(value);
     return value.ok() ? *value : "";
   }
 
-  static test::PostgresCluster* cluster_;
   std::string schema_;
   std::unique_ptr<PostgresAdapter> adapter_;
 };
-
-test::PostgresCluster* PostgresAdapterTest::cluster_ = nullptr;
 
 template <typename T>
 T ParseJson(const std::string& json) {
@@ -120,7 +105,7 @@ TEST_F(PostgresAdapterTest, ReplayedEventsAndOlderVersionsChangeNothing) {
   const auto second = test::EventOf(test::SchoolChange(v2_school, 2), 11);
   ASSERT_OK(adapter_->Apply({first, second}));
   // A trigger counts every write the adapter makes to the table from here on.
-  ASSERT_OK(cluster_->Query(
+  ASSERT_OK(cluster()->Query(
       "CREATE TABLE " + schema_ + ".writes (n int); INSERT INTO " + schema_ + ".writes VALUES (0);"
       "CREATE FUNCTION " + schema_ + ".count_write() RETURNS trigger AS $$ BEGIN UPDATE " +
       schema_ + ".writes SET n = n + 1; RETURN NEW; END $$ LANGUAGE plpgsql;"
@@ -153,21 +138,21 @@ TEST_F(PostgresAdapterTest, ARefusedRecordIsAContentErrorAndTheBatchLeavesNothin
 
 TEST_F(PostgresAdapterTest, SurvivesAServerRestartByReconnecting) {
   ASSERT_OK(adapter_->Apply({test::EventOf(test::SchoolChange(test::SampleSchool(30)), 30)}));
-  ASSERT_OK(cluster_->Stop());
+  ASSERT_OK(cluster()->Stop());
   absl::Status down =
       adapter_->Apply({test::EventOf(test::SchoolChange(test::SampleSchool(31)), 31)});
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
-  ASSERT_OK(cluster_->Restart());
+  ASSERT_OK(cluster()->Restart());
   ASSERT_OK(adapter_->Apply({test::EventOf(test::SchoolChange(test::SampleSchool(31)), 31)}));
-  ASSERT_OK(cluster_->Stop());
-  ASSERT_OK(cluster_->Restart());
+  ASSERT_OK(cluster()->Stop());
+  ASSERT_OK(cluster()->Restart());
   // The connection died while idle: the next batch reconnects at once and succeeds.
   ASSERT_OK(adapter_->Apply({test::EventOf(test::SchoolChange(test::SampleSchool(32)), 32)}));
   EXPECT_EQ(Value("SELECT count(*) FROM " + schema_ + ".schools"), "3");
 }
 
 TEST_F(PostgresAdapterTest, TakesThePasswordFromItsFile) {
-  ASSERT_OK(cluster_->Query("CREATE ROLE sector_writer LOGIN PASSWORD 'mật-khẩu'; "
+  ASSERT_OK(cluster()->Query("CREATE ROLE sector_writer LOGIN PASSWORD 'mật-khẩu'; "
                             "GRANT CREATE ON DATABASE postgres TO sector_writer;"));
   // The cluster trusts loopback logins; this role must give its password.
   const std::string hba = Value("SHOW hba_file");
@@ -175,7 +160,7 @@ TEST_F(PostgresAdapterTest, TakesThePasswordFromItsFile) {
   old_rules << std::ifstream(hba).rdbuf();
   std::ofstream(hba, std::ios::trunc)
       << "host all sector_writer 127.0.0.1/32 scram-sha-256\n" << old_rules.str();
-  ASSERT_OK(cluster_->Query("SELECT pg_reload_conf()"));
+  ASSERT_OK(cluster()->Query("SELECT pg_reload_conf()"));
 
   test::TempDir dir;
   ASSERT_OK(test::WriteFile(dir.Path("wrong"), "not-it\n", 0600));
@@ -183,7 +168,7 @@ TEST_F(PostgresAdapterTest, TakesThePasswordFromItsFile) {
   config::v1::Adapter config;
   config.set_name("pg");
   config.mutable_postgres()->set_conninfo("host=127.0.0.1 port=" +
-                                          std::to_string(cluster_->port()) +
+                                          std::to_string(cluster()->port()) +
                                           " user=sector_writer dbname=postgres");
   config.mutable_postgres()->set_schema(schema_);
   const auto event = test::EventOf(test::SchoolChange(test::SampleSchool(40)), 40);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "adapters/adapter_registry.h"
 #include "adapters/builtin_adapters.h"
 #include "gmock/gmock.h"
@@ -376,6 +377,30 @@ TEST_F(SyncEngineTest, ARestartedEngineResumesFromItsCheckpoint) {
   ASSERT_TRUE(WaitFor([&] { return later->count() == 5; }));
   EXPECT_THAT(later->keys(),
               ElementsAre(School(6), School(7), School(8), School(9), School(10)));
+}
+
+TEST_F(SyncEngineTest, ChangesPrunedBeforeTheAdapterAppliedThemAreReportedNotSkippedSilently) {
+  StartEngine({AdapterConfig("slow")});
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("slow").checkpoint() == Head(); }));
+  ASSERT_OK(engine_->Pause("slow"));
+  ASSERT_OK(test::AppendChanges(store_.get(), Schools(1, 10)));
+  absl::Notification pruned;
+  store::ExchangeLogEntry entry;
+  entry.member = "test";
+  entry.method = "test/prune";
+  store_->Write(
+      entry,
+      [](store::WriteTransaction& txn) { return txn.PruneChangesUpTo({5}).status(); },
+      [&](absl::Status status) {
+        EXPECT_OK(status);
+        pruned.Notify();
+      });
+  pruned.WaitForNotification();
+  ASSERT_OK(engine_->Resume("slow"));
+  ASSERT_TRUE(WaitFor([&] { return sink_->count() == 5; }));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf("slow").lag_events() == 0; }));
+  EXPECT_EQ(sink_->keys().front(), School(6));
+  EXPECT_THAT(StatusOf("slow").last_error(), HasSubstr("were pruned before this adapter"));
 }
 
 TEST_F(SyncEngineTest, ControlsOfAnUnknownAdapterAreNotFound) {
