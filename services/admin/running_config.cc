@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -46,7 +48,16 @@ class ChangedFields : public MessageDifferencer::Reporter {
                       const std::vector<MessageDifferencer::SpecificField>& path) override {
     Add(path);
   }
-  std::vector<std::string> paths() const { return {paths_.begin(), paths_.end()}; }
+  // The most precise paths: a message is named only when no field inside it is.
+  std::vector<std::string> paths() const {
+    std::vector<std::string> out;
+    for (auto it = paths_.begin(); it != paths_.end(); ++it) {
+      auto next = std::next(it);
+      if (next != paths_.end() && absl::StartsWith(*next, *it + ".")) continue;
+      out.push_back(*it);
+    }
+    return out;
+  }
 
  private:
   void Add(const std::vector<MessageDifferencer::SpecificField>& path) {
@@ -198,7 +209,11 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
 
   // What can change live is taken from the new config; the rest stays as it runs.
   config::v1::GatewayConfig effective = running;
-  *effective.mutable_access_policy() = loaded->access_policy();
+  if (loaded->has_access_policy()) {
+    *effective.mutable_access_policy() = loaded->access_policy();
+  } else {
+    effective.clear_access_policy();
+  }
   const auto& next_tls = loaded->listener().tls();
   auto* tls_config = effective.mutable_listener()->mutable_tls();
   tls_config->set_key_file(next_tls.key_file());
@@ -209,7 +224,7 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
   if (loaded->retention().has_exchange_log_max_age()) {
     *effective.mutable_retention()->mutable_exchange_log_max_age() =
         loaded->retention().exchange_log_max_age();
-  } else {
+  } else if (effective.has_retention()) {
     effective.mutable_retention()->clear_exchange_log_max_age();
   }
   outcome.restart_required = RestartRequiredChanges(effective, *loaded);

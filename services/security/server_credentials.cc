@@ -41,10 +41,14 @@ class MemberCertificateVerifier : public grpc::experimental::ExternalCertificate
     }
     const std::shared_ptr<const TlsCandidate> active = active_->Get();
     if (active->revocations != nullptr) {
-      grpc::string_ref chain = request->peer_cert_full_chain();
-      if (chain.empty()) chain = request->peer_cert();
-      const absl::Status revocation =
-          active->revocations->CheckChainPem(absl::string_view(chain.data(), chain.size()));
+      // On the server side gRPC 1.51's "full chain" lacks the leaf (it holds what OpenSSL
+      // verified above it): check the leaf and that chain both.
+      const grpc::string_ref leaf = request->peer_cert();
+      const grpc::string_ref chain = request->peer_cert_full_chain();
+      std::string certificates(leaf.data(), leaf.size());
+      if (!certificates.empty() && certificates.back() != '\n') certificates.push_back('\n');
+      certificates.append(chain.data(), chain.size());
+      const absl::Status revocation = active->revocations->CheckChainPem(certificates);
       if (!revocation.ok()) {
         LogLine(LogLevel::kWarning, "handshake refused: revocation check failed")
             .Str("member", *member).Str("reason", revocation.message());

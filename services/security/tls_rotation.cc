@@ -170,11 +170,17 @@ absl::StatusOr<std::unique_ptr<RotatingTlsMaterial>> RotatingTlsMaterial::Create
     LogLine(LogLevel::kWarning, "TLS material warning")
         .Str("role", material->options_.role).Str("warning", warning);
   }
-  LogLine(LogLevel::kInfo, "TLS material in force")
-      .Str("role", material->options_.role).Str("subject", candidate->leaf.subject)
-      .Str("serial", candidate->leaf.serial_hex)
-      .Str("not_after", FormatUtc(candidate->leaf.not_after))
-      .Str("cert_file", sources.cert_file).Str("active_dir", material->active_dir_);
+  {
+    LogLine line(LogLevel::kInfo, "TLS material in force");
+    line.Str("role", material->options_.role).Str("subject", candidate->leaf.subject)
+        .Str("serial", candidate->leaf.serial_hex)
+        .Str("not_after", FormatUtc(candidate->leaf.not_after))
+        .Str("cert_file", sources.cert_file).Str("active_dir", material->active_dir_);
+    if (candidate->revocations != nullptr) {
+      line.Str("crl_dir", sources.crl_dir).Int("crls", candidate->revocations->crl_count())
+          .Int("revoked", candidate->revocations->revoked_count());
+    }
+  }
   material->active_ =
       std::make_shared<ActiveTls>(std::make_shared<const TlsCandidate>(std::move(*candidate)));
   const std::string identity = absl::StrCat(material->active_dir_, "/", kActiveIdentityFile);

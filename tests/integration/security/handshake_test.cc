@@ -1,0 +1,165 @@
+// Refusals at the handshake over real mutual TLS: a certificate of another CA, expired, not
+// yet valid, without a member identity, or revoked by a CRL (fail closed: CRLs are checked
+// by the gateway itself, reloaded without restart, and a bad CRL folder is refused).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/security/pki.h"
+#include "tests/integration/security/security_fixture.h"
+#include "tests/support/status_assertions.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_gateway.h"
+#include "tests/support/test_pki.h"
+
+namespace lienthong {
+namespace {
+
+using ::testing::HasSubstr;
+
+class HandshakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
+    pki_ = std::make_unique<test::TestPki>(std::move(pki));
+    config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
+    test::AddMember(&config_, test::kOneStopMember, test::FullGrant());
+    test::AddMember(&config_, test::kEducationMember, test::FullGrant());
+    test::SetWatchInterval(&config_, absl::Milliseconds(100));
+  }
+
+  void TearDown() override {
+    if (app_ != nullptr) app_->Shutdown(absl::Seconds(1));
+  }
+
+  // Writes a CRL of `ca` revoking `serials` into the CRL folder, replacing the one there.
+  void WriteCrl(const security::KeyAndCert& ca, const std::vector<std::string>& serials,
+                const std::string& name = "ca.crl") {
+    ASSERT_OK_AND_ASSIGN(const std::string crl,
+                         security::CreateCrl(ca, serials, absl::Now() - absl::Minutes(1),
+                                             absl::Now() + absl::Hours(24)));
+    ASSERT_OK(security::WritePrivateFile(dir_.Path("crl/" + name), crl,
+                                         security::kCertificateMode));
+  }
+
+  void UseCrlFolder() {
+    ASSERT_OK(test::WriteFile(dir_.Path("crl/.keep"), ""));
+    config_.mutable_listener()->mutable_tls()->set_crl_dir(dir_.Path("crl"));
+  }
+
+  void Start() { ASSERT_OK_AND_ASSIGN(app_, test::StartTestGateway(config_)); }
+
+  test::TestMember Issue(const std::string& code, const test::MemberCertOptions& options = {}) {
+    auto member = pki_->IssueMember(code, options);
+    EXPECT_TRUE(member.ok()) << member.status();
+    return member.ok() ? *member : test::TestMember{};
+  }
+
+  // The status of a health check over a new connection presenting `member`.
+  absl::StatusCode Connect(const test::TestMember& member) {
+    return test::CheckHealth(test::MakeClientChannel(app_->port(), member.pem)).status().code();
+  }
+
+  double RotationFailures() {
+    auto value = test::MetricValue(app_->metrics_port(),
+                                   "lienthong_tls_rotation_failures_total{role=\"server\"}");
+    return value.ok() ? *value : 0;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::TestPki> pki_;
+  config::v1::GatewayConfig config_;
+  std::unique_ptr<server::GatewayApp> app_;
+};
+
+TEST_F(HandshakeTest, EachBadCertificateIsRefused) {
+  Start();
+  ASSERT_OK_AND_ASSIGN(const auto other_ca, test::MakeTestCa("not the gateway's CA"));
+  test::MemberCertOptions wrong_ca;
+  wrong_ca.issuer = &other_ca;
+  test::MemberCertOptions expired;
+  expired.not_before = absl::Now() - absl::Hours(48);
+  expired.not_after = absl::Now() - absl::Hours(24);
+  test::MemberCertOptions not_yet_valid;
+  not_yet_valid.not_before = absl::Now() + absl::Hours(24);
+  not_yet_valid.not_after = absl::Now() + absl::Hours(48);
+  test::MemberCertOptions no_identity;
+  no_identity.with_common_name = false;
+  no_identity.with_member_uri = false;
+
+  EXPECT_EQ(Connect(Issue(test::kOneStopMember)), absl::StatusCode::kOk);
+  EXPECT_EQ(Connect(Issue(test::kOneStopMember, wrong_ca)), absl::StatusCode::kUnavailable)
+      << "wrong CA";
+  EXPECT_EQ(Connect(Issue(test::kOneStopMember, expired)), absl::StatusCode::kUnavailable)
+      << "expired";
+  EXPECT_EQ(Connect(Issue(test::kOneStopMember, not_yet_valid)), absl::StatusCode::kUnavailable)
+      << "not yet valid";
+  EXPECT_EQ(Connect(Issue(test::kOneStopMember, no_identity)), absl::StatusCode::kUnavailable)
+      << "no member identity";
+}
+
+TEST_F(HandshakeTest, ARevokedCertificateIsRefusedAndOthersPass) {
+  const test::TestMember revoked = Issue(test::kOneStopMember);
+  const test::TestMember kept = Issue(test::kEducationMember);
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {test::SerialOf(revoked.pem.cert_pem)});
+  Start();
+  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
+}
+
+TEST_F(HandshakeTest, ANewCrlTakesEffectWithoutRestart) {
+  const test::TestMember member = Issue(test::kOneStopMember);
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {});
+  Start();
+  ASSERT_EQ(Connect(member), absl::StatusCode::kOk);
+  WriteCrl(pki_->ca(), {test::SerialOf(member.pem.cert_pem)});
+  EXPECT_TRUE(test::PollUntil([&] { return Connect(member) == absl::StatusCode::kUnavailable; },
+                              absl::Seconds(10)));
+  EXPECT_EQ(Connect(Issue(test::kEducationMember)), absl::StatusCode::kOk);
+}
+
+TEST_F(HandshakeTest, AForgedCrlIsRefusedAndTheCrlsInForceStay) {
+  const test::TestMember revoked = Issue(test::kOneStopMember);
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {test::SerialOf(revoked.pem.cert_pem)});
+  Start();
+  ASSERT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+
+  // A CRL with the CA's name but another key, "unrevoking" the certificate.
+  security::CaSpec spec;
+  spec.subject.common_name = "lienthong test CA";
+  spec.subject.organization = "lienthong tests";
+  ASSERT_OK_AND_ASSIGN(const auto impostor, security::CreateCertificateAuthority(spec));
+  const double failures = RotationFailures();
+  WriteCrl(impostor, {});
+  ASSERT_TRUE(test::PollUntil([&] { return RotationFailures() >= failures + 1; },
+                              absl::Seconds(10)));
+  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Connect(Issue(test::kEducationMember)), absl::StatusCode::kOk);
+
+  // Garbage in the folder is refused the same way.
+  ASSERT_OK(test::WriteFile(dir_.Path("crl/ca.crl"), "not a CRL"));
+  ASSERT_TRUE(test::PollUntil([&] { return RotationFailures() >= failures + 2; },
+                              absl::Seconds(10)));
+  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(HandshakeTest, TheGatewayDoesNotStartOnACrlFolderThatCannotVouchForItsCa) {
+  UseCrlFolder();  // empty: the CA has no CRL
+  auto app = test::StartTestGateway(config_);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(), HasSubstr("has no CRL of CA"));
+
+  ASSERT_OK(test::WriteFile(dir_.Path("crl/ca.crl"), "not a CRL"));
+  app = test::StartTestGateway(config_);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(), HasSubstr("ca.crl"));
+}
+
+}  // namespace
+}  // namespace lienthong
