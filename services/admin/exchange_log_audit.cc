@@ -175,7 +175,8 @@ class ChainWalk {
     return Bad(entry.seq,
                absl::StrCat("removed: entry ", entry.seq, " does not link to entry ", last_seq_,
                             " (its previous hash is no entry's hash: entries before it were "
-                            "removed and the chain re-linked)"));
+                            "removed and the chain re-linked, or it was appended after an "
+                            "altered head)"));
   }
 
   store::Store& store_;

@@ -44,6 +44,7 @@ class AccessPolicyTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
     pki_ = std::make_unique<test::TestPki>(std::move(pki));
     config::v1::GatewayConfig config = test::MinimalGatewayConfig(*pki_, dir_.path());
+    config.clear_access_policy();  // the policy under test, and nothing else
     auto& groups = *config.mutable_access_policy()->mutable_groups();
     config::v1::Grant& one_stop = groups["one_stop"];
     one_stop = test::MethodsGrant({"lienthong.v1.DossierService/*",

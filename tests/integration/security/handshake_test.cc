@@ -26,6 +26,7 @@ class HandshakeTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
     pki_ = std::make_unique<test::TestPki>(std::move(pki));
     config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
+    config_.clear_access_policy();  // each test writes the policy it needs
     test::AddMember(&config_, test::kOneStopMember, test::FullGrant());
     test::AddMember(&config_, test::kEducationMember, test::FullGrant());
     test::SetWatchInterval(&config_, absl::Milliseconds(100));

@@ -44,6 +44,7 @@ class RotationTest : public ::testing::Test {
     pki_ = std::make_unique<test::TestPki>(std::move(pki));
     ASSERT_OK_AND_ASSIGN(member_, pki_->IssueMember(test::kOneStopMember));
     config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
+    config_.clear_access_policy();  // each test writes the policy it needs
     test::AddMember(&config_, test::kOneStopMember, test::FullGrant());
     test::SetWatchInterval(&config_, absl::Milliseconds(100));
   }
