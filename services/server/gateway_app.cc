@@ -137,8 +137,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   if (config.adapters_size() > 0) {
     adapters::AdapterRegistry registry;
     adapters::RegisterBuiltinAdapters(&registry);
-    ASSIGN_OR_RETURN(app->sync_,
-                     sync::SyncEngine::Create(app->store_.get(), config.adapters(), registry));
+    sync::SyncEngineOptions sync_options;
+    sync_options.metrics = app->metrics_.registry();
+    ASSIGN_OR_RETURN(app->sync_, sync::SyncEngine::Create(app->store_.get(), config.adapters(),
+                                                          registry, sync_options));
     app->sync_->Start();
   }
   app->services_.push_back(std::make_unique<changefeed::ChangeFeedServiceImpl>(

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "prometheus/counter.h"
 #include "services/common/log.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
@@ -53,6 +54,36 @@ absl::Status WriteAndWait(store::Store* store, store::ExchangeLogEntry entry, st
   return outcome;
 }
 
+// The counters of one adapter instance; every pointer is null when the engine has no registry.
+struct AdapterCounters {
+  prometheus::Counter* applied = nullptr;        // changes the destination accepted
+  prometheus::Counter* filtered = nullptr;       // changes passed over by the filters
+  prometheus::Counter* dead_lettered = nullptr;  // changes written to the dead-letter store
+  prometheus::Counter* failures = nullptr;       // failed attempts (outages and refusals)
+
+  static AdapterCounters For(prometheus::Registry* registry, const std::string& adapter) {
+    AdapterCounters counters;
+    if (registry == nullptr) return counters;
+    auto counter = [&](const char* name, const char* help) {
+      return &prometheus::BuildCounter().Name(name).Help(help).Register(*registry).Add(
+          {{"adapter", adapter}});
+    };
+    counters.applied = counter("lienthong_sync_applied_total",
+                               "Changes an adapter's destination accepted.");
+    counters.filtered = counter("lienthong_sync_filtered_total",
+                                "Changes an adapter's record-type and agency filters passed over.");
+    counters.dead_lettered = counter("lienthong_sync_dead_lettered_total",
+                                     "Changes written to the dead-letter store.");
+    counters.failures = counter("lienthong_sync_failures_total",
+                                "Failed attempts to apply or checkpoint (outages and refusals).");
+    return counters;
+  }
+};
+
+void Count(prometheus::Counter* counter, double n = 1) {
+  if (counter != nullptr) counter->Increment(n);
+}
+
 // One change as the worker carries it: the event, or why it could not be made from the log.
 struct Pending {
   store::ChangeCursor cursor;
@@ -78,7 +109,8 @@ class AdapterWorker {
         batch_size_(static_cast<int>(config_.batch_size() > 0 ? config_.batch_size()
                                                                : kDefaultBatchSize)),
         linger_(config_.has_linger() ? ToDuration(config_.linger()) : kDefaultLinger),
-        options_(options) {}
+        options_(options),
+        counters_(AdapterCounters::For(options.metrics.get(), config_.name())) {}
 
   ~AdapterWorker() { Stop(); }
 
@@ -236,6 +268,7 @@ class AdapterWorker {
   }
 
   void SetProblem(const absl::Status& status, bool backing_off) {
+    Count(counters_.failures);
     absl::MutexLock lock(&mu_);
     if (backing_off && !backing_off_) {
       LogLine(LogLevel::kWarning, "adapter backing off")
@@ -313,6 +346,7 @@ class AdapterWorker {
         .Str("event_id", pending.event.event_id())
         .Int("attempts", attempts)
         .Str("error", error.message());
+    Count(counters_.dead_lettered);
     absl::MutexLock lock(&mu_);
     checkpoint_ = pending.cursor;
     ++dead_letters_;
@@ -344,7 +378,10 @@ class AdapterWorker {
     int outages = 0;
     for (;;) {
       absl::Status status = pending.broken.ok() ? ApplyExclusive({pending.event}) : pending.broken;
-      if (status.ok()) return true;
+      if (status.ok()) {
+        Count(counters_.applied);
+        return true;
+      }
       if (adapters::IsTransientFailure(status)) {
         SetProblem(status, true);
         if (!Sleep(BackoffDelay(retry_, ++outages, gen_))) return false;
@@ -377,6 +414,7 @@ class AdapterWorker {
       for (int outages = 0;;) {
         absl::Status status = ApplyExclusive(events);
         if (status.ok()) {
+          Count(counters_.applied, static_cast<double>(events.size()));
           ClearProblem();
           return Advance(end);
         }
@@ -487,7 +525,10 @@ class AdapterWorker {
       if (rows->front().cursor.seq > from.seq + 1) WarnIfPruned(from);
       std::vector<Pending> batch;
       for (const store::ChangeRow& row : *rows) {
-        if (!Takes(row)) continue;  // filtered out: still passed by the checkpoint below
+        if (!Takes(row)) {  // filtered out: still passed by the checkpoint below
+          Count(counters_.filtered);
+          continue;
+        }
         Pending pending;
         pending.cursor = row.cursor;
         pending.broken = store::ToChangeEvent(row, &pending.event);
@@ -507,6 +548,7 @@ class AdapterWorker {
   const int batch_size_;
   const absl::Duration linger_;
   const SyncEngineOptions options_;
+  const AdapterCounters counters_;
   absl::BitGen gen_;  // worker thread only
 
   absl::Mutex apply_mu_;  // one adapter call at a time: the worker's or a replay's

@@ -22,6 +22,7 @@
 #include "adapters/adapter_registry.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "prometheus/registry.h"
 #include "services/store/store.h"
 #include "services/sync/sync_control.h"
 
@@ -30,6 +31,8 @@ namespace lienthong::sync {
 struct SyncEngineOptions {
   // Longest a worker sleeps on a quiet log before it looks again without a commit wake-up.
   absl::Duration poll_interval = absl::Milliseconds(500);
+  // Where the per-adapter counters go (lienthong_sync_*_total{adapter}); none when null.
+  std::shared_ptr<prometheus::Registry> metrics;
 };
 
 class AdapterWorker;

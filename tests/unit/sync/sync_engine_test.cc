@@ -163,6 +163,7 @@ class SyncEngineTest : public ::testing::Test {
                                                                      configs.end());
     SyncEngineOptions options;
     options.poll_interval = absl::Milliseconds(50);
+    options.metrics = metrics_;
     auto engine = SyncEngine::Create(store_.get(), adapters, registry_, options);
     ASSERT_OK(engine);
     engine_ = *std::move(engine);
@@ -192,6 +193,20 @@ class SyncEngineTest : public ::testing::Test {
   std::shared_ptr<ScriptedSink> sink_;
   adapters::AdapterRegistry registry_;
   std::unique_ptr<SyncEngine> engine_;
+  std::shared_ptr<prometheus::Registry> metrics_ = std::make_shared<prometheus::Registry>();
+
+  // The value of counter `name` for `adapter` (-1 when absent).
+  double CounterValue(const std::string& name, const std::string& adapter) {
+    for (const auto& family : metrics_->Collect()) {
+      if (family.name != name) continue;
+      for (const auto& metric : family.metric) {
+        for (const auto& label : metric.label) {
+          if (label.name == "adapter" && label.value == adapter) return metric.counter.value;
+        }
+      }
+    }
+    return -1;
+  }
 };
 
 TEST_F(SyncEngineTest, DeliversEveryChangeOnceInCommitOrderInBatches) {
@@ -254,6 +269,7 @@ TEST_F(SyncEngineTest, FilteredOutChangesStillMoveTheCheckpoint) {
   ASSERT_TRUE(WaitFor([&] { return StatusOf("schools_h49").checkpoint() == Head(); }));
   EXPECT_THAT(sink_->keys(), ElementsAre(School(1), School(2)));
   EXPECT_EQ(StatusOf("schools_h49").lag_events(), 0);
+  EXPECT_EQ(CounterValue("lienthong_sync_filtered_total", "schools_h49"), 5);
 }
 
 TEST_F(SyncEngineTest, APoisonRecordIsDeadLetteredWhileTheRestFlowAndReplayLandsItOnce) {
@@ -278,6 +294,9 @@ TEST_F(SyncEngineTest, APoisonRecordIsDeadLetteredWhileTheRestFlowAndReplayLands
   EXPECT_EQ(event.event_id(), letter.event_id);
   EXPECT_EQ(event.key().key(), School(3));
   EXPECT_EQ(StatusOf("a").dead_letters(), 1);
+  EXPECT_EQ(CounterValue("lienthong_sync_applied_total", "a"), 14);
+  EXPECT_EQ(CounterValue("lienthong_sync_dead_lettered_total", "a"), 1);
+  EXPECT_GE(CounterValue("lienthong_sync_failures_total", "a"), 3);
 
   // Replay while still refused: it stays a dead letter.
   std::vector<v1::ReplayProgress> progress;
