@@ -1,0 +1,436 @@
+// Config files: every kind of mistake names the file and the field path; good configs load.
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "services/config/gateway_config.h"
+#include "services/security/tls_material.h"
+#include "tests/support/child_process.h"
+#include "tests/support/status_assertions.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_gateway.h"
+#include "tests/support/test_pki.h"
+
+namespace lienthong {
+namespace {
+
+// A listener section that is valid when a PKI lives in ../var/pki beside the config folder (the
+// layout of the repository: config/ and var/pki/). Lines 1-6 of every config below.
+constexpr char kListener[] = R"(listener:
+  address: "127.0.0.1:0"
+  tls:
+    key_file: ../var/pki/gateway.key
+    cert_file: ../var/pki/gateway.crt
+    client_ca_file: ../var/pki/ca.crt
+)";
+
+// Lines of a status message.
+std::vector<std::string> Lines(absl::string_view message) {
+  return absl::StrSplit(message, '\n', absl::SkipEmpty());
+}
+
+// Workspace: <tmp>/config/ for config files, <tmp>/var/pki/ for a test PKI.
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("var/pki")));
+    (void)pki;
+  }
+
+  // Writes `yaml` as config/<name> and returns the file's path.
+  std::string WriteConfig(const std::string& yaml, const std::string& name = "lienthong.yaml") {
+    const std::string path = dir_.Path("config/" + name);
+    EXPECT_OK(test::WriteFile(path, yaml));
+    return path;
+  }
+
+  // Loads `yaml` expecting INVALID_ARGUMENT with one line that starts with the config file's
+  // path (then ":" for line:col or ": ") and names `field_path` followed by `what`.
+  void ExpectError(const std::string& yaml, const std::string& field_path,
+                   const std::string& what) {
+    const std::string path = WriteConfig(yaml);
+    const auto config = config::LoadGatewayConfig(path);
+    ASSERT_FALSE(config.ok()) << "accepted:\n" << yaml;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << config.status();
+    bool found = false;
+    for (const std::string& line : Lines(config.status().message())) {
+      EXPECT_TRUE(absl::StartsWith(line, path + ":")) << "line does not name the file: " << line;
+      const size_t at = line.find(" " + field_path + ": ");
+      if (at != std::string::npos && absl::StrContains(line.substr(at), what)) found = true;
+    }
+    EXPECT_TRUE(found) << "no line names " << field_path << " with \"" << what << "\" in:\n"
+                       << config.status().message();
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_F(ConfigFileTest, MinimalConfigLoadsWithPathsResolvedAgainstItsFolder) {
+  const std::string path = WriteConfig(kListener);
+  ASSERT_OK_AND_ASSIGN(const auto config, config::LoadGatewayConfig(path));
+  // "../var/pki/..." relative to <tmp>/config, whatever the working directory is.
+  EXPECT_EQ(config.listener().tls().key_file(), dir_.Path("var/pki/gateway.key"));
+  EXPECT_EQ(config.listener().tls().cert_file(), dir_.Path("var/pki/gateway.crt"));
+  EXPECT_EQ(config.listener().tls().client_ca_file(), dir_.Path("var/pki/ca.crt"));
+  // Defaults: member id from the URI SAN, metrics on loopback, SQLite beside the config.
+  EXPECT_EQ(config.listener().tls().member_id_source(), config::v1::MEMBER_ID_SOURCE_URI_SAN);
+  EXPECT_EQ(config.admin_http().address(), "127.0.0.1:9464");
+  EXPECT_EQ(config.store().kind(), config::v1::STORE_KIND_SQLITE);
+  EXPECT_EQ(config.store().sqlite_file(), dir_.Path("config/lienthong.db"));
+}
+
+TEST_F(ConfigFileTest, RelativeStoreAndAdapterPathsResolveAgainstTheConfigFolder) {
+  const std::string path = WriteConfig(absl::StrCat(kListener, R"(store:
+  sqlite_file: data/gateway.db
+adapters:
+  - name: archive
+    jsonl: {output_file: ../var/out/changes.jsonl}
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto config, config::LoadGatewayConfig(path));
+  EXPECT_EQ(config.store().sqlite_file(), dir_.Path("config/data/gateway.db"));
+  ASSERT_EQ(config.adapters_size(), 1);
+  EXPECT_EQ(config.adapters(0).jsonl().output_file(), dir_.Path("var/out/changes.jsonl"));
+}
+
+TEST_F(ConfigFileTest, DevelopmentConfigOfTheRepositoryLoadsWithAPki) {
+  // config/lienthong.dev.yaml expects the PKI in ../var/pki: the layout of this workspace.
+  ASSERT_OK_AND_ASSIGN(
+      const std::string dev,
+      security::ReadFileToString(LIENTHONG_SOURCE_DIR "/config/lienthong.dev.yaml"));
+  const std::string path = WriteConfig(dev, "lienthong.dev.yaml");
+  ASSERT_OK_AND_ASSIGN(const auto config, config::LoadGatewayConfig(path));
+  EXPECT_EQ(config.listener().address(), "127.0.0.1:7443");
+  EXPECT_EQ(config.listener().tls().key_file(), dir_.Path("var/pki/gateway.key"));
+  EXPECT_EQ(config.listener().tls().client_ca_file(), dir_.Path("var/pki/ca.crt"));
+  EXPECT_EQ(config.store().sqlite_file(), dir_.Path("var/data/lienthong.db"));
+  EXPECT_GE(config.access_policy().members_size(), 1);
+  EXPECT_GE(config.calendar().years_size(), 1);
+}
+
+TEST_F(ConfigFileTest, DevelopmentConfigWithoutItsPkiNamesEachMissingFile) {
+  ASSERT_OK_AND_ASSIGN(
+      const std::string dev,
+      security::ReadFileToString(LIENTHONG_SOURCE_DIR "/config/lienthong.dev.yaml"));
+  test::TempDir empty;  // no var/pki here
+  const std::string path = empty.Path("config/lienthong.dev.yaml");
+  ASSERT_OK(test::WriteFile(path, dev));
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  for (const char* field : {"key_file", "cert_file", "client_ca_file"}) {
+    EXPECT_TRUE(absl::StrContains(
+        message,
+        absl::StrCat(path, ": listener.tls.", field, ": file not found: ", empty.Path("var/pki/"))))
+        << field << " in:\n"
+        << message;
+  }
+}
+
+TEST_F(ConfigFileTest, UnknownKeyNamesItsLineFieldPathAndTheNearestField) {
+  const std::string path = WriteConfig(absl::StrCat(kListener, "    cert_fiel: x.crt\n"));
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(config.status().message(),
+                               path + ":7:5: listener.tls.cert_fiel: unknown field 'cert_fiel'"))
+      << config.status().message();
+  EXPECT_TRUE(absl::StrContains(config.status().message(), "cert_file"))
+      << "no suggestion: " << config.status().message();
+}
+
+TEST_F(ConfigFileTest, UnknownTopLevelSection) {
+  ExpectError(absl::StrCat(kListener, "listeners: {}\n"), "listeners", "unknown field");
+}
+
+TEST_F(ConfigFileTest, WrongTypeNamesTheField) {
+  ExpectError(absl::StrCat(kListener, "limits:\n  max_request_bytes: lots\n"),
+              "limits.max_request_bytes", "expected an integer, got 'lots'");
+  ExpectError(absl::StrCat(kListener, "logging:\n  access_log: sometimes\n"), "logging.access_log",
+              "expected true or false");
+  ExpectError(absl::StrCat(kListener, "adapters: {name: x}\n"), "adapters", "expected a sequence");
+  ExpectError(absl::StrCat(kListener, "  shutdown_grace: soon\n"), "listener.shutdown_grace",
+              "got 'soon'");
+}
+
+TEST_F(ConfigFileTest, InvalidValuesNameTheField) {
+  ExpectError(absl::StrCat(kListener, "    member_id_source: FINGERPRINT\n"),
+              "listener.tls.member_id_source", "unknown value 'FINGERPRINT'");
+  ExpectError(absl::StrCat(kListener, "admin_http: {address: \"metrics.local\"}\n"),
+              "admin_http.address", "'metrics.local' is not host:port");
+  ExpectError(absl::StrCat(kListener, "  shutdown_grace: -5s\n"), "listener.shutdown_grace",
+              "must be a positive duration");
+  ExpectError(absl::StrCat(kListener, "limits: {max_request_bytes: 10}\n"),
+              "limits.max_request_bytes", "must be between 1024 and 268435456");
+  ExpectError(absl::StrCat(kListener, "store: {kind: POSTGRES}\n"), "store.postgres_conninfo",
+              "required when store.kind is POSTGRES");
+}
+
+TEST_F(ConfigFileTest, ListenerAddressMustBeHostPort) {
+  std::string yaml = kListener;
+  absl::StrReplaceAll({{"\"127.0.0.1:0\"", "\"localhost\""}}, &yaml);
+  ExpectError(yaml, "listener.address", "'localhost' is not host:port");
+  yaml = kListener;
+  absl::StrReplaceAll({{"\"127.0.0.1:0\"", "\"127.0.0.1:70000\""}}, &yaml);
+  ExpectError(yaml, "listener.address", "is not host:port");
+}
+
+TEST_F(ConfigFileTest, MissingRequiredFields) {
+  ExpectError("admin_http: {address: \"127.0.0.1:9464\"}\n", "listener", "required");
+  ExpectError("# nothing but a comment\n", "listener", "required");
+  ExpectError("listener:\n  tls: {key_file: ../var/pki/gateway.key}\n", "listener.address",
+              "required");
+  ExpectError("listener:\n  tls: {key_file: ../var/pki/gateway.key}\n", "listener.tls.cert_file",
+              "required");
+  ExpectError("listener: {address: \"127.0.0.1:0\"}\n", "listener.tls", "required");
+}
+
+TEST_F(ConfigFileTest, MissingTlsFileNamesTheResolvedPath) {
+  std::string yaml = kListener;
+  absl::StrReplaceAll({{"gateway.key", "missing.key"}}, &yaml);
+  ExpectError(yaml, "listener.tls.key_file",
+              absl::StrCat("file not found: ", dir_.Path("var/pki/missing.key")));
+}
+
+TEST_F(ConfigFileTest, MissingConfigFileIsNotFoundNamingIt) {
+  const std::string path = dir_.Path("config/absent.yaml");
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound) << config.status();
+  EXPECT_TRUE(absl::StrContains(config.status().message(), path)) << config.status();
+}
+
+TEST_F(ConfigFileTest, MalformedYamlNamesTheFileAndLine) {
+  const std::string path = WriteConfig(absl::StrCat(kListener, "limits: [unclosed\n"));
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(config.status().message(), path + ":")) << config.status();
+}
+
+TEST_F(ConfigFileTest, BadAgencyCodesInThePolicy) {
+  // One member with `code`, and what is wrong with it.
+  const std::vector<std::pair<std::string, std::string>> members = {
+      {"000.00.31", "'000.00.31' is not an agency code"},  // QCVN 102:2016 form cut short
+      {"h49.01", "'h49.01' is not an agency code"},        // Decision 20/2020 form, lower case
+      {"", "required"},
+  };
+  for (const auto& [code, what] : members) {
+    ExpectError(
+        absl::StrCat(kListener, "access_policy:\n  members:\n    - agency_code: \"", code, "\"\n"),
+        "access_policy.members[0].agency_code", what);
+  }
+  ExpectError(absl::StrCat(kListener, R"(access_policy:
+  groups:
+    readers: {agencies: ["*", "not-a-code"]}
+)"),
+              "access_policy.groups[\"readers\"].agencies[1]",
+              "'not-a-code' is not an agency code");
+}
+
+TEST_F(ConfigFileTest, MemberListedTwice) {
+  ExpectError(absl::StrCat(kListener, R"(access_policy:
+  members:
+    - agency_code: "000.00.31.H49"
+    - agency_code: "000.00.31.H49"
+)"),
+              "access_policy.members[1].agency_code", "listed twice");
+}
+
+TEST_F(ConfigFileTest, UnknownGroup) {
+  ExpectError(absl::StrCat(kListener, R"(access_policy:
+  groups:
+    one_stop: {methods: ["lienthong.v1.DossierService/*"]}
+  members:
+    - agency_code: "000.00.00.H49"
+      groups: [one_stop, onestop]
+)"),
+              "access_policy.members[0].groups[1]", "no group named 'onestop'");
+}
+
+TEST_F(ConfigFileTest, BadMethodNames) {
+  const std::string policy = absl::StrCat(kListener, R"(access_policy:
+  groups:
+    g:
+      methods: ["lienthong.v1.DossierService/SubmitDossier", "lienthong.v1.NoSuchService/Get",
+                "lienthong.v1.DossierService/Submit", "SubmitDossier", "grpc.health.v1.Health/*"]
+)");
+  const std::string group = "access_policy.groups[\"g\"]";
+  ExpectError(policy, group + ".methods[1]", "unknown service 'lienthong.v1.NoSuchService'");
+  ExpectError(policy, group + ".methods[2]",
+              "service lienthong.v1.DossierService has no method 'Submit'");
+  ExpectError(policy, group + ".methods[3]", "must be \"package.Service/Method\"");
+  // Only the three bad ones are reported.
+  const auto config = config::LoadGatewayConfig(WriteConfig(policy));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Lines(config.status().message()).size(), 3u) << config.status().message();
+}
+
+TEST_F(ConfigFileTest, MethodNamesInMemberGrants) {
+  ExpectError(absl::StrCat(kListener, R"(access_policy:
+  members:
+    - agency_code: "000.00.31.H49"
+      grant: {methods: ["lienthong.v1.ChangeFeedService/Subscrbe"]}
+)"),
+              "access_policy.members[0].grant.methods[0]", "has no method 'Subscrbe'");
+}
+
+TEST_F(ConfigFileTest, UnknownRecordType) {
+  ExpectError(absl::StrCat(kListener, R"(access_policy:
+  groups:
+    g: {write_record_types: [dossier, diplomas]}
+)"),
+              "access_policy.groups[\"g\"].write_record_types[1]",
+              "unknown record type 'diplomas'");
+}
+
+TEST_F(ConfigFileTest, DuplicateAdapterName) {
+  ExpectError(absl::StrCat(kListener, R"(adapters:
+  - name: archive
+    jsonl: {output_file: a.jsonl}
+  - name: archive
+    jsonl: {output_file: b.jsonl}
+)"),
+              "adapters[1].name", "adapter name 'archive' is used twice");
+}
+
+TEST_F(ConfigFileTest, AdapterMistakes) {
+  ExpectError(
+      absl::StrCat(kListener, "adapters:\n  - name: Archive\n    jsonl: {output_file: a}\n"),
+      "adapters[0].name", "[a-z0-9_-]");
+  ExpectError(absl::StrCat(kListener, "adapters:\n  - name: archive\n"), "adapters[0]",
+              "one of postgres, grpc or jsonl is required");
+  ExpectError(absl::StrCat(kListener, R"(adapters:
+  - name: archive
+    jsonl: {output_file: a}
+    postgres: {conninfo: "dbname=x"}
+)"),
+              "adapters[0].postgres", "oneof");
+  ExpectError(absl::StrCat(kListener, R"(adapters:
+  - name: sink
+    grpc: {target: "sink:7443", key_file: none.key, cert_file: none.crt, ca_file: none.pem}
+)"),
+              "adapters[0].grpc.key_file",
+              absl::StrCat("file not found: ", dir_.Path("config/none.key")));
+}
+
+TEST_F(ConfigFileTest, BadHolidayDates) {
+  // A config whose calendar has the year "2026" with `days` (YAML lines of a HolidayYear).
+  const auto year_2026 = [](const std::string& days) {
+    return absl::StrCat(kListener, "calendar:\n  years:\n    \"2026\":\n", days);
+  };
+  const std::string year = "calendar.years[\"2026\"]";
+  ExpectError(year_2026("      holidays: [2026-01-01, 2026-02-30, 2026-04-30, 2026-05-01]\n"),
+              year + ".holidays[1]", "'2026-02-30' is not a YYYY-MM-DD date");
+  ExpectError(year_2026("      holidays: [2026-01-01, 2026-04-30, 2026-05-01, 2025-12-31]\n"),
+              year + ".holidays[3]", "2025-12-31 is not in 2026");
+  ExpectError(year_2026("      extra_working_days: [\"26/04/2026\"]\n"),
+              year + ".extra_working_days[0]", "is not a YYYY-MM-DD date");
+  ExpectError(absl::StrCat(kListener, "calendar:\n  years:\n    \"26\": {}\n"),
+              "calendar.years[\"26\"]", "four digits");
+}
+
+TEST_F(ConfigFileTest, BadProcedures) {
+  ExpectError(absl::StrCat(kListener, R"(procedures:
+  - {code: "2.002481", processing_days: 3}
+  - {code: "2.002481", processing_days: 5}
+  - {code: "tuyen-sinh", processing_days: 5}
+  - {code: "3.000181", processing_days: 400}
+)"),
+              "procedures[1].code", "listed twice");
+  ExpectError(absl::StrCat(kListener, "procedures:\n  - {code: \"tuyen-sinh\"}\n"),
+              "procedures[0].code", "'tuyen-sinh' is not a procedure code");
+  ExpectError(
+      absl::StrCat(kListener, "procedures:\n  - {code: \"3.000181\", processing_days: 400}\n"),
+      "procedures[0].processing_days", "at most 365");
+}
+
+TEST_F(ConfigFileTest, EveryErrorIsReportedAtOnce) {
+  std::string yaml = absl::StrCat(kListener, R"(access_policy:
+  members:
+    - agency_code: "000.00.31"
+      groups: [nobody]
+adapters:
+  - name: x
+    jsonl: {output_file: a}
+  - name: x
+    jsonl: {output_file: b}
+)");
+  absl::StrReplaceAll({{"gateway.crt", "missing.crt"}}, &yaml);
+  const std::string path = WriteConfig(yaml);
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  for (const char* field : {"listener.tls.cert_file", "access_policy.members[0].agency_code",
+                            "access_policy.members[0].groups[0]", "adapters[1].name"}) {
+    EXPECT_TRUE(absl::StrContains(message, absl::StrCat(path, ": ", field, ": "))) << field << "\n"
+                                                                                   << message;
+  }
+  EXPECT_EQ(Lines(message).size(), 4u) << message;
+}
+
+TEST_F(ConfigFileTest, ValidateNamesTheGivenFileForAConfigBuiltInCode) {
+  config::v1::GatewayConfig config = test::MinimalGatewayConfig(dir_.Path("var/pki"), dir_.path());
+  EXPECT_OK(config::ValidateGatewayConfig(config, "built.yaml"));
+  config.mutable_listener()->clear_address();
+  const absl::Status status = config::ValidateGatewayConfig(config, "built.yaml");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(status.message(), "built.yaml: listener.address: required"))
+      << status;
+}
+
+// `lienthongctl config check FILE`, as an operator runs it before a restart.
+class ConfigCheckCommandTest : public ConfigFileTest {
+ protected:
+  absl::StatusOr<test::ProcessResult> Check(const std::vector<std::string>& args) {
+    std::vector<std::string> check_args = {"config", "check"};
+    check_args.insert(check_args.end(), args.begin(), args.end());
+    return test::RunProcess(LIENTHONGCTL_PATH, check_args);
+  }
+};
+
+TEST_F(ConfigCheckCommandTest, GoodConfigExitsZero) {
+  const std::string path = WriteConfig(kListener);
+  ASSERT_OK_AND_ASSIGN(const auto result, Check({path}));
+  EXPECT_TRUE(result.exit.Succeeded()) << result.exit.ToString() << "\n" << result.stderr_text;
+  EXPECT_EQ(result.stdout_text, path + ": OK\n");
+}
+
+TEST_F(ConfigCheckCommandTest, PrintShowsResolvedPathsAndDefaults) {
+  const std::string path = WriteConfig(kListener);
+  ASSERT_OK_AND_ASSIGN(const auto result, Check({path, "--print"}));
+  ASSERT_TRUE(result.exit.Succeeded()) << result.stderr_text;
+  EXPECT_TRUE(absl::StrContains(result.stdout_text,
+                                absl::StrCat("key_file: ", dir_.Path("var/pki/gateway.key"))))
+      << result.stdout_text;
+  EXPECT_TRUE(absl::StrContains(result.stdout_text, "127.0.0.1:9464")) << result.stdout_text;
+}
+
+TEST_F(ConfigCheckCommandTest, BadConfigExitsNonZeroWithTheMessage) {
+  const std::string path = WriteConfig(absl::StrCat(kListener, R"(access_policy:
+  members:
+    - agency_code: "000.00.00.H49"
+      groups: [onestop]
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto result, Check({path}));
+  EXPECT_FALSE(result.exit.Succeeded()) << result.exit.ToString();
+  EXPECT_TRUE(absl::StrContains(
+      result.stderr_text,
+      absl::StrCat(path, ": access_policy.members[0].groups[0]: no group named 'onestop'")))
+      << result.stderr_text;
+  EXPECT_EQ(result.stdout_text, "");
+}
+
+TEST_F(ConfigCheckCommandTest, MissingFileExitsNonZeroNamingIt) {
+  const std::string path = dir_.Path("config/absent.yaml");
+  ASSERT_OK_AND_ASSIGN(const auto result, Check({path}));
+  EXPECT_FALSE(result.exit.Succeeded());
+  EXPECT_TRUE(absl::StrContains(result.stderr_text, path)) << result.stderr_text;
+}
+
+}  // namespace
+}  // namespace lienthong
