@@ -64,6 +64,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       DurationMsOr(listener.min_client_ping_interval(), listener.has_min_client_ping_interval(),
                    absl::Seconds(10)));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC sets SO_REUSEPORT by default: a second gateway on the same address would then start
+  // and split connections with the first, each with its own store. Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 
   const bool access_log =
       !config.logging().has_access_log() || config.logging().access_log();

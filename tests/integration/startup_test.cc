@@ -115,9 +115,6 @@ TEST_F(StartupTest, RefusesAClientCaFileThatHoldsNoCertificate) {
 
 // Two gateways on one address would silently share its traffic; the second must refuse.
 TEST_F(StartupTest, SecondGatewayOnTheSameAddressRefusesToStart) {
-  GTEST_SKIP() << "blocked by: services/server/gateway_server.cc leaves gRPC's SO_REUSEPORT on "
-                  "(GRPC_ARG_ALLOW_REUSEPORT), so a second lienthongd binds the same address, "
-                  "reports ready, and the kernel splits new connections between the two";
   ASSERT_OK_AND_ASSIGN(auto first, test::StartTestGateway(config_));
   config_.mutable_listener()->set_address(test::LoopbackTarget(first->port()));
   ASSERT_OK_AND_ASSIGN(const auto result, RunDaemon({"--config", WriteConfig()}));
