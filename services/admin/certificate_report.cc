@@ -40,17 +40,23 @@ v1::CertificateStatus Describe(const std::string& role, const std::string& file,
   return status;
 }
 
+// An entry for a file that gives no certificate: the reason is its warning.
+v1::CertificateStatus Unreadable(const std::string& role, const std::string& file,
+                                 const absl::Status& why) {
+  v1::CertificateStatus unreadable;
+  unreadable.set_role(role);
+  unreadable.set_file(file);
+  unreadable.set_warning(std::string(why.message()));
+  return unreadable;
+}
+
 // One entry per certificate of a PEM bundle: `first_role` for the first, `other_role` for the rest.
 void DescribePem(const std::string& pem, const std::string& file, const std::string& first_role,
                  const std::string& other_role, absl::Time now,
                  std::vector<v1::CertificateStatus>* out) {
   auto infos = security::InspectCertificates(pem);
   if (!infos.ok()) {
-    v1::CertificateStatus unreadable;
-    unreadable.set_role(first_role);
-    unreadable.set_file(file);
-    unreadable.set_warning(std::string(infos.status().message()));
-    out->push_back(std::move(unreadable));
+    out->push_back(Unreadable(first_role, file, infos.status()));
     return;
   }
   for (size_t i = 0; i < infos->size(); ++i) {
@@ -63,11 +69,7 @@ void DescribeFile(const std::string& file, const std::string& first_role,
                   std::vector<v1::CertificateStatus>* out) {
   auto pem = security::ReadFileToString(file);
   if (!pem.ok()) {
-    v1::CertificateStatus unreadable;
-    unreadable.set_role(first_role);
-    unreadable.set_file(file);
-    unreadable.set_warning(std::string(pem.status().message()));
-    out->push_back(std::move(unreadable));
+    out->push_back(Unreadable(first_role, file, pem.status()));
     return;
   }
   DescribePem(*pem, file, first_role, other_role, now, out);

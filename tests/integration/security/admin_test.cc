@@ -30,7 +30,6 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
-using ::testing::Property;
 
 class AdminTest : public ::testing::Test {
  protected:

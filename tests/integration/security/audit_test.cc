@@ -77,9 +77,8 @@ class AuditTest : public ::testing::Test {
     app_.reset();
   }
 
-  // kCalls logged calls, then the gateway stops; `entries_` is the log as written.
-  void Populate() {
-    Start();
+  // kCalls calls, each an exchange-log entry.
+  void MakeCalls() {
     auto stub = v1::AdminService::NewStub(test::MakeClientChannel(app_->port(), admin_.pem));
     for (int i = 0; i < kCalls; ++i) {
       grpc::ClientContext context;
@@ -87,6 +86,12 @@ class AuditTest : public ::testing::Test {
       v1::GetStatusResponse response;
       ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &response).ok());
     }
+  }
+
+  // kCalls logged calls, then the gateway stops; `entries_` is the log as written.
+  void Populate() {
+    Start();
+    MakeCalls();
     ASSERT_TRUE(test::PollUntil(
         [&] {
           auto entries = app_->store()->ReadExchangeLog(0, 1000);
@@ -226,13 +231,7 @@ TEST_F(AuditTest, AnEditedHeadIsNamed) {
 TEST_F(AuditTest, RetentionPrunesByAgeAndTheChainStillVerifies) {
   config_.mutable_retention()->mutable_exchange_log_max_age()->set_seconds(2);
   Start();
-  auto stub = v1::AdminService::NewStub(test::MakeClientChannel(app_->port(), admin_.pem));
-  for (int i = 0; i < kCalls; ++i) {
-    grpc::ClientContext context;
-    test::SetDeadline(&context);
-    v1::GetStatusResponse response;
-    ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &response).ok());
-  }
+  MakeCalls();
   ASSERT_TRUE(test::PollUntil(
       [&] {
         auto ends = app_->store()->GetExchangeLogEnds();
