@@ -9,6 +9,7 @@
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "services/common/log.h"
+#include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/security/member_identity.h"
 
@@ -35,8 +36,7 @@ class MemberCertificateVerifier : public grpc::experimental::ExternalCertificate
     if (!member.ok()) {
       LogLine(LogLevel::kWarning, "handshake refused: no member identity")
           .Str("reason", member.status().message());
-      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                  std::string(member.status().message()));
+      *sync_status = ToGrpcStatus(absl::UnauthenticatedError(member.status().message()));
       return true;  // answered synchronously
     }
     const std::shared_ptr<const TlsCandidate> active = active_->Get();
@@ -52,8 +52,7 @@ class MemberCertificateVerifier : public grpc::experimental::ExternalCertificate
       if (!revocation.ok()) {
         LogLine(LogLevel::kWarning, "handshake refused: revocation check failed")
             .Str("member", *member).Str("reason", revocation.message());
-        *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                    std::string(revocation.message()));
+        *sync_status = ToGrpcStatus(absl::UnauthenticatedError(revocation.message()));
         return true;
       }
     }
