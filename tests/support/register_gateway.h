@@ -12,10 +12,12 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "lienthong/config/v1/config.pb.h"
 #include "services/server/gateway_app.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_gateway.h"
 #include "tests/support/test_pki.h"
 
 namespace lienthong::test {
@@ -50,6 +52,16 @@ class RegisterGateway {
 
 // Vietnam local time (UTC+7) of a day and a time of day.
 absl::Time VietnamTime(int year, int month, int day, int hour, int minute = 0);
+
+// Calls the unary `method` of `stub` with the kRpcTimeout deadline.
+template <typename Stub, typename Request, typename Response>
+grpc::Status Unary(Stub& stub,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, Response* response) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return (stub.*method)(&context, request, response);
+}
 
 // The field paths of the google.rpc.BadRequest a refused call carries, in its order.
 std::vector<std::string> ViolatedFields(const grpc::Status& status);

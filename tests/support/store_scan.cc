@@ -14,17 +14,26 @@ constexpr int kPage = 1000;
 
 std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
 
+// Every row `read(position)` gives, page after page from `after`, until a page comes back empty;
+// `position_of(row)` is where the page after `row` starts.
+template <typename Row, typename Position, typename Read, typename PositionOf>
+absl::StatusOr<std::vector<Row>> ReadPages(Position after, Read read, PositionOf position_of) {
+  std::vector<Row> all;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<Row> page, read(after));
+    if (page.empty()) return all;
+    after = position_of(page.back());
+    for (auto& row : page) all.push_back(std::move(row));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<store::ChangeRow>> ReadAllChanges(store::Store& store,
                                                             store::ChangeCursor after) {
-  std::vector<store::ChangeRow> all;
-  for (;;) {
-    ASSIGN_OR_RETURN(auto page, store.ReadChanges(after, kPage));
-    if (page.empty()) return all;
-    after = page.back().cursor;
-    for (auto& row : page) all.push_back(std::move(row));
-  }
+  return ReadPages<store::ChangeRow>(
+      after, [&](store::ChangeCursor from) { return store.ReadChanges(from, kPage); },
+      [](const store::ChangeRow& row) { return row.cursor; });
 }
 
 absl::StatusOr<std::vector<store::ChangeRow>> ReadChangesOf(store::Store& store,
@@ -39,14 +48,9 @@ absl::StatusOr<std::vector<store::ChangeRow>> ReadChangesOf(store::Store& store,
 }
 
 absl::StatusOr<std::vector<store::ExchangeLogEntry>> ReadAllExchangeLog(store::Store& store) {
-  std::vector<store::ExchangeLogEntry> all;
-  int64_t after = 0;
-  for (;;) {
-    ASSIGN_OR_RETURN(auto page, store.ReadExchangeLog(after, kPage));
-    if (page.empty()) return all;
-    after = page.back().seq;
-    for (auto& entry : page) all.push_back(std::move(entry));
-  }
+  return ReadPages<store::ExchangeLogEntry>(
+      int64_t{0}, [&](int64_t from) { return store.ReadExchangeLog(from, kPage); },
+      [](const store::ExchangeLogEntry& entry) { return entry.seq; });
 }
 
 absl::StatusOr<std::vector<store::ExchangeLogEntry>> AwaitExchangeLog(store::Store& store,
