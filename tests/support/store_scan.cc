@@ -69,6 +69,15 @@ absl::StatusOr<std::vector<store::ExchangeLogEntry>> AwaitExchangeLog(store::Sto
   }
 }
 
+std::vector<std::tuple<std::string, std::string, int>> ExchangeCalls(
+    const std::vector<store::ExchangeLogEntry>& entries) {
+  std::vector<std::tuple<std::string, std::string, int>> calls;
+  for (const auto& entry : entries) {
+    calls.emplace_back(entry.member, entry.method, entry.status_code);
+  }
+  return calls;
+}
+
 absl::Status VerifyExchangeLogChain(store::Store& store) {
   ASSIGN_OR_RETURN(const store::Store::ExchangeLogEnds ends, store.GetExchangeLogEnds());
   ASSIGN_OR_RETURN(const auto entries, ReadAllExchangeLog(store));

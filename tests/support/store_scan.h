@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -28,6 +29,10 @@ absl::StatusOr<std::vector<store::ExchangeLogEntry>> ReadAllExchangeLog(store::S
 // refusals are queued without waiting for their commit. DEADLINE_EXCEEDED after `timeout`.
 absl::StatusOr<std::vector<store::ExchangeLogEntry>> AwaitExchangeLog(
     store::Store& store, size_t count, absl::Duration timeout = absl::Seconds(10));
+
+// (member, method, status code) of each entry, for comparing with the calls a test made.
+std::vector<std::tuple<std::string, std::string, int>> ExchangeCalls(
+    const std::vector<store::ExchangeLogEntry>& entries);
 
 // OK when the retained entries form one chain: the first follows the stored anchor (seq
 // anchor+1, prev_hash the anchor hash), each next entry has the next seq and the previous hash

@@ -1,4 +1,4 @@
-// lienthongd SIGKILLed under SubmitDossier load, then restarted: every acknowledged dossier is there with exactly one change event, and the exchange log still verifies.
+// lienthongd SIGKILLed under load and restarted: every acknowledged dossier is there, once.
 #include <signal.h>
 
 #include <atomic>

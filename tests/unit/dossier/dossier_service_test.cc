@@ -1,4 +1,4 @@
-// DossierService end to end over mutual TLS: due dates, idempotency, validation, the status machine, pages, KPIs, the exchange log.
+// DossierService end to end over mutual TLS, as the e-one-stop system calls it.
 #include <atomic>
 #include <map>
 #include <set>
@@ -883,11 +883,9 @@ TEST_F(DossierServiceTest, EveryCallLeavesAnExchangeLogEntryWithItsMemberMethodA
             grpc::StatusCode::PERMISSION_DENIED);                        // 11
 
   ASSERT_OK_AND_ASSIGN(const auto log, test::AwaitExchangeLog(store(), 11));
-  std::vector<std::tuple<std::string, std::string, int>> calls;
-  for (const auto& entry : log) calls.emplace_back(entry.member, entry.method, entry.status_code);
   const std::string one_stop = test::kOneStopMember;
   using absl::StatusCode;
-  EXPECT_THAT(calls,
+  EXPECT_THAT(test::ExchangeCalls(log),
               ElementsAre(std::make_tuple(one_stop, kSubmit, 0),
                           std::make_tuple(one_stop, kSubmit, Code(StatusCode::kAlreadyExists)),
                           std::make_tuple(one_stop, kSubmit, Code(StatusCode::kInvalidArgument)),
@@ -902,7 +900,8 @@ TEST_F(DossierServiceTest, EveryCallLeavesAnExchangeLogEntryWithItsMemberMethodA
                           std::make_tuple(std::string(test::kUnlistedMember), kGet,
                                           Code(StatusCode::kPermissionDenied))));
   // The accepted submission names the dossier it wrote; the refused one names nothing.
-  EXPECT_THAT(log[0].records, ElementsAre(absl::StrCat(v1::RECORD_TYPE_DOSSIER, ":", dossier.code())));
+  EXPECT_THAT(log[0].records,
+              ElementsAre(absl::StrCat(v1::RECORD_TYPE_DOSSIER, ":", dossier.code())));
   EXPECT_TRUE(log[1].records.empty());
   EXPECT_GT(log[0].request_bytes, 0);
   EXPECT_GT(log[0].response_bytes, 0);

@@ -1,4 +1,4 @@
-// EducationRecordService end to end over mutual TLS: batch upserts, immutable identifiers, snapshot pages, diploma verification, the exchange log.
+// EducationRecordService end to end over mutual TLS, as sector systems and the one-stop call it.
 #include <string>
 #include <tuple>
 #include <vector>
@@ -82,6 +82,12 @@ class EducationServiceTest : public ::testing::Test {
     request.mutable_key()->set_type(type);
     request.mutable_key()->set_key(key);
     return test::Unary(*education_, &Stub::GetRecord, request, out);
+  }
+
+  // What GetRecord answers for the key: OK or NOT_FOUND, for example.
+  grpc::StatusCode Lookup(v1::RecordType type, const std::string& key) {
+    v1::EducationRecord read;
+    return Get(type, key, &read).error_code();
   }
 
   grpc::Status List(const v1::ListRecordsRequest& request, v1::ListRecordsResponse* out) {
@@ -197,10 +203,8 @@ TEST_F(EducationServiceTest, OneInvalidRecordRefusesTheWholeBatch) {
                                    "records[2].diploma.serial_number"))
       << status.error_message();
   EXPECT_EQ(response.outcomes_size(), 0);
-  v1::EducationRecord read;
-  EXPECT_EQ(Get(v1::RECORD_TYPE_SCHOOL, SchoolCode(school), &read).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Get(v1::RECORD_TYPE_STUDENT, student.student().student_id(), &read).error_code(),
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_SCHOOL, SchoolCode(school)), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_STUDENT, student.student().student_id()),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(Changes().empty());
 }
@@ -221,10 +225,9 @@ TEST_F(EducationServiceTest, AStudentIdentifierCannotBeIssuedTwiceForOnePersonal
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr(first.student().student_id()));
   EXPECT_EQ(response.outcomes_size(), 0);
-  v1::EducationRecord read;
-  EXPECT_EQ(Get(v1::RECORD_TYPE_SCHOOL, SchoolCode(new_school), &read).error_code(),
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_SCHOOL, SchoolCode(new_school)),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Get(v1::RECORD_TYPE_STUDENT, second.student().student_id(), &read).error_code(),
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_STUDENT, second.student().student_id()),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Changes().size(), 2);
 
@@ -250,9 +253,7 @@ TEST_F(EducationServiceTest, ADiplomaSerialNumberBelongsToOneRegisterEntry) {
   const grpc::Status status = Upsert({other}, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr(DiplomaKey(diploma)));
-  v1::EducationRecord read;
-  EXPECT_EQ(Get(v1::RECORD_TYPE_DIPLOMA, DiplomaKey(other), &read).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_DIPLOMA, DiplomaKey(other)), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Changes().size(), 1);
 }
 
@@ -513,12 +514,10 @@ TEST_F(EducationServiceTest, EveryCallLeavesAnExchangeLogEntryWithItsMemberMetho
             grpc::StatusCode::PERMISSION_DENIED);                               // 9
 
   ASSERT_OK_AND_ASSIGN(const auto log, test::AwaitExchangeLog(store(), 9));
-  std::vector<std::tuple<std::string, std::string, int>> calls;
-  for (const auto& entry : log) calls.emplace_back(entry.member, entry.method, entry.status_code);
   const std::string education = test::kEducationMember;
   const std::string one_stop = test::kOneStopMember;
   using absl::StatusCode;
-  EXPECT_THAT(calls,
+  EXPECT_THAT(test::ExchangeCalls(log),
               ElementsAre(std::make_tuple(education, kUpsert, 0),
                           std::make_tuple(education, kUpsert, Code(StatusCode::kInvalidArgument)),
                           std::make_tuple(education, kUpsert, 0),

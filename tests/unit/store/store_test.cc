@@ -1,4 +1,4 @@
-// The SQLite store's contract: group commit, per-write rollback, the exchange-log chain, migrations, snapshots, retention.
+// The SQLite store: group commit, per-write rollback, exchange-log chain, migrations, snapshots.
 #include <sqlite3.h>
 
 #include <limits>
@@ -242,7 +242,8 @@ TEST_F(StoreTest, ConcurrentWritesShareCommitsAndGetGaplessCursorsInCommitOrder)
   for (int i = 0; i < kTotal; ++i) {
     EXPECT_EQ(log[i].seq, i + 1);
     EXPECT_EQ(log[i].status_code, 0);
-    EXPECT_THAT(log[i].records, ElementsAre(absl::StrCat(v1::RECORD_TYPE_SCHOOL, ":", done[i].key)));
+    EXPECT_THAT(log[i].records,
+                ElementsAre(absl::StrCat(v1::RECORD_TYPE_SCHOOL, ":", done[i].key)));
     EXPECT_EQ(log[i].prev_hash, i == 0 ? GenesisHash() : log[i - 1].hash);
     EXPECT_EQ(log[i].hash, ComputeEntryHash(log[i], log[i].prev_hash));
   }
@@ -479,8 +480,10 @@ TEST_F(StoreTest, SubscriptionsCheckpointsAndDeadLettersRoundTrip) {
   const absl::Time acked = kT0 + absl::Minutes(5);
   int64_t dead_letter_id = 0;
   ASSERT_OK(WriteAndWait([&](WriteTransaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(txn.PutSubscription({"000.00.31.H49", "sodb", ChangeCursor{5}, acked, created}));
-    RETURN_IF_ERROR(txn.PutSubscription({"000.00.31.H49", "archive", ChangeCursor{1}, acked, created}));
+    RETURN_IF_ERROR(
+        txn.PutSubscription({"000.00.31.H49", "sodb", ChangeCursor{5}, acked, created}));
+    RETURN_IF_ERROR(
+        txn.PutSubscription({"000.00.31.H49", "archive", ChangeCursor{1}, acked, created}));
     RETURN_IF_ERROR(txn.PutCheckpoint("postgres-so", ChangeCursor{7}));
     DeadLetterRow row;
     row.adapter = "postgres-so";
