@@ -27,7 +27,7 @@ absl::Status GrpcAdapter::RefreshLocked() {
       stamps[i].size = st.st_size;
     }
   }
-  if (stamps == seen_) {
+  if (seen_.has_value() && stamps == *seen_) {
     if (stub_ != nullptr) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat("grpc adapter ", options_.adapter_name,
                                                ": no usable client certificate: ",

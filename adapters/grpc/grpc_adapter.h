@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -52,7 +53,8 @@ class GrpcAdapter final : public Adapter {
   mutable absl::Mutex mu_;
   std::shared_ptr<v1::SectorSinkService::Stub> stub_ ABSL_GUARDED_BY(mu_);
   std::string serial_ ABSL_GUARDED_BY(mu_);
-  Stamps seen_ ABSL_GUARDED_BY(mu_);  // stamps of the files last tried (accepted or refused)
+  // Stamps of the files last tried (accepted or refused); none before the first try.
+  std::optional<Stamps> seen_ ABSL_GUARDED_BY(mu_);
   absl::Time next_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Status last_refusal_ ABSL_GUARDED_BY(mu_);
 };
