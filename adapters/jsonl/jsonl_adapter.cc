@@ -157,10 +157,7 @@ absl::Status JsonlAdapter::WriteLocked(const std::string& bytes) {
     const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const absl::Status failed = FileError("write", options_.output_file);
-      // Reopening cuts what part of the batch did reach the file.
-      CloseLocked();
-      return failed;
+      return FileError("write", options_.output_file);
     }
     done += static_cast<size_t>(n);
   }
@@ -181,6 +178,17 @@ absl::Status JsonlAdapter::Apply(absl::Span<const v1::ChangeEvent> events) {
 
 absl::StatusOr<int> JsonlAdapter::Append(absl::Span<const v1::ChangeEvent> events) {
   absl::MutexLock lock(&mu_);
+  absl::StatusOr<int> appended = AppendLocked(events);
+  if (!appended.ok()) {
+    // Forget the ids of this batch, which may not be on disk: the next call reopens the file
+    // and reloads the ids of what really is there.
+    ids_.clear();
+    CloseLocked();
+  }
+  return appended;
+}
+
+absl::StatusOr<int> JsonlAdapter::AppendLocked(absl::Span<const v1::ChangeEvent> events) {
   if (fd_ < 0) RETURN_IF_ERROR(OpenLocked());
   google::protobuf::util::JsonPrintOptions json_options;
   json_options.preserve_proto_field_names = true;
@@ -206,17 +214,8 @@ absl::StatusOr<int> JsonlAdapter::Append(absl::Span<const v1::ChangeEvent> event
     ids_[0].insert(event.event_id());
     ++appended;
   }
-  absl::Status written = WriteLocked(pending);
-  if (written.ok() && ::fsync(fd_) != 0) {
-    written = FileError("fsync", options_.output_file);
-    CloseLocked();
-  }
-  if (!written.ok()) {
-    // Forget what may not be on disk; the next Apply reopens and reloads the ids.
-    ids_.clear();
-    CloseLocked();
-    return written;
-  }
+  RETURN_IF_ERROR(WriteLocked(pending));
+  if (::fsync(fd_) != 0) return FileError("fsync", options_.output_file);
   return appended;
 }
 

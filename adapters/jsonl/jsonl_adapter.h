@@ -37,6 +37,8 @@ class JsonlAdapter final : public Adapter {
   absl::StatusOr<int> Append(absl::Span<const v1::ChangeEvent> events);
 
  private:
+  absl::StatusOr<int> AppendLocked(absl::Span<const v1::ChangeEvent> events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RotateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteLocked(const std::string& bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
