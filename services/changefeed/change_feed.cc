@@ -190,6 +190,12 @@ absl::StatusOr<int64_t> ChangeFeed::PruneOnce(absl::Time now) {
       upto = std::min(upto, subscription.acked.seq);
     }
   }
+  // Nor past what a configured adapter has not applied yet. An adapter without a checkpoint
+  // has not started: hold everything for it.
+  for (const std::string& adapter : options_.adapter_names) {
+    ASSIGN_OR_RETURN(auto checkpoint, store_->GetCheckpoint(adapter));
+    upto = std::min(upto, checkpoint.has_value() ? checkpoint->seq : int64_t{0});
+  }
   if (upto < bounds.oldest.seq) return 0;
   absl::Notification done;
   int64_t pruned = 0;

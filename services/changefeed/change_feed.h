@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -41,6 +42,9 @@ struct ChangeFeedOptions {
   int64_t max_count = 10'000'000;
   // A durable subscription idle longer than this no longer holds back pruning.
   absl::Duration subscription_max_idle = absl::Hours(24 * 7);
+  // Configured sync-engine adapters: pruning never passes the lowest of their checkpoints
+  // (ARCHITECTURE.md guarantee 7: adapters never lose a change).
+  std::vector<std::string> adapter_names;
   absl::Duration prune_interval = absl::Minutes(1);
 };
 

@@ -66,6 +66,7 @@ changefeed::ChangeFeedOptions ChangeFeedOptionsOf(const config::v1::GatewayConfi
   if (retention.has_subscription_max_idle()) {
     options.subscription_max_idle = DurationOf(retention.subscription_max_idle());
   }
+  for (const auto& adapter : config.adapters()) options.adapter_names.push_back(adapter.name());
   return options;
 }
 

@@ -302,6 +302,32 @@ TEST_F(ChangeFeedTest, DurableSubscriptionHoldsBackPruning) {
   EXPECT_EQ(SeqOf(event.cursor()), 4);
 }
 
+TEST_F(ChangeFeedTest, AnAdapterThatHasNotAppliedChangesHoldsBackPruning) {
+  StartGateway([this](config::v1::GatewayConfig* config) {
+    config->mutable_retention()->set_change_events_max_count(5);
+    auto* adapter = config->add_adapters();
+    adapter->set_name("files");
+    adapter->mutable_jsonl()->set_output_file(dir_.Path("changes.jsonl"));
+  });
+  ASSERT_NE(app_->sync(), nullptr);
+  ASSERT_OK(app_->sync()->Pause("files"));
+  WriteSchools(20);
+  auto pruned = app_->change_feed()->PruneOnce(absl::Now());
+  ASSERT_OK(pruned.status());
+  EXPECT_EQ(*pruned, 0) << "retention removed changes the paused adapter has not applied";
+
+  ASSERT_OK(app_->sync()->Resume("files"));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto checkpoint = app_->store()->GetCheckpoint("files");
+        return checkpoint.ok() && checkpoint->has_value() && (*checkpoint)->seq == 20;
+      },
+      absl::Seconds(20)));
+  pruned = app_->change_feed()->PruneOnce(absl::Now());
+  ASSERT_OK(pruned.status());
+  EXPECT_EQ(*pruned, 15);
+}
+
 TEST_F(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) {
   StartGateway([](config::v1::GatewayConfig* config) {
     config->mutable_change_feed()->mutable_progress_interval()->set_nanos(200'000'000);
