@@ -3,8 +3,9 @@
 //
 // Writes are units of work (WriteFn) that the store runs in one transaction together with the
 // exchange-log entry of their call; concurrent writes share a transaction and its fsync (group
-// commit). A write's `done` runs only after the transaction is durable, on the store's thread,
-// so a gRPC callback reactor can Finish() from there: no thread waits per call.
+// commit). A write's `done` runs only after the transaction is durable, on the store's
+// completion thread (a reply's send must not delay the next commit), so a gRPC callback reactor
+// can Finish() from there: no thread waits per call.
 #pragma once
 
 #include <cstdint>

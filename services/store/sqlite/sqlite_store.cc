@@ -346,6 +346,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptio
       store->idle_readers_.push_back(std::move(reader));
     }
   }
+  store->completion_thread_ = std::thread([s = store.get()] { s->CompletionLoop(); });
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   LogLine(LogLevel::kInfo, "store open").Str("kind", "sqlite").Str("path", options.path)
       .Int("schema_version", kSchemaVersion);
@@ -452,9 +453,32 @@ void SqliteStore::WriterLoop() {
       absl::MutexLock lock(&listeners_mu_);
       for (const auto& listener : commit_listeners_) listener(ChangeCursor{committed_head_seq_});
     }
+    std::vector<Completion> completions;
+    completions.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].done) batch[i].done(std::move(results[i]));
+      if (batch[i].done) completions.emplace_back(std::move(batch[i].done), std::move(results[i]));
     }
+    if (!completions.empty()) {
+      absl::MutexLock lock(&completions_mu_);
+      completions_.push_back(std::move(completions));
+    }
+  }
+}
+
+void SqliteStore::CompletionLoop() {
+  for (;;) {
+    std::vector<Completion> batch;
+    {
+      absl::MutexLock lock(&completions_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(completions_mu_) {
+        return !completions_.empty() || completions_closing_;
+      };
+      completions_mu_.Await(absl::Condition(&ready));
+      if (completions_.empty()) return;  // closing and drained
+      batch = std::move(completions_.front());
+      completions_.pop_front();
+    }
+    for (auto& [done, status] : batch) done(std::move(status));
   }
 }
 
@@ -542,6 +566,11 @@ void SqliteStore::Close() {
     closing_ = true;
   }
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    absl::MutexLock lock(&completions_mu_);
+    completions_closing_ = true;
+  }
+  if (completion_thread_.joinable()) completion_thread_.join();
 }
 
 SqliteStore::ReaderLease SqliteStore::LeaseReader() {

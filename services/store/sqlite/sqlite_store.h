@@ -95,6 +95,15 @@ class SqliteStore final : public Store {
   bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread writer_thread_;
 
+  // Completions run on their own thread: finishing a gRPC call serializes, encrypts and sends
+  // the reply inline, and that must not hold up the writer's next transaction.
+  using Completion = std::pair<DoneFn, absl::Status>;
+  void CompletionLoop();
+  absl::Mutex completions_mu_;
+  std::deque<std::vector<Completion>> completions_ ABSL_GUARDED_BY(completions_mu_);
+  bool completions_closing_ ABSL_GUARDED_BY(completions_mu_) = false;
+  std::thread completion_thread_;
+
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
 };
