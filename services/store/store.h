@@ -1,5 +1,6 @@
 // Store: where records, their change events and the exchange log live (ARCHITECTURE.md,
-// "Storage"). One interface, two implementations: SQLite (embedded default) and PostgreSQL.
+// "Storage"). One interface; SQLite (the embedded default) implements it. The PostgreSQL store
+// for several replicas (commit-ordered cursors, LISTEN/NOTIFY) is still to be written.
 //
 // Writes are units of work (WriteFn) that the store runs in one transaction together with the
 // exchange-log entry of their call; concurrent writes share a transaction and its fsync (group
