@@ -168,6 +168,18 @@ class SyncEngineTest : public ::testing::Test {
     ASSERT_OK(engine);
     engine_ = *std::move(engine);
     engine_->Start();
+    // A worker fixes its start ("now" or the oldest change) on its own thread; changes appended
+    // before that would fall before "now". The gateway starts the engine before its listener,
+    // so clients cannot race it; tests must wait for the stored start the same way.
+    for (const auto& config : configs) {
+      ASSERT_TRUE(test::PollUntil(
+          [&] {
+            auto checkpoint = store_->GetCheckpoint(config.name());
+            return checkpoint.ok() && checkpoint->has_value();
+          },
+          absl::Seconds(20), absl::Milliseconds(2)))
+          << "adapter " << config.name() << " never stored its start";
+    }
   }
 
   v1::AdapterStatus StatusOf(const std::string& name) {
