@@ -74,7 +74,9 @@ trap 'exit 2' INT TERM
 
 # One folder per server, laid out like the repository (config/ beside var/), so that the dev
 # config's relative paths (../var/pki/..., ../var/data/...) land in the temp dir unchanged. Only
-# the listener port moves and the admin HTTP endpoint is switched off.
+# the listener port moves, the admin HTTP endpoint is switched off, and the dev config's demo
+# adapter (changes_file) is left out: this measures the write path; what an adapter costs on top
+# is bench/run_sync_bench.sh's measurement.
 write_config() {  # name port -> path of the config
   local dir="$tmp/$1"
   mkdir -p "$dir/config" "$dir/var/data"
@@ -82,6 +84,7 @@ write_config() {  # name port -> path of the config
   awk -v port="$2" '
     /^[^[:space:]#]/ { section = $1 }
     section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
+    section == "adapters:" { next }
     section == "admin_http:" {
       if ($0 ~ /^admin_http:/) { print; print "  disabled: true" }
       else if ($0 !~ /^[[:space:]]/) print

@@ -2,11 +2,12 @@
 // no gap (ARCHITECTURE.md guarantees 3 to 6).
 //
 // One tail thread reads each new commit from the store once into a bounded in-memory cache of
-// serialized events; a subscriber that is caught up is served from that cache (one shared copy
-// of every event, whatever the number of subscribers), a subscriber behind the cache reads
-// pages from the store. Each stream has one write in flight and holds no queue of its own, so
-// a stuck consumer costs no memory; a live consumer that falls more than `max_lag_events`
-// behind is ended with RESOURCE_EXHAUSTED and resumes from its cursor. Quiet streams get
+// serialized events (while any stream is registered; with none it only moves its position); a
+// subscriber that is caught up is served from that cache (one shared copy of every event,
+// whatever the number of subscribers), a subscriber behind the cache reads pages from the
+// store. Each stream has one write in flight and holds no queue of its own, so a stuck consumer
+// costs no memory; a live consumer that falls more than `max_lag_events` behind is ended with
+// RESOURCE_EXHAUSTED and resumes from its cursor. Quiet streams get
 // progress marks.
 #pragma once
 
@@ -112,6 +113,9 @@ class ChangeFeed {
   void TailLoop();
   void TickLoop();
   absl::Status ReadNewChanges();
+  // With no stream registered: moves the cache's end to `notified` without reading. False
+  // (nothing done) when a stream is registered.
+  bool SkipWhileUnwatched(int64_t notified);
 
   store::Store* store_;
   const ChangeFeedOptions options_;

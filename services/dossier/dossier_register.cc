@@ -16,6 +16,7 @@
 #include "services/domain/dossier_status.h"
 #include "services/domain/kpi.h"
 #include "services/domain/working_day_calendar.h"
+#include "services/store/exchange_log.h"
 
 namespace lienthong::dossier {
 namespace {
@@ -114,7 +115,12 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
                              v1::SubmitDossierResponse* response, Done done) {
   // Everything that does not depend on stored state happens here, on the caller's thread, so
   // the store's single writer only looks up, inserts and commits.
-  const std::string digest = exchange::MessageDigest(request.dossier());
+  // The dossier's digest, from the request bytes the call already serialized for its log entry.
+  auto dossier_wire = exchange::EmbeddedMessageBytes(
+      call.request_wire, v1::SubmitDossierRequest::kDossierFieldNumber);
+  const std::string digest = dossier_wire.ok() && !call.request_wire.empty()
+                                 ? store::Sha256(*dossier_wire)
+                                 : exchange::MessageDigest(request.dossier());
   v1::Dossier* dossier = response->mutable_dossier();
   *dossier = request.dossier();
   if (dossier->status() == v1::DOSSIER_STATUS_UNSPECIFIED) {

@@ -3,12 +3,13 @@
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "services/security/member_identity.h"
 #include "services/store/exchange_log.h"
 
 namespace lienthong::exchange {
 
-std::string MessageDigest(const google::protobuf::Message& message) {
+std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
@@ -16,7 +17,36 @@ std::string MessageDigest(const google::protobuf::Message& message) {
     coded.SetSerializationDeterministic(true);
     message.SerializeToCodedStream(&coded);
   }
-  return store::Sha256(bytes);
+  return bytes;
+}
+
+std::string MessageDigest(const google::protobuf::Message& message) {
+  return store::Sha256(DeterministicBytes(message));
+}
+
+absl::StatusOr<absl::string_view> EmbeddedMessageBytes(absl::string_view wire, int field_number) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(wire.data()),
+                                            static_cast<int>(wire.size()));
+  absl::string_view found;
+  for (;;) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) {  // the end, or a malformed tag
+      if (in.CurrentPosition() == static_cast<int>(wire.size())) return found;
+      break;
+    }
+    if (WireFormatLite::GetTagFieldNumber(tag) == field_number &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      if (!in.ReadVarint32(&length)) break;
+      const int offset = in.CurrentPosition();
+      if (!in.Skip(static_cast<int>(length))) break;
+      found = wire.substr(static_cast<size_t>(offset), length);  // a repeat replaces, as in parsing
+      continue;
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) break;
+  }
+  return absl::InvalidArgumentError("the serialized message does not parse");
 }
 
 absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
@@ -32,8 +62,9 @@ absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
   call.log.time = absl::Now();
   call.log.member = call.member;
   call.log.method = method;
-  call.log.request_digest = MessageDigest(request);
-  call.log.request_bytes = static_cast<int64_t>(request.ByteSizeLong());
+  call.request_wire = DeterministicBytes(request);
+  call.log.request_digest = store::Sha256(call.request_wire);
+  call.log.request_bytes = static_cast<int64_t>(call.request_wire.size());
   call.policy = gateway.access_policy != nullptr ? gateway.access_policy->Get()
                                                  : security::AccessPolicy::DenyAll();
   absl::Status allowed = call.policy->AuthorizeMethod(call.member, method);

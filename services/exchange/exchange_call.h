@@ -32,6 +32,9 @@ struct ExchangeCall {
   // The policy snapshot this call is judged by from start to end (record types, dossier
   // agencies); never null after Begin.
   std::shared_ptr<const security::AccessPolicy> policy;
+  // The request's deterministic serialization, as digested for the log: handlers that digest a
+  // part of the request take it from here (EmbeddedMessageBytes) instead of serializing again.
+  std::string request_wire;
 
   // Resolves the member, checks that the policy lets it call `method`, and prepares the log
   // entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those
@@ -50,5 +53,14 @@ void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const abs
 
 // The SHA-256 of a message's deterministic serialization (request digests, idempotency keys).
 std::string MessageDigest(const google::protobuf::Message& message);
+
+// A message's deterministic serialization.
+std::string DeterministicBytes(const google::protobuf::Message& message);
+
+// The bytes of the embedded message (or string) field `field_number` inside a serialized
+// message: for a deterministic serialization, exactly DeterministicBytes(that field), so
+// Sha256(EmbeddedMessageBytes(...)) == MessageDigest(field). Empty when the field is absent;
+// InvalidArgument when `wire` does not parse.
+absl::StatusOr<absl::string_view> EmbeddedMessageBytes(absl::string_view wire, int field_number);
 
 }  // namespace lienthong::exchange

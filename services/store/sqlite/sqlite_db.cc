@@ -2,6 +2,7 @@
 #include "services/store/sqlite/sqlite_db.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 
 namespace lienthong::store::sqlite {
 
@@ -107,6 +108,13 @@ absl::Status Connection::Exec(const char* sql) {
     return absl::InternalError(absl::StrCat("sqlite: ", message, " in: ", sql));
   }
   return absl::OkStatus();
+}
+
+absl::Status Connection::ExecCached(const char* sql) {
+  ASSIGN_OR_RETURN(Statement * statement, Prepare(sql));
+  absl::Status ran = statement->Run();
+  statement->Reset();
+  return ran;
 }
 
 absl::StatusOr<Statement*> Connection::Prepare(const char* sql) {

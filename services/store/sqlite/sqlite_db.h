@@ -54,6 +54,9 @@ class Connection {
 
   // Runs one or more statements without results (PRAGMAs, DDL, BEGIN/COMMIT).
   absl::Status Exec(const char* sql);
+  // Runs one statement without results from the prepared-statement cache: for the statements a
+  // hot path repeats (BEGIN, SAVEPOINT, COMMIT), which Exec would parse every time.
+  absl::Status ExecCached(const char* sql);
   // A cached prepared statement for `sql`, reset and ready. Owned by the connection.
   absl::StatusOr<Statement*> Prepare(const char* sql);
 

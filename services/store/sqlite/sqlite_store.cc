@@ -489,7 +489,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
     for (auto& r : results) r = why;
     return results;
   };
-  absl::Status begun = writer_db_->Exec("BEGIN IMMEDIATE");
+  absl::Status begun = writer_db_->ExecCached("BEGIN IMMEDIATE");
   if (!begun.ok()) return fail_all(absl::UnavailableError(begun.message()));
 
   Transaction txn(writer_db_.get(), absl::Now(), &gen);
@@ -501,16 +501,16 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
     PendingWrite& write = batch[i];
     txn.Begin(&write.log);
     if (write.fn) {
-      fatal = writer_db_->Exec("SAVEPOINT write");
+      fatal = writer_db_->ExecCached("SAVEPOINT write");
       if (!fatal.ok()) break;
       results[i] = write.fn(txn);
       if (results[i].ok()) batch_head = std::max(batch_head, txn.last_appended());
       if (!results[i].ok()) {
         // Only this write's own changes go; the others in the batch stay.
         write.log.records.clear();
-        fatal = writer_db_->Exec("ROLLBACK TO write");
+        fatal = writer_db_->ExecCached("ROLLBACK TO write");
       }
-      if (fatal.ok()) fatal = writer_db_->Exec("RELEASE write");
+      if (fatal.ok()) fatal = writer_db_->ExecCached("RELEASE write");
       write.log.status_code = static_cast<int>(results[i].code());
     }
     if (fatal.ok()) fatal = AppendLogEntry(write.log);
@@ -526,7 +526,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
       fatal = (*head)->Run();
     }
   }
-  if (fatal.ok()) fatal = writer_db_->Exec("COMMIT");
+  if (fatal.ok()) fatal = writer_db_->ExecCached("COMMIT");
   if (!fatal.ok()) {
     (void)writer_db_->Exec("ROLLBACK");
     chain_head_seq_ = head_seq_before;
