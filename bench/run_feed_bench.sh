@@ -2,7 +2,7 @@
 # Change-feed benchmark (issue 4): commit-to-delivery latency with 1, 100 and 1,000 subscribers
 # at a fixed write rate, and gateway memory per idle subscriber. Loopback only, bounded in time.
 # Usage: bench/run_feed_bench.sh   (env: RATE=2000 DURATION=10s SUBSCRIBERS="1 100 1000"
-#                                         IDLE=1000 BUILD_DIR=build)
+#                                         MAX_EVENTS_PER_MESSAGE="1 256" IDLE=1000 BUILD_DIR=build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -10,6 +10,9 @@ rate=${RATE:-2000}
 duration=${DURATION:-10s}
 counts=${SUBSCRIBERS:-"1 100 1000"}
 idle=${IDLE:-1000}
+# SubscribeRequest.max_events_per_message: 1 = a message per event; 256 = what is ready goes
+# together (the option a consumer of a busy gateway sets). Each count runs with each value.
+batching=${MAX_EVENTS_PER_MESSAGE:-"1 256"}
 port=${PORT:-17543}
 
 cmake --build "$build" --target lienthongd lienthongctl lienthong_feed_bench >/dev/null
@@ -24,11 +27,15 @@ trap cleanup EXIT
 "$build/services/cli/lienthongctl" pki init "$tmp/pki" >/dev/null
 mkdir -p "$tmp/config" "$tmp/data"
 # The development config, pointed at this run's PKI and data, without access logs (they would
-# measure the log, not the feed), admin HTTP off, a bound large enough for the fastest writer.
+# measure the log, not the feed), admin HTTP off, and without the demo adapter (changes_file:
+# its JSON conversion would compete for the CPU; run_sync_bench.sh measures adapters).
 sed -e "s#\.\./var/pki#$tmp/pki#g" -e "s#\.\./var/data#$tmp/data#g" \
     -e "s#127.0.0.1:7443#127.0.0.1:$port#" -e "s#access_log: true#access_log: false#" \
     -e 's#address: "127.0.0.1:9464".*#disabled: true#' \
-    "$root/config/lienthong.dev.yaml" > "$tmp/config/lienthong.yaml"
+    "$root/config/lienthong.dev.yaml" |
+  awk '/^[^[:space:]#]/ { section = $1 } section != "adapters:" { print }' \
+    > "$tmp/config/lienthong.yaml"
+"$build/services/cli/lienthongctl" config check "$tmp/config/lienthong.yaml" >/dev/null
 
 start_gateway() {
   rm -f "$tmp"/data/lienthong.db*
@@ -47,10 +54,13 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%FT%TZ)"
 echo "write rate $rate events/s for $duration, commits of 20 records; latency = arrival - commit time"
 for n in $counts; do
-  start_gateway
-  "$build/bench/feed/lienthong_feed_bench" --target "127.0.0.1:$port" --pki "$tmp/pki" \
-    --subscribers "$n" --rate "$rate" --duration "$duration" | grep -v '^RESULT'
-  stop_gateway
+  for per_message in $batching; do
+    start_gateway
+    "$build/bench/feed/lienthong_feed_bench" --target "127.0.0.1:$port" --pki "$tmp/pki" \
+      --subscribers "$n" --rate "$rate" --duration "$duration" \
+      --max_events_per_message "$per_message" | grep -v '^RESULT'
+    stop_gateway
+  done
 done
 
 start_gateway

@@ -42,6 +42,7 @@ absl::Status ChangeFeed::Start() {
     absl::MutexLock lock(&wake_mu_);
     notified_head_ = std::max(notified_head_, head.seq);
   });
+  wake_helper_thread_ = std::thread([this] { WakeHelperLoop(); });
   tail_thread_ = std::thread([this] { TailLoop(); });
   tick_thread_ = std::thread([this] { TickLoop(); });
   return absl::OkStatus();
@@ -55,6 +56,11 @@ void ChangeFeed::Stop() {
   }
   if (tail_thread_.joinable()) tail_thread_.join();
   if (tick_thread_.joinable()) tick_thread_.join();
+  {
+    absl::MutexLock lock(&helper_mu_);
+    helper_stopping_ = true;
+  }
+  if (wake_helper_thread_.joinable()) wake_helper_thread_.join();
 }
 
 absl::Status ChangeFeed::ReadNewChanges() {
@@ -80,7 +86,53 @@ absl::Status ChangeFeed::ReadNewChanges() {
     }
     head_seq_.store(rows.back().cursor.seq, std::memory_order_release);
     absl::MutexLock lock(&subscribers_mu_);
+    WakeAll();
+  }
+}
+
+void ChangeFeed::WakeAll() {
+  // Waking a stream starts its write on the waking thread (TLS, framing, sendmsg): with many
+  // streams that is the feed's longest step, so a helper thread takes half of them.
+  if (static_cast<int>(subscribers_.size()) < kParallelWakeMin) {
     for (FeedSubscriber* subscriber : subscribers_) subscriber->Wake();
+    return;
+  }
+  wake_list_.assign(subscribers_.begin(), subscribers_.end());
+  const size_t half = wake_list_.size() / 2;
+  {
+    absl::MutexLock lock(&helper_mu_);
+    helper_begin_ = 0;
+    helper_end_ = half;
+    ++helper_round_;
+  }
+  for (size_t i = half; i < wake_list_.size(); ++i) wake_list_[i]->Wake();
+  absl::MutexLock lock(&helper_mu_);
+  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(helper_mu_) {
+    return helper_done_round_ == helper_round_;
+  };
+  helper_mu_.Await(absl::Condition(&finished));
+}
+
+void ChangeFeed::WakeHelperLoop() {
+  for (;;) {
+    size_t begin, end;
+    uint64_t round;
+    {
+      absl::MutexLock lock(&helper_mu_);
+      auto work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(helper_mu_) {
+        return helper_stopping_ || helper_done_round_ != helper_round_;
+      };
+      helper_mu_.Await(absl::Condition(&work));
+      if (helper_done_round_ == helper_round_) return;  // stopping, nothing pending
+      begin = helper_begin_;
+      end = helper_end_;
+      round = helper_round_;
+    }
+    // wake_list_ and the streams in it stay valid: the tail thread holds subscribers_mu_ until
+    // this round is done.
+    for (size_t i = begin; i < end; ++i) wake_list_[i]->Wake();
+    absl::MutexLock lock(&helper_mu_);
+    helper_done_round_ = round;
   }
 }
 

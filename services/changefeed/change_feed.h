@@ -116,6 +116,10 @@ class ChangeFeed {
   // With no stream registered: moves the cache's end to `notified` without reading. False
   // (nothing done) when a stream is registered.
   bool SkipWhileUnwatched(int64_t notified);
+  // Wakes every registered stream, half of them on the helper thread. subscribers_mu_ held.
+  void WakeAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(subscribers_mu_);
+  void WakeHelperLoop();
+  static constexpr int kParallelWakeMin = 16;
 
   store::Store* store_;
   const ChangeFeedOptions options_;
@@ -127,6 +131,15 @@ class ChangeFeed {
 
   absl::Mutex subscribers_mu_;
   absl::flat_hash_set<FeedSubscriber*> subscribers_ ABSL_GUARDED_BY(subscribers_mu_);
+  std::vector<FeedSubscriber*> wake_list_;  // written by the tail thread under subscribers_mu_
+
+  absl::Mutex helper_mu_;
+  size_t helper_begin_ ABSL_GUARDED_BY(helper_mu_) = 0;
+  size_t helper_end_ ABSL_GUARDED_BY(helper_mu_) = 0;
+  uint64_t helper_round_ ABSL_GUARDED_BY(helper_mu_) = 0;
+  uint64_t helper_done_round_ ABSL_GUARDED_BY(helper_mu_) = 0;
+  bool helper_stopping_ ABSL_GUARDED_BY(helper_mu_) = false;
+  std::thread wake_helper_thread_;
 
   absl::Mutex wake_mu_;
   int64_t notified_head_ ABSL_GUARDED_BY(wake_mu_) = 0;

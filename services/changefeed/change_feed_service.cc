@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
@@ -19,6 +21,7 @@ namespace {
 
 constexpr char kSubscribe[] = "/lienthong.v1.ChangeFeedService/Subscribe";
 constexpr char kAck[] = "/lienthong.v1.ChangeFeedService/Ack";
+constexpr uint32_t kMaxEventsPerMessage = 1000;
 
 bool IsSubscriptionName(const std::string& name) {
   return !name.empty() && name.size() <= 64 &&
@@ -59,9 +62,12 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     Finish(ToGrpcStatus(status));
   }
 
-  void Begin(exchange::ExchangeCall call, FeedFilter filter, int64_t position) {
+  void Begin(exchange::ExchangeCall call, FeedFilter filter, int64_t position,
+             uint32_t max_events_per_message) {
     call_ = std::move(call);
+    call_.request_wire.clear();  // held for the stream's life otherwise
     filter_ = std::move(filter);
+    max_events_per_message_ = max_events_per_message;
     position_ = position;
     last_write_ = absl::Now();
     feed_->Register(this);
@@ -158,9 +164,13 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       if (finished_ || in_flight_) return;
       FeedEventPtr event = NextEvent();
       if (finished_ || event == nullptr) return;
-      grpc::Slice slice = event->bytes;
-      out_ = grpc::ByteBuffer(&slice, 1);
-      bytes_sent_ += static_cast<int64_t>(event->bytes.size());
+      if (max_events_per_message_ > 1) {
+        out_ = BatchStartingWith(std::move(event));
+      } else {
+        grpc::Slice slice = event->bytes;
+        out_ = grpc::ByteBuffer(&slice, 1);
+      }
+      bytes_sent_ += static_cast<int64_t>(out_.Length());
       in_flight_ = true;
       last_write_ = absl::Now();
       next = &out_;
@@ -195,6 +205,58 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       position_ = event->seq;
       position_time_ = event->commit_time;
       if (filter_.Matches(*event)) return event;
+    }
+  }
+
+  // One SubscribeResponse{events} holding `first` and what else is ready right now (backlog
+  // or cache; never a store read, never waiting), up to the stream's count and kMaxBatchBytes.
+  // No copy: each cached event is SubscribeResponse{event = 1}, and its bytes are exactly one
+  // ChangeEventBatch.events (= 1) entry, so the message is a header plus the shared slices.
+  grpc::ByteBuffer BatchStartingWith(FeedEventPtr first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    static_assert(static_cast<int>(v1::SubscribeResponse::kEventFieldNumber) ==
+                      static_cast<int>(v1::ChangeEventBatch::kEventsFieldNumber),
+                  "cached events double as batch entries only with equal field numbers");
+    std::vector<grpc::Slice> slices;
+    slices.reserve(std::min<uint32_t>(max_events_per_message_, 64) + 1);
+    slices.emplace_back();  // the header, below
+    size_t body = first->bytes.size();
+    slices.push_back(first->bytes);
+    while (slices.size() - 1 < max_events_per_message_) {
+      FeedEventPtr more = NextReadyEvent(kMaxBatchBytes - std::min(body, kMaxBatchBytes));
+      if (more == nullptr) break;
+      body += more->bytes.size();
+      slices.push_back(more->bytes);
+    }
+    uint8_t header[1 + 5];  // a tag byte and a varint32
+    header[0] = static_cast<uint8_t>(google::protobuf::internal::WireFormatLite::MakeTag(
+        v1::SubscribeResponse::kEventsFieldNumber,
+        google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+        static_cast<uint32_t>(body), header + 1);
+    slices[0] = grpc::Slice(header, static_cast<size_t>(end - header));
+    return grpc::ByteBuffer(slices.data(), slices.size());
+  }
+
+  // The next event that can go in the current batch without waiting: from the backlog or the
+  // cache, skipping (and passing) what the filter excludes. Null when none is ready, or when
+  // the next one is larger than `room` (left in place for the next message). mu_ held.
+  FeedEventPtr NextReadyEvent(size_t room) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (;;) {
+      const bool from_backlog = !backlog_.empty();
+      FeedEventPtr event;
+      if (from_backlog) {
+        event = backlog_.front();
+      } else {
+        bool covered = false;
+        event = feed_->NextAfter(position_, &covered);
+        if (!covered || event == nullptr) return nullptr;
+      }
+      const bool wanted = filter_.Matches(*event);
+      if (wanted && event->bytes.size() > room) return nullptr;
+      if (from_backlog) backlog_.pop_front();
+      position_ = event->seq;
+      position_time_ = event->commit_time;
+      if (wanted) return event;
     }
   }
 
@@ -250,12 +312,15 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
 
   // How long a cut-off consumer may keep a write stuck before its call is cancelled.
   static constexpr absl::Duration kStuckConsumerGrace = absl::Seconds(30);
+  // A batch stays well under gRPC's default 4 MiB receive limit of clients.
+  static constexpr size_t kMaxBatchBytes = 1 << 20;
 
   ChangeFeed* feed_;
   const exchange::GatewayContext* gateway_;
   grpc::CallbackServerContext* context_;
   exchange::ExchangeCall call_;
   FeedFilter filter_;
+  uint32_t max_events_per_message_ = 1;
   bool registered_ = false;
 
   absl::Mutex mu_;
@@ -314,6 +379,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
       violations.Add(absl::StrCat("agency_codes[", i, "]"), "expected an agency code");
     }
     filter.agencies.insert(request.agency_codes(i));
+  }
+  if (request.max_events_per_message() > kMaxEventsPerMessage) {
+    violations.Add("max_events_per_message",
+                   absl::StrCat("at most ", kMaxEventsPerMessage, " (0 or 1: one per message)"));
   }
   if (!request.subscription_name().empty() && !IsSubscriptionName(request.subscription_name())) {
     violations.Add("subscription_name", "1-64 characters of [A-Za-z0-9._-]");
@@ -391,7 +460,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
   if (bounds->oldest.seq > 0 && position < bounds->oldest.seq - 1) {
     return fail(CursorExpired(bounds->oldest.seq));
   }
-  stream->Begin(std::move(*call), std::move(filter), position);
+  stream->Begin(std::move(*call), std::move(filter), position,
+                std::max<uint32_t>(1, request.max_events_per_message()));
   return stream;
 }
 

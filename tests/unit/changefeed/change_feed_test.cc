@@ -1,6 +1,8 @@
 // The change feed through real mTLS streams: order and no gaps under concurrent writers, resume
 // by cursor and by subscription name, retention, progress marks, filters, slow consumers.
+#include <algorithm>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -44,18 +46,29 @@ class FeedReader {
     }
     reader_->Finish();
   }
-  // The next event, skipping progress marks; false when the stream ended.
+  // The next event (single or from a batch), skipping progress marks; false when the stream
+  // ended.
   bool NextEvent(v1::ChangeEvent* event) {
     v1::SubscribeResponse response;
-    while (reader_->Read(&response)) {
+    while (pending_.empty()) {
+      if (!reader_->Read(&response)) return false;
       if (response.has_event()) {
-        *event = response.event();
-        return true;
+        pending_.push_back(response.event());
+      } else if (response.has_events()) {
+        EXPECT_GT(response.events().events_size(), 0) << "an empty batch";
+        largest_batch_ = std::max(largest_batch_, response.events().events_size());
+        ++batches_;
+        for (const auto& e : response.events().events()) pending_.push_back(e);
+      } else {
+        last_progress_ = response.progress().cursor();
       }
-      last_progress_ = response.progress().cursor();
     }
-    return false;
+    *event = std::move(pending_.front());
+    pending_.pop_front();
+    return true;
   }
+  int largest_batch() const { return largest_batch_; }
+  int batches() const { return batches_; }
   bool Next(v1::SubscribeResponse* response) { return reader_->Read(response); }
   absl::Status Finish() {
     v1::SubscribeResponse ignored;
@@ -72,6 +85,9 @@ class FeedReader {
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader_;
   std::string last_progress_;
   bool finished_ = false;
+  std::deque<v1::ChangeEvent> pending_;
+  int largest_batch_ = 0;
+  int batches_ = 0;
 };
 
 class ChangeFeedTest : public ::testing::Test {
@@ -146,7 +162,10 @@ TEST_F(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcu
   constexpr int kWriters = 4, kBatches = 25, kPerBatch = 2;
   constexpr int kTotal = kWriters * kBatches * kPerBatch;
   std::vector<std::unique_ptr<FeedReader>> readers;
-  for (int i = 0; i < 3; ++i) readers.push_back(std::make_unique<FeedReader>(feed_.get(), FromOldest()));
+  // More streams than ChangeFeed::kParallelWakeMin, so the helper thread wakes half of them.
+  for (int i = 0; i < 24; ++i) {
+    readers.push_back(std::make_unique<FeedReader>(feed_.get(), FromOldest()));
+  }
 
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
@@ -392,6 +411,71 @@ TEST_F(ChangeFeedTest, FiltersByAgencyAndRecordType) {
     EXPECT_EQ(event.key().key(), key);
     EXPECT_EQ(event.agency_code(), "000.00.32.H49");
   }
+}
+
+// max_events_per_message: batched streams see exactly what one-per-message streams see, in
+// the same order, each batch within the bound, filters applied inside batches.
+TEST_F(ChangeFeedTest, BatchedStreamsCarryTheSameEventsInTheSameOrder) {
+  StartGateway();
+  FeedReader single(feed_.get(), FromOldest());
+  v1::SubscribeRequest batched_request = FromOldest();
+  batched_request.set_max_events_per_message(7);
+  FeedReader batched(feed_.get(), batched_request);
+  v1::SubscribeRequest filtered_request = FromOldest();
+  filtered_request.set_max_events_per_message(1000);
+  filtered_request.add_agency_codes("000.00.32.H49");
+  FeedReader filtered(feed_.get(), filtered_request);
+
+  constexpr int kWriters = 3, kBatches = 10, kPerBatch = 20;
+  constexpr int kTotal = kWriters * kBatches * kPerBatch;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        WriteSchools(kPerBatch, w == 0 ? "000.00.32.H49" : "000.00.31.H49");
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+
+  std::vector<std::string> from_single, from_batched, wanted_by_filter;
+  v1::ChangeEvent event;
+  for (int i = 0; i < kTotal; ++i) {
+    ASSERT_TRUE(single.NextEvent(&event));
+    from_single.push_back(event.SerializeAsString());
+    if (event.agency_code() == "000.00.32.H49") wanted_by_filter.push_back(event.event_id());
+    ASSERT_TRUE(batched.NextEvent(&event));
+    from_batched.push_back(event.SerializeAsString());
+  }
+  EXPECT_EQ(from_batched, from_single) << "batched delivery differs";
+  EXPECT_LE(batched.largest_batch(), 7);
+  EXPECT_GT(batched.largest_batch(), 1) << "200 committed events never went out together";
+  EXPECT_EQ(single.batches(), 0) << "a stream that did not ask for batches got one";
+
+  ASSERT_EQ(static_cast<int>(wanted_by_filter.size()), kBatches * kPerBatch);
+  for (const std::string& id : wanted_by_filter) {
+    ASSERT_TRUE(filtered.NextEvent(&event));
+    EXPECT_EQ(event.event_id(), id);
+  }
+  // Live events after the backlog still come batched and in order.
+  WriteSchools(3, "000.00.32.H49");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(filtered.NextEvent(&event));
+    EXPECT_EQ(SeqOf(event.cursor()), kTotal + 1 + i);
+  }
+}
+
+TEST_F(ChangeFeedTest, TooLargeABatchIsRefusedNamingTheField) {
+  StartGateway();
+  v1::SubscribeRequest request;
+  request.set_max_events_per_message(1001);
+  FeedReader reader(feed_.get(), request);
+  absl::Status status = reader.Finish();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(GetBadRequest(status, &bad));
+  ASSERT_EQ(bad.field_violations_size(), 1);
+  EXPECT_EQ(bad.field_violations(0).field(), "max_events_per_message");
 }
 
 TEST_F(ChangeFeedTest, BadRequestsAreRefusedWithTheirFields) {
