@@ -44,7 +44,25 @@ std::string FoldName(absl::string_view name) {
   return folded;
 }
 
+// What a page token is bound to: the listing's filters, not its position or page size.
+std::string ListFiltersDigest(const v1::ListRecordsRequest& request) {
+  v1::ListRecordsRequest filters;
+  filters.set_type(request.type());
+  filters.set_agency_code(request.agency_code());
+  filters.set_school_code(request.school_code());
+  return absl::BytesToHexString(exchange::MessageDigest(filters).substr(0, 8));
+}
+
 }  // namespace
+
+// A record read back as it was at a snapshot, judged by the agency and school it had then.
+bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsRequest& request) {
+  v1::EducationRecord record;
+  if (!record.ParseFromString(row.payload)) return true;  // let the caller report it as corrupt
+  const RecordIndex index = IndexOf(record);
+  return (request.agency_code().empty() || index.agency == request.agency_code()) &&
+         (request.school_code().empty() || index.school_code == request.school_code());
+}
 
 RecordIndex IndexOf(const v1::EducationRecord& record) {
   RecordIndex index;
@@ -192,21 +210,28 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
   query.limit = page_size + 1;
 
-  // Page tokens carry the snapshot and the last key: "<seq>|<key>", base64url.
+  // Page tokens carry the snapshot, the listing's filters (a digest) and the last key:
+  // "<seq>|<filters>|<key>", base64url. A token is refused with other filters than its own.
+  const std::string filters = ListFiltersDigest(request);
   if (!request.page_token().empty()) {
     std::string token;
     std::vector<std::string> parts;
     int64_t seq = 0;
     if (absl::WebSafeBase64Unescape(request.page_token(), &token)) {
-      parts = absl::StrSplit(token, absl::MaxSplits('|', 1));
+      parts = absl::StrSplit(token, absl::MaxSplits('|', 2));
     }
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &seq)) {
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &seq)) {
       FieldViolations v;
       v.Add("page_token", "not a token from a previous page of this listing");
       return v.ToStatus();
     }
+    if (parts[1] != filters) {
+      FieldViolations v;
+      v.Add("page_token", "was issued for other filters (type, agency_code, school_code)");
+      return v.ToStatus();
+    }
     query.at = store::ChangeCursor{seq};
-    query.after_key = parts[1];
+    query.after_key = parts[2];
   } else if (!request.at_cursor().empty()) {
     auto at = store::DecodeCursor(request.at_cursor());
     if (!at.ok()) {
@@ -233,7 +258,22 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
                               "again without at_cursor"),
         "CURSOR_EXPIRED", {{"oldest_cursor", store::EncodeCursor(bounds.oldest)}});
   }
-  ASSIGN_OR_RETURN(auto rows, gateway_->store->ListRecords(query));
+  // Records changed after the snapshot come back as they were, unfiltered (the store keeps
+  // only the newest agency and school as columns): filter those by their content here, and
+  // read on until the page is full or the listing ends.
+  std::vector<store::RecordRow> rows;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto scanned, gateway_->store->ListRecords(query));
+    const bool scan_ended = static_cast<int>(scanned.size()) < query.limit;
+    std::string last_scanned = scanned.empty() ? std::string() : scanned.back().key;
+    for (auto& row : scanned) {
+      if (row.from_change_log && !MatchesListFilters(row, request)) continue;
+      rows.push_back(std::move(row));
+      if (static_cast<int>(rows.size()) > page_size) break;
+    }
+    if (static_cast<int>(rows.size()) > page_size || scan_ended) break;
+    query.after_key = std::move(last_scanned);
+  }
   const bool more = static_cast<int>(rows.size()) > page_size;
   if (more) rows.resize(page_size);
   for (const auto& row : rows) {
@@ -244,7 +284,7 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
   out->set_snapshot_cursor(store::EncodeCursor(*query.at));
   if (more) {
     out->set_next_page_token(
-        absl::WebSafeBase64Escape(absl::StrCat(query.at->seq, "|", rows.back().key)));
+        absl::WebSafeBase64Escape(absl::StrCat(query.at->seq, "|", filters, "|", rows.back().key)));
   }
   return absl::OkStatus();
 }

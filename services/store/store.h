@@ -56,6 +56,10 @@ struct RecordRow {
   int64_t version = 0;
   ChangeCursor last_change;  // cursor of the change that wrote this version
   std::string payload;       // serialized lienthong.v1.EducationRecord
+  // Set by ListRecords on a record read back from the change log as it was at the query's
+  // cursor: agency and school_code above are the newest version's, and the query's agency and
+  // school_code filters were NOT applied to it; the caller filters it by its payload.
+  bool from_change_log = false;
 };
 
 // One committed change (the source of ChangeEvent).
@@ -188,7 +192,9 @@ struct RecordQuery {
   std::string agency;
   std::string school_code;
   std::string after_key;  // keyset pagination
-  // The snapshot: records as they were at this cursor (the newest state when unset).
+  // The snapshot: records as they were at this cursor (the newest state when unset). Records
+  // changed after it come back as they were then, marked from_change_log and not filtered by
+  // agency or school_code (see RecordRow::from_change_log).
   std::optional<ChangeCursor> at;
   int limit = 100;
 };

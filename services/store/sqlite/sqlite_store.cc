@@ -689,18 +689,21 @@ absl::StatusOr<std::optional<RecordRow>> SqliteStore::GetRecord(v1::RecordType t
 
 absl::StatusOr<std::vector<RecordRow>> SqliteStore::ListRecords(const RecordQuery& q) {
   LT_LEASE_OR_RETURN(lease);
-  // At a cursor, a record changed after it is read back from the change log as it was then;
+  // At a cursor, a record changed after it is read back from the change log as it was then
+  // (and left to the caller to filter: its old agency and school are in its payload only);
   // a record created after it is left out.
   static const char kSql[] =
       "SELECT r.type, r.key, r.agency, r.school_code, r.secondary_key, "
       "  CASE WHEN r.last_seq <= ?6 THEN r.version ELSE e.version END, "
       "  CASE WHEN r.last_seq <= ?6 THEN r.last_seq ELSE e.seq END, "
-      "  CASE WHEN r.last_seq <= ?6 THEN r.payload ELSE e.payload END "
+      "  CASE WHEN r.last_seq <= ?6 THEN r.payload ELSE e.payload END, "
+      "  r.last_seq > ?6 "
       "FROM records r LEFT JOIN change_events e ON r.last_seq > ?6 AND e.seq = "
       "  (SELECT MAX(c.seq) FROM change_events c WHERE c.record_type = r.type "
       "   AND c.record_key = r.key AND c.seq <= ?6) "
-      "WHERE r.type = ?1 AND r.key > ?2 AND (?3 = '' OR r.agency = ?3) "
-      "AND (?4 = '' OR r.school_code = ?4) AND (r.last_seq <= ?6 OR e.seq IS NOT NULL) "
+      "WHERE r.type = ?1 AND r.key > ?2 "
+      "AND (r.last_seq > ?6 OR ((?3 = '' OR r.agency = ?3) AND (?4 = '' OR r.school_code = ?4))) "
+      "AND (r.last_seq <= ?6 OR e.seq IS NOT NULL) "
       "ORDER BY r.key LIMIT ?5";
   ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(kSql));
   s->Bind(1, int64_t{q.type}).Bind(2, q.after_key).Bind(3, q.agency).Bind(4, q.school_code)
@@ -712,6 +715,7 @@ absl::StatusOr<std::vector<RecordRow>> SqliteStore::ListRecords(const RecordQuer
     if (!has_row.ok()) { s->Reset(); return has_row.status(); }
     if (!*has_row) break;
     rows.push_back(ReadRecord(*s));
+    rows.back().from_change_log = s->Int(8) != 0;
   }
   s->Reset();
   return rows;

@@ -1,4 +1,5 @@
 // EducationRecordService end to end over mutual TLS, as sector systems and the one-stop call it.
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -367,9 +368,6 @@ TEST_F(EducationServiceTest, StudentsAreListedByTheirSchool) {
 }
 
 TEST_F(EducationServiceTest, ASnapshotFiltersRecordsAsTheyWereAtItsCursor) {
-  GTEST_SKIP() << "blocked by: SqliteStore::ListRecords (services/store/sqlite/sqlite_store.cc) "
-                  "applies the agency and school_code filters to the newest version of each "
-                  "record, not to the version it returns at the cursor";
   const v1::EducationRecord a = demo::MakeSampleSchool(20);
   const v1::EducationRecord b = demo::MakeSampleSchool(21);
   v1::EducationRecord pupil = demo::MakeSampleStudent(400, SchoolCode(a));
@@ -395,6 +393,73 @@ TEST_F(EducationServiceTest, ASnapshotFiltersRecordsAsTheyWereAtItsCursor) {
   v1::ListRecordsResponse in_b;
   ASSERT_TRUE(List(request, &in_b).ok());
   EXPECT_EQ(in_b.records_size(), 0);
+}
+
+TEST_F(EducationServiceTest, SnapshotPagesFillAcrossRecordsThatMovedAndTokensKeepTheirFilters) {
+  const v1::EducationRecord a = demo::MakeSampleSchool(30);
+  const v1::EducationRecord b = demo::MakeSampleSchool(31);
+  std::vector<v1::EducationRecord> pupils;
+  for (uint64_t i = 0; i < 8; ++i) pupils.push_back(demo::MakeSampleStudent(500 + i, SchoolCode(a)));
+  std::vector<v1::EducationRecord> batch = {a, b};
+  batch.insert(batch.end(), pupils.begin(), pupils.end());
+  MustUpsert(batch);
+  v1::ListRecordsRequest request;
+  request.set_type(v1::RECORD_TYPE_STUDENT);
+  v1::ListRecordsResponse head;
+  ASSERT_TRUE(List(request, &head).ok());
+  const std::string snapshot = head.snapshot_cursor();
+
+  // After the snapshot: every other pupil moves to B, and two new pupils join A.
+  std::vector<v1::EducationRecord> changes;
+  for (size_t i = 0; i < pupils.size(); i += 2) {
+    v1::EducationRecord moved = pupils[i];
+    moved.mutable_student()->set_school_code(SchoolCode(b));
+    changes.push_back(moved);
+  }
+  changes.push_back(demo::MakeSampleStudent(600, SchoolCode(a)));
+  changes.push_back(demo::MakeSampleStudent(601, SchoolCode(a)));
+  MustUpsert(changes);
+
+  // At the snapshot, school A had all eight, whatever happened since: pages of 3.
+  request.set_at_cursor(snapshot);
+  request.set_school_code(SchoolCode(a));
+  request.set_page_size(3);
+  std::vector<std::string> listed;
+  std::string first_token;
+  for (int page = 0; page < 10; ++page) {
+    v1::ListRecordsResponse response;
+    ASSERT_TRUE(List(request, &response).ok());
+    EXPECT_LE(response.records_size(), 3);
+    for (const auto& r : response.records()) {
+      EXPECT_EQ(r.student().school_code(), SchoolCode(a));
+      listed.push_back(r.student().student_id());
+    }
+    if (response.next_page_token().empty()) break;
+    if (first_token.empty()) first_token = response.next_page_token();
+    EXPECT_EQ(response.records_size(), 3) << "a page short of records before the end";
+    request.set_page_token(response.next_page_token());
+  }
+  std::vector<std::string> expected;
+  for (const auto& p : pupils) expected.push_back(p.student().student_id());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+
+  // Now, school B has the four that moved.
+  v1::ListRecordsRequest now;
+  now.set_type(v1::RECORD_TYPE_STUDENT);
+  now.set_school_code(SchoolCode(b));
+  v1::ListRecordsResponse in_b;
+  ASSERT_TRUE(List(now, &in_b).ok());
+  EXPECT_EQ(in_b.records_size(), 4);
+
+  // A token from the school-A listing does not continue a school-B listing.
+  ASSERT_FALSE(first_token.empty());
+  v1::ListRecordsRequest other = now;
+  other.set_page_token(first_token);
+  v1::ListRecordsResponse refused;
+  const grpc::Status status = List(other, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(test::ViolatedFields(status), ElementsAre("page_token"));
 }
 
 // --- VerifyDiploma --------------------------------------------------------------------------
