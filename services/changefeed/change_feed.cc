@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "lienthong/v1/change_feed_service.pb.h"
 #include "services/common/log.h"
+#include "services/common/thread_name.h"
 #include "services/common/status_macros.h"
 #include "services/store/change_event.h"
 
@@ -42,9 +43,18 @@ absl::Status ChangeFeed::Start() {
     absl::MutexLock lock(&wake_mu_);
     notified_head_ = std::max(notified_head_, head.seq);
   });
-  wake_helper_thread_ = std::thread([this] { WakeHelperLoop(); });
-  tail_thread_ = std::thread([this] { TailLoop(); });
-  tick_thread_ = std::thread([this] { TickLoop(); });
+  wake_helper_thread_ = std::thread([this] {
+    NameCurrentThread("lt-feed-wake");
+    WakeHelperLoop();
+  });
+  tail_thread_ = std::thread([this] {
+    NameCurrentThread("lt-feed-tail");
+    TailLoop();
+  });
+  tick_thread_ = std::thread([this] {
+    NameCurrentThread("lt-feed-tick");
+    TickLoop();
+  });
   return absl::OkStatus();
 }
 

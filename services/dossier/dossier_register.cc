@@ -178,7 +178,7 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
     change.version = 1;
     change.origin_member = member;
     change.agency = row->receiving_agency;
-    change.payload = row->payload;
+    change.payload_is_dossier_row = true;  // the payload is row->payload, put just below
     ASSIGN_OR_RETURN(row->created_change, txn.AppendChange(change));
     RETURN_IF_ERROR(txn.PutDossier(*row));
     response->set_cursor(store::EncodeCursor(row->created_change));

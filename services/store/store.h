@@ -74,6 +74,10 @@ struct ChangeRow {
   std::string origin_member;
   std::string agency;
   std::string payload;  // serialized record after the change (v1.Dossier or v1.EducationRecord)
+  // Set on a dossier's CREATE event whose payload is exactly the DossierRow.payload that the same
+  // write puts (PutDossier): the store may keep those bytes once, in the dossier row, until the
+  // dossier first changes. `payload` may then be left empty; ReadChanges returns it in full.
+  bool payload_is_dossier_row = false;
 };
 
 // One call, as the exchange log keeps it (Decree 47/2020 Art. 45; ARCHITECTURE.md guarantee 10).

@@ -13,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "prometheus/counter.h"
 #include "services/common/log.h"
+#include "services/common/thread_name.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/store/change_event.h"
@@ -120,7 +121,10 @@ class AdapterWorker {
     absl::MutexLock lock(&mu_);
     if (thread_.joinable()) return;
     stop_ = false;
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      NameCurrentThread("lt-sync-worker");
+      Run();
+    });
   }
 
   void Stop() {

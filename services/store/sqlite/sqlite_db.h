@@ -48,8 +48,10 @@ class Statement {
 
 class Connection {
  public:
-  // Opens (creating when `create`) the database file. Read-only connections for readers.
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
+  // Opens the database file (created when missing unless read-only), through the named SQLite
+  // VFS (nullptr: the default one).
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only,
+                                                          const char* vfs = nullptr);
   ~Connection();
 
   // Runs one or more statements without results (PRAGMAs, DDL, BEGIN/COMMIT).

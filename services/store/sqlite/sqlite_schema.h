@@ -120,6 +120,12 @@ CREATE TABLE dead_letters (
 );
 CREATE INDEX dead_letters_open ON dead_letters(adapter, id) WHERE resolved_at IS NULL;
 )sql",
+    // Version 2: a dossier's CREATE event may keep an empty payload, meaning "the dossier row's
+    // payload" until the dossier first changes (then the store copies it into the event). No
+    // table changes; the version tells an older lienthongd, which would not know, to refuse it.
+    R"sql(
+SELECT 1;
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -25,7 +25,7 @@ struct SqliteOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 class SqliteStore final : public Store {
  public:
@@ -71,6 +71,7 @@ class SqliteStore final : public Store {
   class ReaderLease;
 
   explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  absl::Status CheckCommitsSyncTheLog();
   absl::Status Migrate();
   absl::Status LoadChainHead();
   void Enqueue(PendingWrite write);

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -370,6 +371,106 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerSchemaNamingTheVersion) {
               HasSubstr(absl::StrCat(path_, " has schema version ", newer)));
   // The database is left as it was.
   EXPECT_EQ(UserVersion(path_), newer);
+}
+
+TEST_F(StoreTest, AVersion1DatabaseIsMigratedAndKeepsItsChanges) {
+  const ChangeCursor kept = AppendAndWait("kept");
+  store_.reset();
+  SetUserVersion(path_, 1);
+  ASSERT_NO_FATAL_FAILURE(Open());
+  EXPECT_EQ(UserVersion(path_), sqlite::kSchemaVersion);
+  ASSERT_OK_AND_ASSIGN(const auto changes, test::ReadAllChanges(*store_));
+  ASSERT_EQ(changes.size(), 1);
+  EXPECT_EQ(changes[0].cursor.seq, kept.seq);
+  EXPECT_FALSE(changes[0].payload.empty());
+}
+
+// Puts dossier `code` at `version` with `payload`, and its change event (a CREATE at version 1,
+// sharing the payload with the row the way DossierRegister does; an UPDATE after that).
+WriteFn PutDossierVersion(std::string code, int64_t version, std::string payload) {
+  return [code = std::move(code), version, payload = std::move(payload)](
+             WriteTransaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(code));
+    DossierRow row = stored.has_value() ? *stored : DossierRow{};
+    row.code = code;
+    row.receiving_agency = "000.00.31.H49";
+    row.handling_agency = "000.00.31.H49";
+    row.procedure_code = "1.005092";
+    row.received_at = kT0;
+    row.version = version;
+    row.request_digest = Sha256(payload);
+    row.payload = payload;
+    ChangeRow change;
+    change.type = v1::RECORD_TYPE_DOSSIER;
+    change.key = code;
+    change.operation = version == 1 ? v1::OPERATION_CREATE : v1::OPERATION_UPDATE;
+    change.version = version;
+    change.origin_member = "000.00.31.H49";
+    change.agency = row.receiving_agency;
+    if (version == 1) {
+      change.payload_is_dossier_row = true;
+    } else {
+      change.payload = payload;
+    }
+    ASSIGN_OR_RETURN(const ChangeCursor cursor, txn.AppendChange(change));
+    if (version == 1) row.created_change = cursor;
+    return txn.PutDossier(row);
+  };
+}
+
+// The payload bytes change_events holds for `seq`, read with plain SQL.
+int64_t StoredEventPayloadBytes(const std::string& path, int64_t seq) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  const std::string sql = absl::StrCat("SELECT length(payload) FROM change_events WHERE seq = ", seq);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t bytes = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    bytes = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return bytes;
+}
+
+TEST_F(StoreTest, ADossierCreationIsStoredOnceAndItsEventKeepsVersion1AfterUpdates) {
+  const std::string v1_payload(900, 'a');
+  const std::string v2_payload(700, 'b');
+  ASSERT_OK(WriteAndWait(PutDossierVersion("000.00.31.H49-261205-0001", 1, v1_payload)));
+  ASSERT_OK(WriteAndWait(PutDossierVersion("000.00.31.H49-261205-0002", 1, v1_payload)));
+
+  // The creation event's bytes live in the dossier row only, and read back in full.
+  EXPECT_EQ(StoredEventPayloadBytes(path_, 1), 0);
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(*store_));
+  ASSERT_EQ(changes.size(), 2);
+  EXPECT_EQ(changes[0].payload, v1_payload);
+  EXPECT_EQ(changes[1].payload, v1_payload);
+
+  // The first dossier changes (twice): its creation event still reads as version 1.
+  ASSERT_OK(WriteAndWait(PutDossierVersion("000.00.31.H49-261205-0001", 2, v2_payload)));
+  ASSERT_OK(WriteAndWait(PutDossierVersion("000.00.31.H49-261205-0001", 3, v2_payload + "c")));
+  EXPECT_EQ(StoredEventPayloadBytes(path_, 1), static_cast<int64_t>(v1_payload.size()));
+  EXPECT_EQ(StoredEventPayloadBytes(path_, 2), 0) << "the unchanged dossier still shares it";
+  ASSERT_OK_AND_ASSIGN(changes, test::ReadAllChanges(*store_));
+  ASSERT_EQ(changes.size(), 4);
+  EXPECT_EQ(changes[0].payload, v1_payload);
+  EXPECT_EQ(changes[1].payload, v1_payload);
+  EXPECT_EQ(changes[2].payload, v2_payload);
+  EXPECT_EQ(changes[3].payload, v2_payload + "c");
+  ASSERT_OK_AND_ASSIGN(const auto stored, store_->GetDossier("000.00.31.H49-261205-0001"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->payload, v2_payload + "c");
+
+  // A creation that fails after its event was appended leaves nothing behind.
+  WriteFn failing = [inner = PutDossierVersion("000.00.31.H49-261205-0003", 1, v1_payload)](
+                        WriteTransaction& txn) mutable -> absl::Status {
+    RETURN_IF_ERROR(inner(txn));
+    return absl::InvalidArgumentError("refused after the writes");
+  };
+  EXPECT_EQ(WriteAndWait(std::move(failing)).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(changes, test::ReadAllChanges(*store_));
+  EXPECT_EQ(changes.size(), 4);
 }
 
 TEST_F(StoreTest, ListRecordsAtACursorShowsRecordsAsTheyWereThen) {
