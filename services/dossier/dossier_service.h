@@ -4,6 +4,7 @@
 
 #include "lienthong/v1/dossier_service.grpc.pb.h"
 #include "services/dossier/dossier_register.h"
+#include "services/exchange/arena_allocator.h"
 #include "services/exchange/exchange_call.h"
 
 namespace lienthong::dossier {
@@ -11,7 +12,10 @@ namespace lienthong::dossier {
 class DossierServiceImpl final : public v1::DossierService::CallbackService {
  public:
   DossierServiceImpl(const exchange::GatewayContext* gateway, DossierRegister* dossiers)
-      : gateway_(gateway), dossiers_(dossiers) {}
+      : gateway_(gateway), dossiers_(dossiers) {
+    SetMessageAllocatorFor_SubmitDossier(&submit_messages_);
+    SetMessageAllocatorFor_UpdateDossierStatus(&update_messages_);
+  }
 
   grpc::ServerUnaryReactor* SubmitDossier(grpc::CallbackServerContext* context,
                                           const v1::SubmitDossierRequest* request,
@@ -32,6 +36,10 @@ class DossierServiceImpl final : public v1::DossierService::CallbackService {
  private:
   const exchange::GatewayContext* gateway_;
   DossierRegister* dossiers_;
+  // The write paths' messages live on one arena per call (arena_allocator.h).
+  exchange::ArenaMessageAllocator<v1::SubmitDossierRequest, v1::SubmitDossierResponse>
+      submit_messages_;
+  exchange::ArenaMessageAllocator<v1::UpdateDossierStatusRequest, v1::Dossier> update_messages_;
 };
 
 }  // namespace lienthong::dossier
