@@ -117,15 +117,31 @@ start_server() {  # name binary config port
   fail "$1 did not become healthy on 127.0.0.1:$4 within 20 s"
 }
 
-run_load() {  # name port -> the RESULT json
+# CPU time (user + system, in clock ticks) the server process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+
+run_load() {  # name port -> the RESULT json; sets the server's CPU ticks over the measured window
   local bound=$(( $(seconds_of "$warmup") + $(seconds_of "$duration") + 60 ))
   echo "== $1: lienthong_loadgen, concurrency $concurrency, $channels channels, $warmup + $duration" >&2
   timeout "$bound" "$loadgen" --target "127.0.0.1:$2" --pki "$tmp/pki" --member motcua \
     --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
-    --channels "$channels" --start_index "$start_index" >"$tmp/$1.out" ||
-    fail "lienthong_loadgen against $1 failed (exit $?)"
+    --channels "$channels" --start_index "$start_index" >"$tmp/$1.out" &
+  local loadgen_pid=$!
+  # The server's CPU over the measured window (after the warm-up), to the nearest tick: a figure
+  # that moves much less from run to run than throughput does on a shared machine.
+  sleep "$(seconds_of "$warmup")"
+  local ticks_at_start
+  ticks_at_start=$(cpu_ticks)
+  wait "$loadgen_pid" || fail "lienthong_loadgen against $1 failed (exit $?)"
+  echo $(( $(cpu_ticks) - ticks_at_start )) >"$tmp/$1.ticks"
   grep -v '^RESULT ' "$tmp/$1.out" >&2
   sed -n 's/^RESULT //p' "$tmp/$1.out"
+}
+
+# Microseconds of server CPU per acknowledged call: name result-json.
+cpu_us_per_call() {
+  awk -v ticks="$(cat "$tmp/$1.ticks")" -v hz="$(getconf CLK_TCK)" -v ok="$(field ok "$2")" \
+    'BEGIN { if (ok > 0) printf "%.1f", ticks / hz * 1e6 / ok; else print "n/a" }'
 }
 
 field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" <<<"$2"; }
@@ -148,13 +164,14 @@ gateway_store_bytes=$(du -cb "$tmp/gateway/var/data" | tail -1 | cut -f1)
 
 echo
 echo "SubmitDossier: lienthongd vs null server (same mutual-TLS listener and interceptors)"
-printf '%-10s %12s %10s %10s %10s %10s %8s\n' server "ok/s" "p50 ms" "p99 ms" "p999 ms" calls errors
+printf '%-10s %12s %10s %10s %10s %10s %8s %12s\n' server "ok/s" "p50 ms" "p99 ms" "p999 ms" \
+  calls errors "cpu us/call"
 for name in null gateway; do
   result=${name}_result
   r=${!result}
-  printf '%-10s %12s %10s %10s %10s %10s %8s\n' "$name" "$(field ok_rps "$r")" \
+  printf '%-10s %12s %10s %10s %10s %10s %8s %12s\n' "$name" "$(field ok_rps "$r")" \
     "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p999_ms "$r")" "$(field calls "$r")" \
-    "$(field errors "$r")"
+    "$(field errors "$r")" "$(cpu_us_per_call "$name" "$r")"
 done
 echo "errors by code: null $(errors_of "$null_result")  gateway $(errors_of "$gateway_result")"
 echo "gateway already_existed answers: $(field already_existed "$gateway_result") (fresh store: 0 expected)"
