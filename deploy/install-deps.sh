@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libssl-dev libsqlite3-dev libpq-dev libyaml-cpp-dev prometheus-cpp-dev libgoogle-perftools-dev
+  libicu-dev
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--with-postgres" ]]; then

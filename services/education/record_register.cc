@@ -3,13 +3,13 @@
 
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
+#include "services/domain/name_comparison.h"
 
 namespace lienthong::education {
 namespace {
@@ -31,17 +31,6 @@ const char* TypeName(v1::RecordType type) {
     case v1::RECORD_TYPE_DIPLOMA: return "diploma";
     default: return "record";
   }
-}
-
-// Compares what was presented with the register; names are compared with spaces folded and
-// ASCII case ignored (forms are typed by hand), everything else exactly.
-std::string FoldName(absl::string_view name) {
-  std::string folded;
-  for (absl::string_view word : absl::StrSplit(name, ' ', absl::SkipWhitespace())) {
-    if (!folded.empty()) folded.push_back(' ');
-    absl::StrAppend(&folded, absl::AsciiStrToLower(word));
-  }
-  return folded;
 }
 
 // What a page token is bound to: the listing's filters, not its position or page size.
@@ -320,15 +309,19 @@ absl::Status RecordRegister::VerifyDiploma(const v1::VerifyDiplomaRequest& reque
   };
   differs(!request.serial_number().empty(), request.serial_number() == diploma.serial_number(),
           "serial_number");
-  differs(!presented.full_name().empty(),
-          FoldName(presented.full_name()) == FoldName(stored.full_name()), "holder.full_name");
+  // Names and places as typed on a form: case, spacing and Unicode form aside (name_comparison.h).
+  auto same_text = [](const std::string& a, const std::string& b) {
+    return domain::NameForComparison(a) == domain::NameForComparison(b);
+  };
+  differs(!presented.full_name().empty(), same_text(presented.full_name(), stored.full_name()),
+          "holder.full_name");
   differs(!presented.date_of_birth().empty(), presented.date_of_birth() == stored.date_of_birth(),
           "holder.date_of_birth");
-  differs(!presented.birthplace().empty(),
-          FoldName(presented.birthplace()) == FoldName(stored.birthplace()), "holder.birthplace");
+  differs(!presented.birthplace().empty(), same_text(presented.birthplace(), stored.birthplace()),
+          "holder.birthplace");
   differs(presented.sex() != v1::SEX_UNSPECIFIED, presented.sex() == stored.sex(), "holder.sex");
-  differs(!presented.ethnicity().empty(),
-          FoldName(presented.ethnicity()) == FoldName(stored.ethnicity()), "holder.ethnicity");
+  differs(!presented.ethnicity().empty(), same_text(presented.ethnicity(), stored.ethnicity()),
+          "holder.ethnicity");
   differs(!presented.personal_id().empty(), presented.personal_id() == stored.personal_id(),
           "holder.personal_id");
   differs(request.graduation_year() != 0, request.graduation_year() == diploma.graduation_year(),

@@ -523,6 +523,35 @@ TEST_F(VerifyDiplomaTest, AMismatchNamesEveryDifferingFieldAndNothingElse) {
   EXPECT_EQ(response.verdict(), v1::VerifyDiplomaResponse::VERDICT_MATCH);
 }
 
+TEST_F(VerifyDiplomaTest, CapitalsAndUnicodeFormsAreTheSameNameButDiacriticsCount) {
+  v1::EducationRecord record = demo::MakeSampleDiploma(77);
+  record.mutable_diploma()->mutable_holder()->set_full_name("Nguyễn Thị Hồng Nhung");
+  record.mutable_diploma()->mutable_holder()->set_birthplace("Thừa Thiên Huế");
+  MustUpsert({record});
+  auto verdict_for = [&](const std::string& name, const std::string& birthplace) {
+    v1::VerifyDiplomaRequest request;
+    request.set_serial_number(record.diploma().serial_number());
+    request.mutable_holder()->set_full_name(name);
+    request.mutable_holder()->set_birthplace(birthplace);
+    v1::VerifyDiplomaResponse response;
+    EXPECT_TRUE(Verify(request, &response).ok());
+    return std::make_pair(response.verdict(), std::vector<std::string>(
+                                                  response.mismatched_fields().begin(),
+                                                  response.mismatched_fields().end()));
+  };
+  using Verdict = v1::VerifyDiplomaResponse;
+  // Typed in capitals on a paper form.
+  EXPECT_EQ(verdict_for("NGUYỄN THỊ HỒNG NHUNG", "THỪA THIÊN HUẾ").first, Verdict::VERDICT_MATCH);
+  // Sent by a system that writes combining marks ("Unicode tổ hợp", NFD).
+  EXPECT_EQ(verdict_for("Nguye\u0302\u0303n Thi\u0323 Ho\u0302\u0300ng Nhung",
+                        "Thu\u031b\u0300a Thie\u0302n Hue\u0302\u0301").first,
+            Verdict::VERDICT_MATCH);
+  // Without its diacritics it is another name.
+  const auto stripped = verdict_for("Nguyen Thi Hong Nhung", "Thừa Thiên Huế");
+  EXPECT_EQ(stripped.first, Verdict::VERDICT_MISMATCH);
+  EXPECT_THAT(stripped.second, ElementsAre("holder.full_name"));
+}
+
 TEST_F(VerifyDiplomaTest, AnUnknownSerialOrRegisterNumberIsNotFound) {
   v1::VerifyDiplomaRequest request = Presented();
   request.set_serial_number("C9999999");
