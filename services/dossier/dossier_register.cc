@@ -219,9 +219,13 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     const auto to = static_cast<domain::DossierStatus>(request.new_status());
     RETURN_IF_ERROR(domain::CheckTransition(from, to));
 
+    // Decree 61/2018: once supplemented, the processing clock restarts from the supplement's
+    // arrival. A new_due_at given then is the restarted clock's due date, not an extension.
+    const bool restarts_clock = from == domain::DossierStatus::kSupplementRequested &&
+                                to == domain::DossierStatus::kInProcess && d.supplements_size() > 0;
     if (request.has_new_due_at()) {
       // Decree 61/2018 Art. 19: a late dossier gets a new appointment date once, no more.
-      if (!domain::MayGiveNewAppointment(d.extension_count())) {
+      if (!restarts_clock && !domain::MayGiveNewAppointment(d.extension_count())) {
         return absl::FailedPreconditionError(absl::StrCat(
             "dossier ", request.code(),
             " was already given a new appointment date once (Decree 61/2018 Art. 19)"));
@@ -232,7 +236,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
         return v.ToStatus();
       }
       *d.mutable_due_at() = request.new_due_at();
-      d.set_extension_count(d.extension_count() + 1);
+      if (!restarts_clock) d.set_extension_count(d.extension_count() + 1);
     }
 
     auto* step = d.add_history();
@@ -261,11 +265,20 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
         break;
       }
       case v1::DOSSIER_STATUS_IN_PROCESS:
-        if (from == domain::DossierStatus::kSupplementRequested && d.supplements_size() > 0) {
-          // Decree 61/2018: once supplemented, the processing clock restarts from receipt of
-          // the supplement.
+        if (restarts_clock) {
           SetTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
           if (!request.has_new_due_at()) {
+            if (d.processing_days() == 0 && !procedures_.contains(d.procedure_code())) {
+              // Its due date was given at submission, so the gateway cannot count it again.
+              FieldViolations v;
+              v.Add("new_due_at",
+                    absl::StrCat("required: the processing time of dossier ", d.code(),
+                                 " restarts now that the supplement has arrived, and it is not "
+                                 "known (the dossier has no processing_days and procedure ",
+                                 d.procedure_code(), " has no processing time in the gateway's "
+                                 "config); give the new appointment date"));
+              return v.ToStatus();
+            }
             int days = 0;
             ASSIGN_OR_RETURN(absl::Time due, ComputeDueTime(d, step_time, &days));
             SetTimestamp(due, d.mutable_due_at());

@@ -495,6 +495,45 @@ TEST_F(DossierMovesTest, ASupplementRestartsTheClockFromItsArrival) {
   EXPECT_EQ(restarted.extension_count(), 0);
 }
 
+TEST_F(DossierMovesTest, AnUnknownProcessingTimeNeedsTheRestartedDueDateAndItIsNoExtension) {
+  // Procedure 1.999999 has no processing time in the config: the one-stop gave the due date.
+  v1::Dossier dossier = NewDossier(next_index_++, VietnamTime(2026, 4, 20, 9),
+                                   v1::CHANNEL_IN_PERSON, "1.999999", 0);
+  *dossier.mutable_due_at() = ToTimestamp(VietnamTime(2026, 4, 30, 17));
+  dossier = MustSubmit(dossier);
+  const v1::Dossier asked =
+      Move(dossier, v1::DOSSIER_STATUS_SUPPLEMENT_REQUESTED, VietnamTime(2026, 4, 21, 10));
+
+  // Back in process without a date: refused, naming new_due_at, and nothing changes.
+  v1::UpdateDossierStatusRequest back = Step(asked, v1::DOSSIER_STATUS_IN_PROCESS);
+  *back.mutable_at() = ToTimestamp(VietnamTime(2026, 4, 22, 9));
+  v1::Dossier after;
+  grpc::Status status = Update(back, &after);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(test::ViolatedFields(status), ElementsAre("new_due_at"));
+  v1::Dossier read;
+  ASSERT_TRUE(Get(dossier.code(), &read).ok());
+  EXPECT_EQ(read.version(), asked.version());
+  EXPECT_EQ(read.status(), v1::DOSSIER_STATUS_SUPPLEMENT_REQUESTED);
+
+  // With the restarted clock's date it moves, and that date is not the one extension.
+  *back.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 5, 6, 17));
+  status = Update(back, &after);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(FromTimestamp(after.due_at()), VietnamTime(2026, 5, 6, 17));
+  EXPECT_EQ(after.extension_count(), 0);
+  EXPECT_EQ(FromTimestamp(after.supplements(0).supplied_at()), VietnamTime(2026, 4, 22, 9));
+
+  // The extension with apology is still there to be given, once.
+  v1::UpdateDossierStatusRequest late = Step(after, v1::DOSSIER_STATUS_FINISHED);
+  *late.mutable_at() = ToTimestamp(VietnamTime(2026, 5, 7, 9));
+  *late.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 5, 8, 17));
+  v1::Dossier extended;
+  status = Update(late, &extended);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(extended.extension_count(), 1);
+}
+
 TEST_F(DossierMovesTest, StepTimesAreRecordedAndJudgedAgainstTheStepDueTime) {
   const v1::Dossier dossier = Reach(2);
   v1::UpdateDossierStatusRequest request = Step(dossier, v1::DOSSIER_STATUS_IN_PROCESS);
