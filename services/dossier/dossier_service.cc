@@ -1,10 +1,10 @@
 // DossierService handlers.
 #include "services/dossier/dossier_service.h"
 
-#include "absl/time/clock.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/exchange/unary_call.h"
+#include "services/exchange/validation_limits.h"
 #include "services/validation/dossier_validation.h"
 
 namespace lienthong::dossier {
@@ -25,14 +25,6 @@ AgencyFilter VisibleTo(const exchange::ExchangeCall& call) {
   };
 }
 
-validation::ValidationContext ContextOf(const exchange::GatewayContext& gateway) {
-  validation::ValidationContext context;
-  context.now = absl::Now();
-  context.max_page_size = gateway.max_page_size;
-  context.max_upsert_batch = gateway.max_upsert_batch;
-  return context;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* DossierServiceImpl::SubmitDossier(
@@ -47,7 +39,7 @@ grpc::ServerUnaryReactor* DossierServiceImpl::SubmitDossier(
                                                   dossier.receiving_agency_code(),
                                                   dossier.handling_agency_code()));
         FieldViolations violations;
-        validation::ValidateSubmitDossier(*request, ContextOf(*gateway_), &violations);
+        validation::ValidateSubmitDossier(*request, exchange::ValidationContextOf(*gateway_), &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -64,7 +56,7 @@ grpc::ServerUnaryReactor* DossierServiceImpl::UpdateDossierStatus(
         // The dossier's agencies are checked in the write, against the stored dossier.
         RETURN_IF_ERROR(call.policy->CheckWrite(call.member, v1::RECORD_TYPE_DOSSIER));
         FieldViolations violations;
-        validation::ValidateUpdateDossierStatus(*request, ContextOf(*gateway_), &violations);
+        validation::ValidateUpdateDossierStatus(*request, exchange::ValidationContextOf(*gateway_), &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -104,7 +96,7 @@ grpc::ServerUnaryReactor* DossierServiceImpl::ListDossiers(
                                      call.member, "list", request->agency_code()));
                                }
                                FieldViolations violations;
-                               validation::ValidateListDossiers(*request, ContextOf(*gateway_),
+                               validation::ValidateListDossiers(*request, exchange::ValidationContextOf(*gateway_),
                                                                 &violations);
                                if (!violations.empty()) return violations.ToStatus();
                                return dossiers_->List(*request, VisibleTo(call), response);

@@ -1,10 +1,10 @@
 // EducationRecordService handlers.
 #include "services/education/education_service.h"
 
-#include "absl/time/clock.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/exchange/unary_call.h"
+#include "services/exchange/validation_limits.h"
 #include "services/validation/record_validation.h"
 
 namespace lienthong::education {
@@ -14,14 +14,6 @@ constexpr char kUpsert[] = "/lienthong.v1.EducationRecordService/UpsertRecords";
 constexpr char kGet[] = "/lienthong.v1.EducationRecordService/GetRecord";
 constexpr char kList[] = "/lienthong.v1.EducationRecordService/ListRecords";
 constexpr char kVerify[] = "/lienthong.v1.EducationRecordService/VerifyDiploma";
-
-validation::ValidationContext ContextOf(const exchange::GatewayContext& gateway) {
-  validation::ValidationContext context;
-  context.now = absl::Now();
-  context.max_page_size = gateway.max_page_size;
-  context.max_upsert_batch = gateway.max_upsert_batch;
-  return context;
-}
 
 }  // namespace
 
@@ -38,7 +30,7 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::UpsertRecords(
           RETURN_IF_ERROR(call.policy->CheckWrite(call.member, type));
         }
         FieldViolations violations;
-        validation::ValidateUpsertRecords(*request, ContextOf(*gateway_), &violations);
+        validation::ValidateUpsertRecords(*request, exchange::ValidationContextOf(*gateway_), &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -67,7 +59,7 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::ListRecords(
   return exchange::ServeRead(*gateway_, context, kList, *request, response,
                              [&](const exchange::ExchangeCall& call) -> absl::Status {
                                FieldViolations violations;
-                               validation::ValidateListRecords(*request, ContextOf(*gateway_),
+                               validation::ValidateListRecords(*request, exchange::ValidationContextOf(*gateway_),
                                                                &violations);
                                if (!violations.empty()) return violations.ToStatus();
                                RETURN_IF_ERROR(
