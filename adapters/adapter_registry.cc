@@ -76,7 +76,18 @@ absl::StatusOr<const AdapterFactory*> AdapterRegistry::FactoryFor(
   return factory;
 }
 
+absl::Status AdapterRegistry::Check(const config::v1::Adapter& config) const {
+  ASSIGN_OR_RETURN(const AdapterFactory* factory, CheckRecordTypes(config));
+  return factory->Validate(config);
+}
+
 absl::StatusOr<std::unique_ptr<Adapter>> AdapterRegistry::Create(
+    const config::v1::Adapter& config) const {
+  ASSIGN_OR_RETURN(const AdapterFactory* factory, CheckRecordTypes(config));
+  return factory->Create(config);  // validates the kind's own config first
+}
+
+absl::StatusOr<const AdapterFactory*> AdapterRegistry::CheckRecordTypes(
     const config::v1::Adapter& config) const {
   ASSIGN_OR_RETURN(const AdapterFactory* factory, FactoryFor(config));
   FieldViolations violations;
@@ -92,7 +103,7 @@ absl::StatusOr<std::unique_ptr<Adapter>> AdapterRegistry::Create(
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  return factory->Create(config);
+  return factory;
 }
 
 std::vector<std::string> AdapterRegistry::kinds() const {

@@ -26,13 +26,19 @@ class AdapterRegistry {
   // names no kind or one that is not registered.
   absl::StatusOr<const AdapterFactory*> FactoryFor(const config::v1::Adapter& config) const;
   // Checks the whole entry as far as the adapter is concerned (a registered kind; record types
-  // that exist and that the kind takes; the kind's own typed config), then builds the adapter.
-  // INVALID_ARGUMENT with a BadRequest naming each bad field inside the entry.
+  // that exist and that the kind takes; the kind's own typed config) without building anything
+  // or touching the network. INVALID_ARGUMENT with a BadRequest naming each bad field inside
+  // the entry.
+  absl::Status Check(const config::v1::Adapter& config) const;
+  // Check, then builds the adapter.
   absl::StatusOr<std::unique_ptr<Adapter>> Create(const config::v1::Adapter& config) const;
   // Registered kinds, sorted.
   std::vector<std::string> kinds() const;
 
  private:
+  // The entry's factory, once its kind and record types are known good.
+  absl::StatusOr<const AdapterFactory*> CheckRecordTypes(const config::v1::Adapter& config) const;
+
   std::map<std::string, std::unique_ptr<AdapterFactory>, std::less<>> factories_;
 };
 

@@ -570,6 +570,53 @@ class AdapterWorker {
   std::thread thread_;
 };
 
+namespace {
+
+// The engine's own checks of entry `path` (the fields every adapter has).
+void CheckCommonFields(const std::string& path, const config::v1::Adapter& config,
+                       std::set<std::string>* names, FieldViolations* violations) {
+  if (config.name().empty()) violations->Add(path + ".name", "required");
+  if (!names->insert(config.name()).second) {
+    violations->Add(path + ".name", absl::StrCat("adapter name '", config.name(), "' is used twice"));
+  }
+  if (config.batch_size() > kMaxBatchSize) {
+    violations->Add(path + ".batch_size", absl::StrCat("at most ", kMaxBatchSize));
+  }
+  if (config.has_linger() && ToDuration(config.linger()) < absl::ZeroDuration()) {
+    violations->Add(path + ".linger", "must not be negative");
+  }
+}
+
+// A refusal of entry `path` by the registry, its fields put under the entry's path.
+void AddEntryRefusal(const std::string& path, const absl::Status& refusal,
+                     FieldViolations* violations) {
+  google::rpc::BadRequest bad;
+  if (GetBadRequest(refusal, &bad)) {
+    for (const auto& v : bad.field_violations()) {
+      violations->Add(absl::StrCat(path, ".", v.field()), v.description());
+    }
+  } else {
+    violations->Add(path, std::string(refusal.message()));
+  }
+}
+
+}  // namespace
+
+absl::Status CheckAdapterConfigs(
+    const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
+    const adapters::AdapterRegistry& registry) {
+  FieldViolations violations;
+  std::set<std::string> names;
+  for (int i = 0; i < adapters.size(); ++i) {
+    const std::string path = absl::StrCat("adapters[", i, "]");
+    CheckCommonFields(path, adapters.Get(i), &names, &violations);
+    if (absl::Status checked = registry.Check(adapters.Get(i)); !checked.ok()) {
+      AddEntryRefusal(path, checked, &violations);
+    }
+  }
+  return violations.ToStatus();
+}
+
 absl::StatusOr<std::unique_ptr<SyncEngine>> SyncEngine::Create(
     store::Store* store, const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
     const adapters::AdapterRegistry& registry, SyncEngineOptions options) {
@@ -579,26 +626,10 @@ absl::StatusOr<std::unique_ptr<SyncEngine>> SyncEngine::Create(
   for (int i = 0; i < adapters.size(); ++i) {
     const config::v1::Adapter& config = adapters.Get(i);
     const std::string path = absl::StrCat("adapters[", i, "]");
-    if (config.name().empty()) violations.Add(path + ".name", "required");
-    if (!names.insert(config.name()).second) {
-      violations.Add(path + ".name", absl::StrCat("adapter name '", config.name(), "' is used twice"));
-    }
-    if (config.batch_size() > kMaxBatchSize) {
-      violations.Add(path + ".batch_size", absl::StrCat("at most ", kMaxBatchSize));
-    }
-    if (config.has_linger() && ToDuration(config.linger()) < absl::ZeroDuration()) {
-      violations.Add(path + ".linger", "must not be negative");
-    }
+    CheckCommonFields(path, config, &names, &violations);
     auto built = registry.Create(config);
     if (!built.ok()) {
-      google::rpc::BadRequest bad;
-      if (GetBadRequest(built.status(), &bad)) {
-        for (const auto& v : bad.field_violations()) {
-          violations.Add(absl::StrCat(path, ".", v.field()), v.description());
-        }
-      } else {
-        violations.Add(path, std::string(built.status().message()));
-      }
+      AddEntryRefusal(path, built.status(), &violations);
       continue;
     }
     std::set<v1::RecordType> types;

@@ -1,4 +1,5 @@
 // Config files: every kind of mistake names the file and the field path; good configs load.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -423,6 +424,35 @@ TEST_F(ConfigCheckCommandTest, BadConfigExitsNonZeroWithTheMessage) {
       absl::StrCat(path, ": access_policy.members[0].groups[0]: no group named 'onestop'")))
       << result.stderr_text;
   EXPECT_EQ(result.stdout_text, "");
+}
+
+// What lienthongd would refuse at start is refused here: the adapters' own checks run too.
+TEST_F(ConfigCheckCommandTest, AdapterEntriesAreCheckedAsTheGatewayChecksThem) {
+  // Each of these passes the config file's own checks; only the sync engine and the jsonl
+  // adapter kind refuse them.
+  const std::string path = WriteConfig(absl::StrCat(kListener, R"(adapters:
+  - name: changes
+    batch_size: 20000
+    jsonl: {output_file: ../var/changes.jsonl, rotate_bytes: 10, keep_files: 5000}
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto result, Check({path}));
+  EXPECT_FALSE(result.exit.Succeeded()) << result.exit.ToString();
+  for (const char* field : {"adapters[0].batch_size", "adapters[0].jsonl.rotate_bytes",
+                            "adapters[0].jsonl.keep_files"}) {
+    EXPECT_TRUE(absl::StrContains(result.stderr_text, absl::StrCat(path, ": ", field, ": ")))
+        << field << " not named in:\n" << result.stderr_text;
+  }
+  EXPECT_EQ(result.stdout_text, "");
+
+  // Fixed, the same entries pass, and nothing was connected to or written.
+  const std::string fixed = WriteConfig(absl::StrCat(kListener, R"(adapters:
+  - name: changes
+    record_types: [diploma]
+    jsonl: {output_file: ../var/changes.jsonl}
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto passed, Check({fixed}));
+  EXPECT_TRUE(passed.exit.Succeeded()) << passed.stderr_text;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("var/changes.jsonl")));
 }
 
 TEST_F(ConfigCheckCommandTest, MissingFileExitsNonZeroNamingIt) {
