@@ -8,8 +8,8 @@
 #include "absl/time/clock.h"
 #include "lienthong/v1/change_feed_service.pb.h"
 #include "services/common/log.h"
-#include "services/common/thread_name.h"
 #include "services/common/status_macros.h"
+#include "services/common/thread_name.h"
 #include "services/store/change_event.h"
 
 namespace lienthong::changefeed {

@@ -5,18 +5,8 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
-#include "absl/strings/str_split.h"
-
 namespace lienthong::domain {
 namespace {
-
-bool IsValidUtf8(absl::string_view text) {
-  const icu::UnicodeString decoded =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-  std::string round_trip;
-  decoded.toUTF8String(round_trip);
-  return round_trip == text;  // fromUTF8 replaces invalid sequences with U+FFFD
-}
 
 // Splits on any Unicode white space (a non-breaking space pasted from a document too).
 std::string CollapseWhiteSpace(const icu::UnicodeString& text) {
@@ -41,13 +31,17 @@ std::string CollapseWhiteSpace(const icu::UnicodeString& text) {
 }  // namespace
 
 std::string NameForComparison(absl::string_view name) {
-  if (!IsValidUtf8(name)) return std::string(name);
+  const icu::UnicodeString decoded = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  // fromUTF8 replaces invalid sequences with U+FFFD: a text that does not survive the round trip
+  // was not valid UTF-8, and is kept as it is.
+  std::string round_trip;
+  decoded.toUTF8String(round_trip);
+  if (round_trip != name) return std::string(name);
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* fold = icu::Normalizer2::getNFKCCasefoldInstance(status);
   if (U_FAILURE(status) || fold == nullptr) return std::string(name);
-  const icu::UnicodeString folded = fold->normalize(
-      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size()))),
-      status);
+  const icu::UnicodeString folded = fold->normalize(decoded, status);
   if (U_FAILURE(status)) return std::string(name);
   return CollapseWhiteSpace(folded);
 }

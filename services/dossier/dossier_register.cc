@@ -94,21 +94,24 @@ store::DossierRow DossierRowOf(const v1::Dossier& d) {
 absl::StatusOr<absl::Time> DossierRegister::ComputeDueTime(const v1::Dossier& dossier,
                                                            absl::Time start,
                                                            int* processing_days) const {
-  int days = dossier.processing_days();
-  if (days == 0) {
-    auto it = procedures_.find(dossier.procedure_code());
-    if (it == procedures_.end()) {
-      FieldViolations violations;
-      violations.Add("dossier.due_at",
-                     absl::StrCat("required: procedure ", dossier.procedure_code(),
-                                  " has no processing time in the gateway's config, and the "
-                                  "dossier gives neither due_at nor processing_days"));
-      return violations.ToStatus();
-    }
-    days = it->second;
+  const std::optional<int> days = ProcessingDaysOf(dossier);
+  if (!days.has_value()) {
+    FieldViolations violations;
+    violations.Add("dossier.due_at",
+                   absl::StrCat("required: procedure ", dossier.procedure_code(),
+                                " has no processing time in the gateway's config, and the "
+                                "dossier gives neither due_at nor processing_days"));
+    return violations.ToStatus();
   }
-  *processing_days = days;
-  return calendar_->DueTime(start, days, dossier.channel() == v1::CHANNEL_IN_PERSON);
+  *processing_days = *days;
+  return calendar_->DueTime(start, *days, dossier.channel() == v1::CHANNEL_IN_PERSON);
+}
+
+std::optional<int> DossierRegister::ProcessingDaysOf(const v1::Dossier& dossier) const {
+  if (dossier.processing_days() != 0) return dossier.processing_days();
+  auto it = procedures_.find(dossier.procedure_code());
+  if (it == procedures_.end()) return std::nullopt;
+  return it->second;
 }
 
 void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossierRequest& request,
@@ -268,7 +271,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
         if (restarts_clock) {
           SetTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
           if (!request.has_new_due_at()) {
-            if (d.processing_days() == 0 && !procedures_.contains(d.procedure_code())) {
+            if (!ProcessingDaysOf(d).has_value()) {
               // Its due date was given at submission, so the gateway cannot count it again.
               FieldViolations v;
               v.Add("new_due_at",

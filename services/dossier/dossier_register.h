@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -59,6 +60,9 @@ class DossierRegister {
   // The due time a new dossier gets when the caller gives none.
   absl::StatusOr<absl::Time> ComputeDueTime(const v1::Dossier& dossier, absl::Time start,
                                             int* processing_days) const;
+  // The dossier's own processing_days, else its procedure's configured time; nullopt when
+  // neither is known.
+  std::optional<int> ProcessingDaysOf(const v1::Dossier& dossier) const;
 
  private:
   const exchange::GatewayContext* gateway_;

@@ -39,7 +39,8 @@ grpc::ServerUnaryReactor* DossierServiceImpl::SubmitDossier(
                                                   dossier.receiving_agency_code(),
                                                   dossier.handling_agency_code()));
         FieldViolations violations;
-        validation::ValidateSubmitDossier(*request, exchange::ValidationContextOf(*gateway_), &violations);
+        validation::ValidateSubmitDossier(*request, exchange::ValidationContextOf(*gateway_),
+                                          &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -56,7 +57,8 @@ grpc::ServerUnaryReactor* DossierServiceImpl::UpdateDossierStatus(
         // The dossier's agencies are checked in the write, against the stored dossier.
         RETURN_IF_ERROR(call.policy->CheckWrite(call.member, v1::RECORD_TYPE_DOSSIER));
         FieldViolations violations;
-        validation::ValidateUpdateDossierStatus(*request, exchange::ValidationContextOf(*gateway_), &violations);
+        validation::ValidateUpdateDossierStatus(*request, exchange::ValidationContextOf(*gateway_),
+                                                &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -96,8 +98,8 @@ grpc::ServerUnaryReactor* DossierServiceImpl::ListDossiers(
                                      call.member, "list", request->agency_code()));
                                }
                                FieldViolations violations;
-                               validation::ValidateListDossiers(*request, exchange::ValidationContextOf(*gateway_),
-                                                                &violations);
+                               validation::ValidateListDossiers(
+                                   *request, exchange::ValidationContextOf(*gateway_), &violations);
                                if (!violations.empty()) return violations.ToStatus();
                                return dossiers_->List(*request, VisibleTo(call), response);
                              });

@@ -30,7 +30,8 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::UpsertRecords(
           RETURN_IF_ERROR(call.policy->CheckWrite(call.member, type));
         }
         FieldViolations violations;
-        validation::ValidateUpsertRecords(*request, exchange::ValidationContextOf(*gateway_), &violations);
+        validation::ValidateUpsertRecords(*request, exchange::ValidationContextOf(*gateway_),
+                                          &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
@@ -59,8 +60,8 @@ grpc::ServerUnaryReactor* EducationRecordServiceImpl::ListRecords(
   return exchange::ServeRead(*gateway_, context, kList, *request, response,
                              [&](const exchange::ExchangeCall& call) -> absl::Status {
                                FieldViolations violations;
-                               validation::ValidateListRecords(*request, exchange::ValidationContextOf(*gateway_),
-                                                               &violations);
+                               validation::ValidateListRecords(
+                                   *request, exchange::ValidationContextOf(*gateway_), &violations);
                                if (!violations.empty()) return violations.ToStatus();
                                RETURN_IF_ERROR(
                                    call.policy->CheckRead(call.member, request->type()));

@@ -44,15 +44,6 @@ std::string ListFiltersDigest(const v1::ListRecordsRequest& request) {
 
 }  // namespace
 
-// A record read back as it was at a snapshot, judged by the agency and school it had then.
-bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsRequest& request) {
-  v1::EducationRecord record;
-  if (!record.ParseFromString(row.payload)) return true;  // let the caller report it as corrupt
-  const RecordIndex index = IndexOf(record);
-  return (request.agency_code().empty() || index.agency == request.agency_code()) &&
-         (request.school_code().empty() || index.school_code == request.school_code());
-}
-
 RecordIndex IndexOf(const v1::EducationRecord& record) {
   RecordIndex index;
   switch (record.record_case()) {
@@ -81,6 +72,20 @@ RecordIndex IndexOf(const v1::EducationRecord& record) {
   }
   return index;
 }
+
+namespace {
+
+// Whether a record read back as it was at a snapshot (RecordRow::from_change_log) passes the
+// listing's agency and school filters, judged by the agency and school it had then.
+bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsRequest& request) {
+  v1::EducationRecord record;
+  if (!record.ParseFromString(row.payload)) return true;  // let the caller report it as corrupt
+  const RecordIndex index = IndexOf(record);
+  return (request.agency_code().empty() || index.agency == request.agency_code()) &&
+         (request.school_code().empty() || index.school_code == request.school_code());
+}
+
+}  // namespace
 
 void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecordsRequest& request,
                             v1::UpsertRecordsResponse* response, Done done) {

@@ -23,10 +23,6 @@ struct RecordIndex {
 };
 RecordIndex IndexOf(const v1::EducationRecord& record);
 
-// Whether a record read back at a snapshot (RecordRow::from_change_log) passes the listing's
-// agency and school filters, judged by its content at that snapshot.
-bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsRequest& request);
-
 class RecordRegister {
  public:
   explicit RecordRegister(const exchange::GatewayContext* gateway) : gateway_(gateway) {}

@@ -13,9 +13,9 @@
 #include "absl/synchronization/notification.h"
 #include "prometheus/counter.h"
 #include "services/common/log.h"
-#include "services/common/thread_name.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
+#include "services/common/thread_name.h"
 #include "services/store/change_event.h"
 #include "services/sync/retry_backoff.h"
 
@@ -577,7 +577,8 @@ void CheckCommonFields(const std::string& path, const config::v1::Adapter& confi
                        std::set<std::string>* names, FieldViolations* violations) {
   if (config.name().empty()) violations->Add(path + ".name", "required");
   if (!names->insert(config.name()).second) {
-    violations->Add(path + ".name", absl::StrCat("adapter name '", config.name(), "' is used twice"));
+    violations->Add(path + ".name",
+                    absl::StrCat("adapter name '", config.name(), "' is used twice"));
   }
   if (config.batch_size() > kMaxBatchSize) {
     violations->Add(path + ".batch_size", absl::StrCat("at most ", kMaxBatchSize));

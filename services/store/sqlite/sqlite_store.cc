@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
-#include "services/common/thread_name.h"
 #include "services/common/status_macros.h"
+#include "services/common/thread_name.h"
 #include "services/store/exchange_log.h"
 #include "services/store/sqlite/sqlite_schema.h"
 #include "services/store/sqlite/wal_write_buffer.h"
@@ -66,7 +66,8 @@ constexpr char kDossierCreationPayload[] =
     "CASE WHEN length(e.payload) = 0 AND e.record_type = ?3 AND e.operation = ?4 "
     "THEN (SELECT d.payload FROM dossiers d WHERE d.code = e.record_key) ELSE e.payload END";
 
-// ReadChanges: ?1 after this seq, ?2 at most this many, ?3 RECORD_TYPE_DOSSIER, ?4 OPERATION_CREATE.
+// ReadChanges: ?1 after this seq, ?2 at most this many, ?3 RECORD_TYPE_DOSSIER,
+// ?4 OPERATION_CREATE.
 const char* ReadChangesSql() {
   static const std::string sql = absl::StrCat(
       "SELECT e.seq, e.event_id, e.record_type, e.record_key, e.operation, e.version, "
@@ -129,11 +130,12 @@ class SqliteStore::Transaction final : public WriteTransaction {
   absl::Status PutDossier(const DossierRow& row) override {
     if (row.version > 1) {
       // The dossier changes: its creation event gets the payload it shared with the row.
-      ASSIGN_OR_RETURN(Statement * keep,
-                       db_->Prepare("UPDATE change_events SET payload = "
-                                    "(SELECT payload FROM dossiers WHERE code = ?1) "
-                                    "WHERE seq = (SELECT created_seq FROM dossiers WHERE code = ?1) "
-                                    "AND length(payload) = 0"));
+      ASSIGN_OR_RETURN(
+          Statement * keep,
+          db_->Prepare("UPDATE change_events SET payload = "
+                       "(SELECT payload FROM dossiers WHERE code = ?1) "
+                       "WHERE seq = (SELECT created_seq FROM dossiers WHERE code = ?1) "
+                       "AND length(payload) = 0"));
       keep->Bind(1, row.code);
       RETURN_IF_ERROR(keep->Run());
     }

@@ -146,7 +146,9 @@ const sqlite3_io_methods kWalMethods = {
 int ShimOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   // Everything but a write-ahead log is the default VFS's own file, unwrapped (our file's size
   // is larger than the default's, so it fits at the same address).
-  if ((flags & SQLITE_OPEN_WAL) == 0) return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
+  if ((flags & SQLITE_OPEN_WAL) == 0) {
+    return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
+  }
   WalFile* f = AsWal(file);
   f->base.pMethods = nullptr;
   f->gathered = nullptr;

@@ -8,10 +8,13 @@
 //
 // When the gathered bytes are written out (nothing else in SQLite's WAL protocol changes):
 // - xSync: before the fsync, so "acknowledged means durable" holds exactly as before;
-// - xShmBarrier and xShmLock: before SQLite publishes new frames to other connections through
-//   the wal-index, so readers never see a frame that is not in the file (whatever the sync mode);
-// - xRead, xFileSize, xTruncate, xFileControl, xFetch, xShmUnmap and xClose, and when the
-//   gathered bytes would pass kMaxGatheredBytes, or a write is not contiguous with them.
+// - xRead, xFileSize, xTruncate, xFileControl, xFetch and xClose, and when the gathered bytes
+//   would pass kMaxGatheredBytes, or a write is not contiguous with them.
+// Requirement: every commit must sync the WAL (synchronous=FULL or EXTRA), because SQLite
+// publishes a commit's frames to other connections through the wal-index right after that
+// sync; the wal-index is reached through the database file, which the shim does not see. With
+// synchronous=NORMAL readers would be shown frames still in memory. SqliteStore::Open refuses
+// to run otherwise.
 // A write error is reported by the call that writes the bytes out (xSync for a commit), and
 // SQLite then fails and rolls back that transaction as for any failed sync.
 //

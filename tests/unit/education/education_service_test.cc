@@ -399,7 +399,9 @@ TEST_F(EducationServiceTest, SnapshotPagesFillAcrossRecordsThatMovedAndTokensKee
   const v1::EducationRecord a = demo::MakeSampleSchool(30);
   const v1::EducationRecord b = demo::MakeSampleSchool(31);
   std::vector<v1::EducationRecord> pupils;
-  for (uint64_t i = 0; i < 8; ++i) pupils.push_back(demo::MakeSampleStudent(500 + i, SchoolCode(a)));
+  for (uint64_t i = 0; i < 8; ++i) {
+    pupils.push_back(demo::MakeSampleStudent(500 + i, SchoolCode(a)));
+  }
   std::vector<v1::EducationRecord> batch = {a, b};
   batch.insert(batch.end(), pupils.begin(), pupils.end());
   MustUpsert(batch);

@@ -422,7 +422,8 @@ WriteFn PutDossierVersion(std::string code, int64_t version, std::string payload
 int64_t StoredEventPayloadBytes(const std::string& path, int64_t seq) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  const std::string sql = absl::StrCat("SELECT length(payload) FROM change_events WHERE seq = ", seq);
+  const std::string sql =
+      absl::StrCat("SELECT length(payload) FROM change_events WHERE seq = ", seq);
   sqlite3_stmt* stmt = nullptr;
   int64_t bytes = -1;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
