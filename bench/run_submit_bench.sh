@@ -164,15 +164,17 @@ gateway_store_bytes=$(du -cb "$tmp/gateway/var/data" | tail -1 | cut -f1)
 
 echo
 echo "SubmitDossier: lienthongd vs null server (same mutual-TLS listener and interceptors)"
-printf '%-10s %12s %10s %10s %10s %10s %8s %12s\n' server "ok/s" "p50 ms" "p99 ms" "p999 ms" \
-  calls errors "cpu us/call"
+printf '%-10s %12s %10s %10s %10s %10s %8s %12s %12s\n' server "ok/s" "p50 ms" "p99 ms" "p999 ms" \
+  calls errors "cpu us/call" "client us"
 for name in null gateway; do
   result=${name}_result
   r=${!result}
-  printf '%-10s %12s %10s %10s %10s %10s %8s %12s\n' "$name" "$(field ok_rps "$r")" \
+  printf '%-10s %12s %10s %10s %10s %10s %8s %12s %12s\n' "$name" "$(field ok_rps "$r")" \
     "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p999_ms "$r")" "$(field calls "$r")" \
-    "$(field errors "$r")" "$(cpu_us_per_call "$name" "$r")"
+    "$(field errors "$r")" "$(cpu_us_per_call "$name" "$r")" "$(field client_cpu_us_per_ok "$r")"
 done
+echo "cpu us/call: the server's CPU per OK call; client us: lienthong_loadgen's own CPU per OK call"
+echo "(both over the measured window; the client shares the machine's CPUs with the server)".
 echo "errors by code: null $(errors_of "$null_result")  gateway $(errors_of "$gateway_result")"
 echo "gateway already_existed answers: $(field already_existed "$gateway_result") (fresh store: 0 expected)"
 echo "gateway store after the run: $gateway_store_bytes bytes in $tmp/gateway/var/data" \

@@ -1,6 +1,8 @@
 // The closed loop: slots that reissue from their own completion callback.
 #include "bench/loadgen/closed_loop.h"
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -14,6 +16,13 @@ namespace lienthong::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU time this process has used so far, all threads, user + system.
+absl::Duration ProcessCpuTime() {
+  timespec now{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now) != 0) return absl::ZeroDuration();
+  return absl::DurationFromTimespec(now);
+}
 
 // What every slot shares: the window, the stop signal, the sequence counter.
 struct LoopState {
@@ -100,12 +109,16 @@ ClosedLoopResult RunSubmitDossierLoop(const ClosedLoopOptions& options,
   loop.window_start = start + absl::ToChronoNanoseconds(options.warmup);
   loop.window_end = loop.window_start + absl::ToChronoNanoseconds(options.duration);
   for (auto& slot : slots) slot->Issue();
+  std::this_thread::sleep_until(loop.window_start);
+  const absl::Duration cpu_at_window_start = ProcessCpuTime();
   std::this_thread::sleep_until(loop.window_end);
+  const absl::Duration cpu_in_window = ProcessCpuTime() - cpu_at_window_start;
   loop.stop.store(true, std::memory_order_release);
   loop.idle_slots.Wait();
 
   ClosedLoopResult result;
   result.summary.window = options.duration;
+  result.summary.client_cpu = cpu_in_window;
   for (const auto& slot : slots) result.summary.Merge(slot->measured());
   result.summary.Finish();
   result.submissions = loop.next_sequence.load();

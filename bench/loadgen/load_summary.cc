@@ -54,6 +54,11 @@ double LoadSummary::MeanMs() const {
   return static_cast<double>(total / latencies_ns.size()) / 1e6;
 }
 
+double LoadSummary::ClientCpuMicrosPerOk() const {
+  if (ok() == 0) return 0;
+  return absl::ToDoubleMicroseconds(client_cpu) / static_cast<double>(ok());
+}
+
 namespace {
 
 // A latency figure in milliseconds: "p50" is printed as "p50" and sent as "p50_ms".
@@ -75,13 +80,14 @@ std::string FormatSummaryText(const LoadParameters& parameters, const LoadSummar
       "target %s  member %s  concurrency %d  channels %d  warm-up %s  measured %s\n"
       "dossier indices from %d, %d used (%d distinct bodies)\n"
       "calls %d  ok %d  errors %d  already_existed %d\n"
-      "throughput %.1f calls/s  (ok %.1f/s)\n"
+      "throughput %.1f calls/s  (ok %.1f/s)  client cpu %.1f us per ok call\n"
       "latency ms:",
       parameters.target, parameters.member, parameters.concurrency, parameters.channels,
       absl::FormatDuration(parameters.warmup), absl::FormatDuration(summary.window),
       parameters.start_index, parameters.indices_used,
       parameters.distinct_bodies, summary.calls, summary.ok(), summary.errors(),
-      summary.already_existed, summary.CallsPerSecond(), summary.OkPerSecond());
+      summary.already_existed, summary.CallsPerSecond(), summary.OkPerSecond(),
+      summary.ClientCpuMicrosPerOk());
   for (const NamedFigure& figure : LatencyFigures(summary)) {
     absl::StrAppendFormat(&text, "  %s %.3f", figure.name, figure.value);
   }
@@ -107,11 +113,12 @@ std::string FormatSummaryJsonLine(const LoadParameters& parameters, const LoadSu
       ",\"concurrency\":%d,\"channels\":%d,\"warmup_s\":%.3f,\"window_s\":%.3f,"
       "\"distinct_bodies\":%d,\"start_index\":%d,\"indices_used\":%d,"
       "\"calls\":%d,\"ok\":%d,\"errors\":%d,\"already_existed\":%d,"
-      "\"throughput_rps\":%.1f,\"ok_rps\":%.1f",
+      "\"throughput_rps\":%.1f,\"ok_rps\":%.1f,\"client_cpu_us_per_ok\":%.1f",
       parameters.concurrency, parameters.channels, absl::ToDoubleSeconds(parameters.warmup),
       absl::ToDoubleSeconds(summary.window), parameters.distinct_bodies, parameters.start_index,
       parameters.indices_used, summary.calls, summary.ok(), summary.errors(),
-      summary.already_existed, summary.CallsPerSecond(), summary.OkPerSecond());
+      summary.already_existed, summary.CallsPerSecond(), summary.OkPerSecond(),
+      summary.ClientCpuMicrosPerOk());
   for (const NamedFigure& figure : LatencyFigures(summary)) {
     absl::StrAppendFormat(&json, ",\"%s_ms\":%.3f", figure.name, figure.value);
   }

@@ -22,6 +22,11 @@ struct LoadSummary {
   std::array<uint64_t, kGrpcCodeCount> by_code{};  // completed calls per status code
   uint64_t already_existed = 0;                   // OK answers saying "stored before"
   std::vector<int64_t> latencies_ns;              // one per call, sorted by Finish()
+  // CPU time (user + system, all threads) the load generator itself used during the window;
+  // zero when not measured. On a machine the client shares with the server, how much CPU the
+  // client spends per call depends on the server too (replies that arrive one by one wake it
+  // more often than replies that arrive together), so a report gives it beside the rate.
+  absl::Duration client_cpu;
 
   // Adds another part (one per concurrent slot) into this one.
   void Merge(const LoadSummary& part);
@@ -36,6 +41,8 @@ struct LoadSummary {
   // Nearest-rank percentile (q in (0, 1]) of the sorted latencies in milliseconds; 0 when empty.
   double PercentileMs(double q) const;
   double MeanMs() const;
+  // Client CPU microseconds per OK call over the window; 0 when not measured or no OK call.
+  double ClientCpuMicrosPerOk() const;
 };
 
 // The run's parameters as printed beside its figures.
@@ -54,7 +61,8 @@ struct LoadParameters {
 std::string FormatSummaryText(const LoadParameters& parameters, const LoadSummary& summary);
 
 // "RESULT " and one JSON object on one line: flat numeric fields (calls, ok, errors,
-// throughput_rps, ok_rps, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms, ...) and an
+// throughput_rps, ok_rps, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms,
+// client_cpu_us_per_ok, ...) and an
 // "errors_by_code" object naming each non-OK code seen.
 std::string FormatSummaryJsonLine(const LoadParameters& parameters, const LoadSummary& summary);
 

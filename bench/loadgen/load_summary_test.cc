@@ -45,6 +45,18 @@ TEST(LoadSummaryTest, RatesCountCallsAndOkCallsPerSecondOfTheWindow) {
   EXPECT_DOUBLE_EQ(summary.OkPerSecond(), 247.5);
 }
 
+TEST(LoadSummaryTest, ClientCpuIsGivenPerOkCall) {
+  LoadSummary summary = TwoSlots();
+  summary.client_cpu = absl::Milliseconds(99);  // 99,000 us over 990 OK calls
+  EXPECT_DOUBLE_EQ(summary.ClientCpuMicrosPerOk(), 100);
+  EXPECT_NE(FormatSummaryJsonLine(LoadParameters(), summary)
+                .find("\"client_cpu_us_per_ok\":100.0"),
+            std::string::npos);
+  EXPECT_NE(FormatSummaryText(LoadParameters(), summary).find("client cpu 100.0 us per ok call"),
+            std::string::npos);
+  EXPECT_DOUBLE_EQ(LoadSummary().ClientCpuMicrosPerOk(), 0);  // nothing measured, no OK call
+}
+
 TEST(LoadSummaryTest, ResultLineIsOneJsonObjectWithErrorsByCodeName) {
   LoadParameters parameters;
   parameters.target = "127.0.0.1:17443";
@@ -58,7 +70,8 @@ TEST(LoadSummaryTest, ResultLineIsOneJsonObjectWithErrorsByCodeName) {
   EXPECT_NE(line.find("\"target\":\"127.0.0.1:17443\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"calls\":1000,\"ok\":990,\"errors\":10,\"already_existed\":3"),
             std::string::npos) << line;
-  EXPECT_NE(line.find("\"ok_rps\":247.5"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"ok_rps\":247.5,\"client_cpu_us_per_ok\":0.0"), std::string::npos)
+      << line;
   EXPECT_NE(line.find("\"p99_ms\":990.000"), std::string::npos) << line;
   EXPECT_NE(line.find("\"errors_by_code\":{\"UNIMPLEMENTED\":10}"), std::string::npos) << line;
 
