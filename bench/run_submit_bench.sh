@@ -6,7 +6,8 @@
 # Environment: BUILD_DIR (build), CONCURRENCY (64), DURATION (20s), WARMUP (3s), CHANNELS (4),
 #   GATEWAY_PORT (17443), NULL_PORT (17444), START_INDEX (0), BENCH_TMPDIR (the temp-dir parent;
 #   put it on the disk you want measured: the gateway's SQLite store lives there), SKIP_BUILD=1
-#   (use the binaries already in BUILD_DIR).
+#   (use the binaries already in BUILD_DIR), GATEWAYD (the lienthongd to measure; default the one in
+#   BUILD_DIR; bench/experiments/README.md builds variants).
 # Exit status: 0 targets met, 1 targets not met, 2 the run itself failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +43,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     lienthongctl || fail "build failed"
 fi
 ctl="$build/services/cli/lienthongctl"
-gatewayd="$build/services/server/lienthongd"
+gatewayd="${GATEWAYD:-$build/services/server/lienthongd}"
 null_server="$build/bench/null_server/lienthong_null_server"
 loadgen="$build/bench/loadgen/lienthong_loadgen"
 for binary in "$ctl" "$gatewayd" "$null_server" "$loadgen"; do
