@@ -251,6 +251,11 @@ class AdapterWorker {
     return !stop_;
   }
 
+  bool PausedOrStopping() {
+    absl::MutexLock lock(&mu_);
+    return paused_ || stop_;
+  }
+
   // Sleeps `delay` (a pause in the middle holds the worker until resumed); false on stop.
   bool Sleep(absl::Duration delay) {
     {
@@ -526,6 +531,9 @@ class AdapterWorker {
         WaitForHead(from.seq, options_.poll_interval);
         continue;
       }
+      // A pause that came while these rows were read holds them back: nothing read after Pause()
+      // returned is delivered (only a delivery already under way finishes).
+      if (PausedOrStopping()) continue;
       if (rows->front().cursor.seq > from.seq + 1) WarnIfPruned(from);
       std::vector<Pending> batch;
       for (const store::ChangeRow& row : *rows) {

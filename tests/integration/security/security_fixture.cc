@@ -1,10 +1,15 @@
 // Security test fixtures: grants, server-certificate recording clients, certificates, metrics.
 #include "tests/integration/security/security_fixture.h"
 
+#include <stdio.h>
+
+#include <cerrno>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
@@ -125,8 +130,20 @@ absl::StatusOr<security::KeyAndCert> IssueGatewayCertificate(const security::Key
 
 absl::Status ReplaceKeyAndCert(const std::string& key_file, const std::string& cert_file,
                                const security::KeyAndCert& pair) {
-  RETURN_IF_ERROR(security::WritePrivateFile(key_file, pair.key_pem, security::kPrivateKeyMode));
-  return security::WritePrivateFile(cert_file, pair.cert_pem, security::kCertificateMode);
+  // Both new files are written (and synced) first, then renamed one right after the other, so
+  // the key and the certificate disagree for microseconds, not for two fsyncs: a poll that lands
+  // in a longer gap on a slow disk would refuse the mismatched pair and count a failure.
+  const std::string key_next = key_file + ".new";
+  const std::string cert_next = cert_file + ".new";
+  RETURN_IF_ERROR(security::WritePrivateFile(key_next, pair.key_pem, security::kPrivateKeyMode));
+  RETURN_IF_ERROR(
+      security::WritePrivateFile(cert_next, pair.cert_pem, security::kCertificateMode));
+  for (const auto& [from, to] : {std::pair(key_next, key_file), std::pair(cert_next, cert_file)}) {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("cannot rename ", from, " to ", to));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> MetricValue(int port, const std::string& name_and_labels_prefix) {

@@ -58,8 +58,8 @@ absl::StatusOr<security::KeyAndCert> IssueGatewayCertificate(
     const security::KeyAndCert& ca, absl::Time not_before = absl::Now() - absl::Minutes(5),
     absl::Time not_after = absl::Now() + absl::Hours(24 * 30));
 
-// Replaces <stem>.key and <stem>.crt atomically, key first (as an admin following
-// docs/security.md does).
+// Replaces the key and certificate files as docs/security.md tells admins to: both new files
+// written beside the old ones, then renamed into place, key first.
 absl::Status ReplaceKeyAndCert(const std::string& key_file, const std::string& cert_file,
                                const security::KeyAndCert& pair);
 

@@ -399,7 +399,9 @@ TEST_F(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) 
 
 TEST_F(ChangeFeedTest, FiltersByAgencyAndRecordType) {
   StartGateway();
-  v1::SubscribeRequest request;
+  // From the oldest change of the empty store, not "from now": the writes below could commit
+  // before the server has placed a "from now" stream, which would then never see them.
+  v1::SubscribeRequest request = FromOldest();
   request.add_record_types(v1::RECORD_TYPE_SCHOOL);
   request.add_agency_codes("000.00.32.H49");
   FeedReader reader(feed_.get(), request);
@@ -514,7 +516,9 @@ TEST_F(ChangeFeedTest, ConsumerThatStopsReadingIsCutOffWhileOthersKeepPace) {
   auto stuck_channel = security::MakeMutualTlsChannel(LoopbackTarget(app_->port()),
                                                       education_member_.pem, "", args);
   auto stuck_stub = v1::ChangeFeedService::NewStub(stuck_channel);
-  v1::SubscribeRequest request;  // from now
+  // From the oldest change of the empty store: a "from now" stream placed after the first write
+  // committed would never see it.
+  const v1::SubscribeRequest request = FromOldest();
   FeedReader stuck(stuck_stub.get(), request, absl::Seconds(60));
   FeedReader healthy(feed_.get(), request, absl::Seconds(60));
   // Make sure both streams are registered before the writes.

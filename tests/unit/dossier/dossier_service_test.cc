@@ -577,6 +577,7 @@ TEST_F(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWrit
   // Two writers keep submitting, half inside the listed range and half after it.
   std::atomic<bool> listing_done{false};
   std::atomic<int> submitted_during_listing{0};
+  std::atomic<int> writers_finished{0};
   absl::Mutex mu;
   std::set<std::string> concurrent;
   std::vector<std::thread> writers;
@@ -599,6 +600,7 @@ TEST_F(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWrit
           ++submitted_during_listing;
         }
       }
+      ++writers_finished;
     });
   }
 
@@ -616,7 +618,13 @@ TEST_F(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWrit
     for (const auto& d : response.dossiers()) listed.push_back(d);
     if (response.next_page_token().empty()) break;
     request.set_page_token(response.next_page_token());
-    absl::SleepFor(absl::Milliseconds(15));  // let the writers commit between pages
+    // Let the writers commit between pages: wait for one more acknowledged write while they
+    // run (a fixed sleep could pass with none on a slow machine).
+    const int written = submitted_during_listing.load();
+    ASSERT_TRUE(test::PollUntil(
+        [&] { return submitted_during_listing.load() > written || writers_finished.load() == 2; },
+        absl::Seconds(30), absl::Milliseconds(2)))
+        << "the writers stopped writing";
   }
   listing_done = true;
   for (auto& writer : writers) writer.join();
