@@ -122,7 +122,8 @@ absl::StatusOr<std::shared_ptr<const RevocationList>> RevocationList::LoadDirect
       if (!signed_by_bundle) {
         return absl::FailedPreconditionError(absl::StrCat(
             file, ": CRL of issuer ", NameText(issuer),
-            " is not signed by any CA of the CA bundle (a forged or foreign CRL is refused)"));
+            " is not signed by any CA of the CA bundle (a forged or foreign CRL is refused; if it"
+            " is the CRL of an issuing CA, add that CA's certificate to the CA bundle)"));
       }
       const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get());
       time_t now_t = absl::ToTimeT(now);
@@ -154,6 +155,19 @@ absl::StatusOr<std::shared_ptr<const RevocationList>> RevocationList::LoadDirect
       return absl::FailedPreconditionError(absl::StrCat(
           "CRL folder ", dir, " has no CRL of CA ", SubjectOf(ca), " (CA bundle certificate ",
           i + 1, "): with a CRL folder configured, every CA must publish one"));
+    }
+  }
+  // An issuing CA of the bundle that its own issuer has revoked: clients usually send only their
+  // own certificate, so the handshake would never see that CA to check it. Refused here instead.
+  for (size_t i = 0; i < cas.size(); ++i) {
+    const X509& ca = *cas[i];
+    if (X509_check_issued(cas[i].get(), cas[i].get()) == X509_V_OK) continue;  // a root
+    if (list->IsRevoked(ca)) {
+      const IssuerCrl* crl = list->CrlOfIssuer(ca);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "CA bundle certificate ", i + 1, " (", SubjectOf(ca), ", serial ",
+          SerialHex(X509_get0_serialNumber(&ca)), ") is revoked by the CRL of ", crl->issuer,
+          " in ", crl->file, ": remove it from the CA bundle"));
     }
   }
   return std::shared_ptr<const RevocationList>(std::move(list));

@@ -4,8 +4,10 @@
 // is built and lets a certificate in when no CRL is found (ARCHITECTURE.md, gRPC facts). This
 // fails closed instead:
 //   - loading: every file of the folder must be a CRL (PEM or DER) signed by a CA of the
-//     trusted bundle, and every CA of the bundle that is valid now must have one; otherwise the
-//     whole folder is refused (and the material in force stays, see tls_rotation.h);
+//     trusted bundle, every CA of the bundle that is valid now must have one, and no issuing
+//     (non-root) CA of the bundle may be revoked by its issuer's CRL (clients seldom send it, so
+//     the handshake could not see it); otherwise the whole folder is refused (and the material in
+//     force stays, see tls_rotation.h);
 //   - checking: every certificate of the client's chain is looked up in the CRL of its issuer;
 //     a certificate whose issuer has no CRL is refused, as is one that is listed.
 #pragma once

@@ -1,6 +1,7 @@
 // Refusals at the handshake over real mutual TLS: a certificate of another CA, expired, not
 // yet valid, without a member identity, or revoked by a CRL (fail closed: CRLs are checked
-// by the gateway itself, reloaded without restart, and a bad CRL folder is refused).
+// by the gateway itself, reloaded without restart, and a bad CRL folder is refused), members
+// of an issuing (intermediate) CA checked against that CA's CRL.
 #include <memory>
 #include <string>
 #include <vector>
@@ -160,6 +161,80 @@ TEST_F(HandshakeTest, TheGatewayDoesNotStartOnACrlFolderThatCannotVouchForItsCa)
   app = test::StartTestGateway(config_);
   ASSERT_FALSE(app.ok());
   EXPECT_THAT(app.status().message(), HasSubstr("ca.crl"));
+}
+
+// Government PKIs issue member certificates from subordinate CAs. Each certificate is checked
+// against the CRL of the CA that issued it.
+class IntermediateCaTest : public HandshakeTest {
+ protected:
+  void SetUp() override {
+    HandshakeTest::SetUp();
+    security::CaSpec spec;
+    spec.subject.common_name = "lienthong tests issuing CA";
+    auto issuing = security::IssueIntermediateAuthority(pki_->ca(), spec);
+    ASSERT_OK(issuing.status());
+    issuing_ = *std::move(issuing);
+    from_issuing_.issuer = &issuing_;
+  }
+
+  security::KeyAndCert issuing_;
+  test::MemberCertOptions from_issuing_;
+};
+
+TEST_F(IntermediateCaTest, InTheBundleItsMembersAreCheckedAgainstItsCrl) {
+  // The bundle holds the root and the issuing CA; clients send their own certificate only.
+  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
+                                       security::kCertificateMode));
+  const test::TestMember kept = Issue(test::kOneStopMember, from_issuing_);
+  const test::TestMember revoked = Issue(test::kEducationMember, from_issuing_);
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {});
+  WriteCrl(issuing_, {test::SerialOf(revoked.pem.cert_pem)}, "issuing.crl");
+  Start();
+  EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
+  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(IntermediateCaTest, ClientsThatSendTheIssuingCaAreCheckedToo) {
+  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
+                                       security::kCertificateMode));
+  auto with_chain = [&](test::TestMember member) {
+    member.pem.cert_pem += issuing_.cert_pem;
+    return member;
+  };
+  const test::TestMember kept = with_chain(Issue(test::kOneStopMember, from_issuing_));
+  const test::TestMember revoked = with_chain(Issue(test::kEducationMember, from_issuing_));
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {});
+  WriteCrl(issuing_, {test::SerialOf(revoked.pem.cert_pem)}, "issuing.crl");
+  Start();
+  EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
+  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(IntermediateCaTest, ARevokedIssuingCaInTheBundleIsRefusedAtLoad) {
+  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
+                                       security::kCertificateMode));
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {test::SerialOf(issuing_.cert_pem)});
+  WriteCrl(issuing_, {}, "issuing.crl");
+  auto app = test::StartTestGateway(config_);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(), HasSubstr("CA bundle certificate 2"));
+  EXPECT_THAT(app.status().message(), HasSubstr("is revoked by the CRL of"));
+  EXPECT_THAT(app.status().message(), HasSubstr("remove it from the CA bundle"));
+}
+
+TEST_F(IntermediateCaTest, TheCrlOfAnIssuingCaOutsideTheBundleIsRefusedNamingTheRemedy) {
+  // The bundle holds the root only: the issuing CA's CRL cannot be verified, so the gateway
+  // does not start rather than check its members against nothing.
+  UseCrlFolder();
+  WriteCrl(pki_->ca(), {});
+  WriteCrl(issuing_, {}, "issuing.crl");
+  auto app = test::StartTestGateway(config_);
+  ASSERT_FALSE(app.ok());
+  EXPECT_THAT(app.status().message(), HasSubstr("issuing.crl"));
+  EXPECT_THAT(app.status().message(), HasSubstr("add that CA's certificate to the CA bundle"));
 }
 
 }  // namespace
