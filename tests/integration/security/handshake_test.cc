@@ -177,44 +177,45 @@ class IntermediateCaTest : public HandshakeTest {
     from_issuing_.issuer = &issuing_;
   }
 
+  // The CA bundle: the root, then the issuing CA.
+  void BundleTheIssuingCa() {
+    ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
+                                         security::kCertificateMode));
+  }
+
+  // With the issuing CA in the bundle and both CAs' CRLs in the folder, a member of the issuing
+  // CA is admitted and one its CRL lists is refused.
+  void ExpectMembersCheckedAgainstTheIssuingCrl(bool send_chain) {
+    BundleTheIssuingCa();
+    test::TestMember kept = Issue(test::kOneStopMember, from_issuing_);
+    test::TestMember revoked = Issue(test::kEducationMember, from_issuing_);
+    if (send_chain) {
+      kept.pem.cert_pem += issuing_.cert_pem;
+      revoked.pem.cert_pem += issuing_.cert_pem;
+    }
+    UseCrlFolder();
+    WriteCrl(pki_->ca(), {});
+    WriteCrl(issuing_, {test::SerialOf(revoked.pem.cert_pem)}, "issuing.crl");
+    Start();
+    EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
+    EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+  }
+
   security::KeyAndCert issuing_;
   test::MemberCertOptions from_issuing_;
 };
 
 TEST_F(IntermediateCaTest, InTheBundleItsMembersAreCheckedAgainstItsCrl) {
-  // The bundle holds the root and the issuing CA; clients send their own certificate only.
-  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
-                                       security::kCertificateMode));
-  const test::TestMember kept = Issue(test::kOneStopMember, from_issuing_);
-  const test::TestMember revoked = Issue(test::kEducationMember, from_issuing_);
-  UseCrlFolder();
-  WriteCrl(pki_->ca(), {});
-  WriteCrl(issuing_, {test::SerialOf(revoked.pem.cert_pem)}, "issuing.crl");
-  Start();
-  EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
-  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+  // Clients send their own certificate only.
+  ExpectMembersCheckedAgainstTheIssuingCrl(/*send_chain=*/false);
 }
 
 TEST_F(IntermediateCaTest, ClientsThatSendTheIssuingCaAreCheckedToo) {
-  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
-                                       security::kCertificateMode));
-  auto with_chain = [&](test::TestMember member) {
-    member.pem.cert_pem += issuing_.cert_pem;
-    return member;
-  };
-  const test::TestMember kept = with_chain(Issue(test::kOneStopMember, from_issuing_));
-  const test::TestMember revoked = with_chain(Issue(test::kEducationMember, from_issuing_));
-  UseCrlFolder();
-  WriteCrl(pki_->ca(), {});
-  WriteCrl(issuing_, {test::SerialOf(revoked.pem.cert_pem)}, "issuing.crl");
-  Start();
-  EXPECT_EQ(Connect(kept), absl::StatusCode::kOk);
-  EXPECT_EQ(Connect(revoked), absl::StatusCode::kUnavailable);
+  ExpectMembersCheckedAgainstTheIssuingCrl(/*send_chain=*/true);
 }
 
 TEST_F(IntermediateCaTest, ARevokedIssuingCaInTheBundleIsRefusedAtLoad) {
-  ASSERT_OK(security::WritePrivateFile(pki_->ca_file(), pki_->ca().cert_pem + issuing_.cert_pem,
-                                       security::kCertificateMode));
+  BundleTheIssuingCa();
   UseCrlFolder();
   WriteCrl(pki_->ca(), {test::SerialOf(issuing_.cert_pem)});
   WriteCrl(issuing_, {}, "issuing.crl");
