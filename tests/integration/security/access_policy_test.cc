@@ -132,7 +132,7 @@ class AccessPolicyTest : public ::testing::Test {
           }
           return false;
         },
-        absl::Seconds(5));
+        absl::Seconds(30));
   }
 
   test::TempDir dir_;

@@ -99,7 +99,7 @@ class AuditTest : public ::testing::Test {
           entries_ = *entries;
           return true;
         },
-        absl::Seconds(5)));
+        absl::Seconds(30)));
     Stop();
   }
 
