@@ -13,7 +13,6 @@
 #include "gtest/gtest.h"
 #include "lienthong/v1/sector_sink_service.grpc.pb.h"
 #include "tests/support/child_process.h"
-#include "tests/support/loopback.h"
 #include "tests/support/recording_sink.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
@@ -149,15 +148,15 @@ TEST(LienthongdProcessTest, StopsOnSigtermWithExitZeroAndLogsJsonLines) {
   test::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir.Path("pki")));
   ASSERT_OK_AND_ASSIGN(const auto admin, pki.IssueMember(test::kAdminMember));
-  ASSERT_OK_AND_ASSIGN(const int port, test::FreeLoopbackPort());
   config::v1::GatewayConfig config = test::MinimalGatewayConfig(pki, dir.path());
-  config.mutable_listener()->set_address(test::LoopbackTarget(port));
+  config.mutable_listener()->set_address(test::LoopbackTarget(0));  // the kernel picks the port
   config.mutable_listener()->mutable_shutdown_grace()->set_seconds(60);
   const std::string config_file = dir.Path("lienthong.yaml");
   ASSERT_OK(test::WriteGatewayConfigFile(config_file, config));
 
   ASSERT_OK_AND_ASSIGN(auto daemon,
                        test::ChildProcess::Start({LIENTHONGD_PATH, "--config", config_file}));
+  ASSERT_OK_AND_ASSIGN(const int port, test::WaitForListeningPort(*daemon, absl::Seconds(30)));
   auto channel = test::MakeClientChannel(port, admin.pem);
   ASSERT_OK(test::WaitForServing(channel, absl::Seconds(20))) << daemon->Stderr();
   // An idle connection that nobody polls would hold the daemon for the whole grace (the server

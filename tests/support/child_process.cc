@@ -9,7 +9,11 @@
 
 #include <cerrno>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "services/security/tls_material.h"
 
@@ -98,6 +102,29 @@ std::string ChildProcess::Stdout() const {
 
 std::string ChildProcess::Stderr() const {
   return security::ReadFileToString(files_.Path("stderr")).value_or("");
+}
+
+absl::StatusOr<int> WaitForListeningPort(ChildProcess& child, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    const std::string log = child.Stderr();
+    for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+      if (!absl::StrContains(line, "\"msg\":\"listening\"")) continue;
+      constexpr absl::string_view kPortField = "\"port\":";
+      const size_t at = line.find(kPortField);
+      if (at == absl::string_view::npos) continue;
+      absl::string_view digits = line.substr(at + kPortField.size());
+      digits = digits.substr(0, digits.find_first_not_of("0123456789"));
+      int port = 0;
+      if (absl::SimpleAtoi(digits, &port) && port > 0) return port;
+    }
+    // A child that ended will never log the line.
+    if (child.Wait(absl::ZeroDuration()).ok() || absl::Now() >= deadline) {
+      return absl::NotFoundError(
+          absl::StrCat("no \"listening\" line with a port in the child's log: ", log));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
 }
 
 absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,

@@ -73,4 +73,10 @@ absl::StatusOr<ProcessResult> RunProcess(const std::string& program,
                                          const std::vector<std::string>& args,
                                          absl::Duration timeout = absl::Seconds(30));
 
+// The port a lienthongd child listens on, read from its "listening" log line (JSON on stderr),
+// for a config whose listener address has port 0: the kernel picks a free port at bind time, so
+// no other process can take it between choosing and binding. NOT_FOUND with the child's log when
+// no such line appears within `timeout`, or when the child ends first.
+absl::StatusOr<int> WaitForListeningPort(ChildProcess& child, absl::Duration timeout);
+
 }  // namespace lienthong::test

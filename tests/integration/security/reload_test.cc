@@ -16,7 +16,6 @@
 #include "services/config/gateway_config.h"
 #include "tests/integration/security/security_fixture.h"
 #include "tests/support/child_process.h"
-#include "tests/support/loopback.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
@@ -155,11 +154,11 @@ TEST_F(ReloadTest, ReloadConfigAppliesRefusesWithErrorsAndNamesWhatNeedsARestart
 TEST_F(ReloadTest, LienthongdReloadsOnSighupAndLienthongctlReloadReportsARefusal) {
   // Polling slower than the test: only SIGHUP can make the change.
   test::SetWatchInterval(&config_, absl::Hours(1));
-  ASSERT_OK_AND_ASSIGN(const int port, test::FreeLoopbackPort());
-  config_.mutable_listener()->set_address(absl::StrCat("127.0.0.1:", port));
+  config_.mutable_listener()->set_address("127.0.0.1:0");  // the kernel picks the port
   ASSERT_OK(test::WriteGatewayConfigFile(config_file_, config_));
   ASSERT_OK_AND_ASSIGN(auto daemon,
                        test::ChildProcess::Start({LIENTHONGD_PATH, "--config", config_file_}));
+  ASSERT_OK_AND_ASSIGN(const int port, test::WaitForListeningPort(*daemon, absl::Seconds(30)));
   auto channel = test::MakeClientChannel(port, one_stop_.pem);
   ASSERT_OK(test::WaitForServing(channel, absl::Seconds(20))) << daemon->Stderr();
   ASSERT_EQ(GetStatusCode(channel), grpc::StatusCode::PERMISSION_DENIED);
