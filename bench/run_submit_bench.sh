@@ -11,6 +11,7 @@
 # Exit status: 0 targets met, 1 targets not met, 2 the run itself failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+caller_dir=$PWD  # a relative GATEWAYD is the caller's, not the repository's
 cd "$root"
 
 build=${BUILD_DIR:-build}
@@ -44,6 +45,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 ctl="$build/services/cli/lienthongctl"
 gatewayd="${GATEWAYD:-$build/services/server/lienthongd}"
+[[ -z "${GATEWAYD:-}" || "$GATEWAYD" == /* ]] || gatewayd="$caller_dir/$GATEWAYD"
 null_server="$build/bench/null_server/lienthong_null_server"
 loadgen="$build/bench/loadgen/lienthong_loadgen"
 for binary in "$ctl" "$gatewayd" "$null_server" "$loadgen"; do
@@ -175,7 +177,7 @@ for name in null gateway; do
     "$(field errors "$r")" "$(cpu_us_per_call "$name" "$r")" "$(field client_cpu_us_per_ok "$r")"
 done
 echo "cpu us/call: the server's CPU per OK call; client us: lienthong_loadgen's own CPU per OK call"
-echo "(both over the measured window; the client shares the machine's CPUs with the server)".
+echo "(both over the measured window; the client shares the machine's CPUs with the server.)"
 echo "errors by code: null $(errors_of "$null_result")  gateway $(errors_of "$gateway_result")"
 echo "gateway already_existed answers: $(field already_existed "$gateway_result") (fresh store: 0 expected)"
 echo "gateway store after the run: $gateway_store_bytes bytes in $tmp/gateway/var/data" \

@@ -61,9 +61,8 @@ struct LoadParameters {
 std::string FormatSummaryText(const LoadParameters& parameters, const LoadSummary& summary);
 
 // "RESULT " and one JSON object on one line: flat numeric fields (calls, ok, errors,
-// throughput_rps, ok_rps, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, mean_ms,
-// client_cpu_us_per_ok, ...) and an
-// "errors_by_code" object naming each non-OK code seen.
+// throughput_rps, ok_rps, client_cpu_us_per_ok, p50_ms, p90_ms, p99_ms, p999_ms, max_ms,
+// mean_ms, ...) and an "errors_by_code" object naming each non-OK code seen.
 std::string FormatSummaryJsonLine(const LoadParameters& parameters, const LoadSummary& summary);
 
 }  // namespace lienthong::bench

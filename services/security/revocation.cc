@@ -42,6 +42,13 @@ std::string NameDer(const X509_NAME* name) {
   return out;
 }
 
+// The bytes of a key identifier extension; empty when the certificate has none.
+std::string KeyIdBytes(const ASN1_OCTET_STRING* id) {
+  if (id == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(id)),
+                     static_cast<size_t>(ASN1_STRING_length(id)));
+}
+
 std::string NameText(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return "";
@@ -157,18 +164,28 @@ absl::StatusOr<std::shared_ptr<const RevocationList>> RevocationList::LoadDirect
           i + 1, "): with a CRL folder configured, every CA must publish one"));
     }
   }
-  // An issuing CA of the bundle that its own issuer has revoked: clients usually send only their
-  // own certificate, so the handshake would never see that CA to check it. Refused here instead.
+  // An issuing CA of the bundle that its own issuer has revoked. Clients usually send only their
+  // own certificate, so the handshake would not see that CA: the certificates it issued are
+  // refused by their issuer instead. (Refusing the whole folder would also hold back every other
+  // revocation published with it, at the moment a PKI revokes a CA.)
   for (size_t i = 0; i < cas.size(); ++i) {
-    const X509& ca = *cas[i];
-    if (X509_check_issued(cas[i].get(), cas[i].get()) == X509_V_OK) continue;  // a root
-    if (list->IsRevoked(ca)) {
-      const IssuerCrl* crl = list->CrlOfIssuer(ca);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "CA bundle certificate ", i + 1, " (", SubjectOf(ca), ", serial ",
-          SerialHex(X509_get0_serialNumber(&ca)), ") is revoked by the CRL of ", crl->issuer,
-          " in ", crl->file, ": remove it from the CA bundle"));
+    X509* ca = cas[i].get();
+    if (X509_check_issued(ca, ca) == X509_V_OK) continue;  // a root
+    if (!list->IsRevoked(*ca)) continue;
+    const IssuerCrl* crl = list->CrlOfIssuer(*ca);
+    RevokedCa revoked;
+    revoked.name_der = NameDer(X509_get_subject_name(ca));
+    revoked.key_id = KeyIdBytes(X509_get0_subject_key_id(ca));
+    revoked.description =
+        absl::StrCat(SubjectOf(*ca), ", serial ", SerialHex(X509_get0_serialNumber(ca)),
+                     ", revoked by the CRL of ", crl->issuer, " in ", crl->file);
+    if (warnings != nullptr) {
+      warnings->push_back(absl::StrCat("CA bundle certificate ", i + 1, " (",
+                                       revoked.description,
+                                       "): certificates it issued are refused; remove it from "
+                                       "the CA bundle"));
     }
+    list->revoked_cas_.push_back(std::move(revoked));
   }
   return std::shared_ptr<const RevocationList>(std::move(list));
 }
@@ -182,6 +199,21 @@ int RevocationList::revoked_count() const {
 const RevocationList::IssuerCrl* RevocationList::CrlOfIssuer(const X509& cert) const {
   auto it = issuers_.find(NameDer(X509_get_issuer_name(&cert)));
   return it == issuers_.end() ? nullptr : &it->second;
+}
+
+const RevocationList::RevokedCa* RevocationList::RevokedIssuerOf(X509* cert) const {
+  if (revoked_cas_.empty()) return nullptr;
+  const std::string issuer = NameDer(X509_get_issuer_name(cert));
+  const std::string authority_key_id = KeyIdBytes(X509_get0_authority_key_id(cert));
+  for (const RevokedCa& ca : revoked_cas_) {
+    if (ca.name_der != issuer) continue;
+    // A CA renewed under the same name has another key: told apart by the key identifiers.
+    if (!ca.key_id.empty() && !authority_key_id.empty() && ca.key_id != authority_key_id) {
+      continue;
+    }
+    return &ca;
+  }
+  return nullptr;
 }
 
 bool RevocationList::IsRevoked(const X509& cert) const {
@@ -205,6 +237,11 @@ absl::Status RevocationList::CheckChain(const std::vector<X509Ptr>& chain) const
   OpenSslErrorScope scope;
   for (const X509Ptr& cert : chain) {
     if (X509_check_issued(cert.get(), cert.get()) == X509_V_OK) continue;  // a root
+    if (const RevokedCa* revoked = RevokedIssuerOf(cert.get()); revoked != nullptr) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "certificate serial ", SerialHex(X509_get0_serialNumber(cert.get())), " (subject ",
+          SubjectOf(*cert), ") was issued by a revoked CA: ", revoked->description));
+    }
     const IssuerCrl* crl = CrlOfIssuer(*cert);
     if (crl == nullptr) {
       return absl::PermissionDeniedError(

@@ -4,12 +4,12 @@
 // is built and lets a certificate in when no CRL is found (ARCHITECTURE.md, gRPC facts). This
 // fails closed instead:
 //   - loading: every file of the folder must be a CRL (PEM or DER) signed by a CA of the
-//     trusted bundle, every CA of the bundle that is valid now must have one, and no issuing
-//     (non-root) CA of the bundle may be revoked by its issuer's CRL (clients seldom send it, so
-//     the handshake could not see it); otherwise the whole folder is refused (and the material in
-//     force stays, see tls_rotation.h);
+//     trusted bundle, and every CA of the bundle that is valid now must have one; otherwise the
+//     whole folder is refused (and the material in force stays, see tls_rotation.h);
 //   - checking: every certificate of the client's chain is looked up in the CRL of its issuer;
-//     a certificate whose issuer has no CRL is refused, as is one that is listed.
+//     a certificate whose issuer has no CRL is refused, as is one that is listed, and one issued
+//     by an issuing CA of the bundle that its own issuer's CRL lists (clients seldom send their
+//     issuing CA, so the chain alone would not show it).
 #pragma once
 
 #include <memory>
@@ -32,15 +32,17 @@ class RevocationList {
   // Reads every regular file of `dir` (hidden files are skipped) as a CRL and checks it against
   // `ca_bundle_pem` at `now` as described above. INVALID_ARGUMENT for a file that does not parse;
   // FAILED_PRECONDITION for a CRL no CA of the bundle signed, or a valid CA without a CRL. Each
-  // message names the file. A CRL past its nextUpdate is used, with a line in `warnings`.
+  // message names the file. A CRL past its nextUpdate is used, with a line in `warnings`; so is
+  // a revoked issuing CA of the bundle (its certificates are then refused).
   static absl::StatusOr<std::shared_ptr<const RevocationList>> LoadDirectory(
       const std::string& dir, absl::string_view ca_bundle_pem, absl::Time now,
       std::vector<std::string>* warnings = nullptr);
 
   // OK when no certificate of `chain` (leaf first, as a peer presents it) is revoked and each
   // one's issuer has a CRL here; a self-signed certificate (a root sent along) is skipped.
-  // PERMISSION_DENIED "certificate serial <hex> (subject ...) is revoked by the CRL of <issuer>"
-  // or "no CRL of issuer <issuer>: revocation status unknown".
+  // PERMISSION_DENIED "certificate serial <hex> (subject ...) is revoked by the CRL of <issuer>",
+  // "... was issued by a revoked CA: ..." or "no CRL of issuer <issuer>: revocation status
+  // unknown".
   absl::Status CheckChain(const std::vector<X509Ptr>& chain) const;
   absl::Status CheckChainPem(absl::string_view chain_pem) const;
   // Whether a CRL here lists `cert` (by its issuer and serial).
@@ -61,9 +63,19 @@ class RevocationList {
     std::string file;
     absl::flat_hash_set<std::string> revoked_serials;  // upper-case hex, as CertificateInfo
   };
+  // An issuing CA of the bundle that its issuer's CRL lists.
+  struct RevokedCa {
+    std::string name_der;     // its subject name, DER
+    std::string key_id;       // its subject key identifier; empty when it has none
+    std::string description;  // subject, serial, which CRL: for messages
+  };
   const IssuerCrl* CrlOfIssuer(const X509& cert) const;
+  // The revoked bundle CA that issued `cert`, if any (same name and, when both certificates say,
+  // the same key identifier). Not const X509: OpenSSL caches extensions on first reading.
+  const RevokedCa* RevokedIssuerOf(X509* cert) const;
   // Keyed by the DER encoding of the issuer name.
   absl::flat_hash_map<std::string, IssuerCrl> issuers_;
+  std::vector<RevokedCa> revoked_cas_;
 };
 
 }  // namespace lienthong::security

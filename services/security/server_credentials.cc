@@ -41,8 +41,9 @@ class MemberCertificateVerifier : public grpc::experimental::ExternalCertificate
     }
     const std::shared_ptr<const TlsCandidate> active = active_->Get();
     if (active->revocations != nullptr) {
-      // On the server side gRPC 1.51's "full chain" lacks the leaf (it holds what OpenSSL
-      // verified above it): check the leaf and that chain both.
+      // On the server side gRPC 1.51's "full chain" lacks the leaf and holds only what the client
+      // sent above it (often nothing: an issuing CA taken from the bundle is not in it, see
+      // RevocationList): check the leaf and that chain both.
       const grpc::string_ref leaf = request->peer_cert();
       const grpc::string_ref chain = request->peer_cert_full_chain();
       std::string certificates(leaf.data(), leaf.size());

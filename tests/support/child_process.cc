@@ -108,7 +108,10 @@ absl::StatusOr<int> WaitForListeningPort(ChildProcess& child, absl::Duration tim
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
     const std::string log = child.Stderr();
-    for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    // Whole lines only: the last one may still be being written (no newline: npos + 1 == 0).
+    const absl::string_view complete =
+        absl::string_view(log).substr(0, log.empty() ? 0 : log.rfind('\n') + 1);
+    for (absl::string_view line : absl::StrSplit(complete, '\n', absl::SkipEmpty())) {
       if (!absl::StrContains(line, "\"msg\":\"listening\"")) continue;
       constexpr absl::string_view kPortField = "\"port\":";
       const size_t at = line.find(kPortField);

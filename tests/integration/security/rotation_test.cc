@@ -6,8 +6,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -99,13 +101,18 @@ TEST_F(RotationTest, UnderLoadNoCallFailsAndNewConnectionsSeeEachNewSerial) {
   absl::Mutex mu;
   std::vector<std::string> failures;
   test::ServerCertificateRecorder load_recorder;
+  // Thread 0's one channel: it reconnects only when the server ends its connection for age.
+  test::ServerCertificateRecorder long_lived_recorder;
   std::vector<std::thread> clients;
   for (int t = 0; t < 3; ++t) {
     clients.emplace_back([&, t] {
       std::shared_ptr<grpc::Channel> channel;
       for (int i = 0; !stop.load(); ++i) {
         // Every tenth call on a new connection (thread 0 keeps one channel throughout).
-        if (channel == nullptr || (t != 0 && i % 10 == 0)) {
+        if (channel == nullptr) {
+          channel = (t == 0 ? long_lived_recorder : load_recorder).Channel(app_->port(),
+                                                                         member_.pem);
+        } else if (t != 0 && i % 10 == 0) {
           channel = load_recorder.Channel(app_->port(), member_.pem);
         }
         const grpc::Status status = CallGateway(channel);
@@ -118,6 +125,13 @@ TEST_F(RotationTest, UnderLoadNoCallFailsAndNewConnectionsSeeEachNewSerial) {
     });
   }
 
+  // An ASSERT below returns early: the load is stopped and joined then too.
+  absl::Cleanup stop_load = [&] {
+    stop = true;
+    for (auto& client : clients) {
+      if (client.joinable()) client.join();
+    }
+  };
   std::vector<std::string> rotated;
   for (int round = 0; round < 3; ++round) {
     absl::SleepFor(absl::Milliseconds(300));
@@ -126,16 +140,15 @@ TEST_F(RotationTest, UnderLoadNoCallFailsAndNewConnectionsSeeEachNewSerial) {
     rotated.push_back(test::SerialOf(next.cert_pem));
     EXPECT_TRUE(ServesSerial(rotated.back())) << "round " << round;
   }
-  // The load's connections reach their age (1 s) and reconnect to the last material.
+  // The long-lived connection reaches its age (1 s) and reconnects to the last material.
   EXPECT_TRUE(test::PollUntil(
       [&] {
-        const std::vector<std::string> seen = load_recorder.serials();
+        const std::vector<std::string> seen = long_lived_recorder.serials();
         return std::find(seen.begin(), seen.end(), rotated.back()) != seen.end();
       },
       absl::Seconds(30)))
-      << "the load never connected to the last material";
-  stop = true;
-  for (auto& client : clients) client.join();
+      << "the long-lived connection never reconnected to the last material";
+  std::move(stop_load).Invoke();
 
   absl::MutexLock lock(&mu);
   EXPECT_TRUE(failures.empty()) << failures.size() << " failed calls of " << calls.load()

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adapters/postgres/sector_schema.h"
@@ -124,6 +125,10 @@ TEST_F(SyncGatewayTest, PostgresStoppedMidSyncAndStartedAgainEveryChangeLandsOnc
       absl::SleepFor(absl::Milliseconds(15));
     }
   });
+  // An ASSERT below returns early: the writer is joined then too (it ends on its own).
+  absl::Cleanup join_writer = [&writer] {
+    if (writer.joinable()) writer.join();
+  };
   ASSERT_TRUE(WaitFor([&] { return Rows() >= 30; })) << Rows();
   ASSERT_OK(cluster()->Stop());
   // Ten more changes once the database is down, so that the adapter meets it down even if the

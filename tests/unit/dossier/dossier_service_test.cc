@@ -610,10 +610,15 @@ TEST_F(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWrit
   request.set_page_size(7);
   std::vector<v1::Dossier> listed;
   int pages = 0;
+  // No ASSERT until the writers are joined below: returning with them running would crash.
+  bool writers_stalled = false;
   for (; pages < 100; ++pages) {
     v1::ListDossiersResponse response;
     const grpc::Status status = List(request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) {
+      ADD_FAILURE() << status.error_message();
+      break;
+    }
     EXPECT_LE(response.dossiers_size(), 7);
     for (const auto& d : response.dossiers()) listed.push_back(d);
     if (response.next_page_token().empty()) break;
@@ -621,13 +626,16 @@ TEST_F(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWrit
     // Let the writers commit between pages: wait for one more acknowledged write while they
     // run (a fixed sleep could pass with none on a slow machine).
     const int written = submitted_during_listing.load();
-    ASSERT_TRUE(test::PollUntil(
-        [&] { return submitted_during_listing.load() > written || writers_finished.load() == 2; },
-        absl::Seconds(30), absl::Milliseconds(2)))
-        << "the writers stopped writing";
+    if (!test::PollUntil(
+            [&] { return submitted_during_listing.load() > written || writers_finished.load() == 2; },
+            absl::Seconds(30), absl::Milliseconds(2))) {
+      writers_stalled = true;
+      break;
+    }
   }
   listing_done = true;
   for (auto& writer : writers) writer.join();
+  ASSERT_FALSE(writers_stalled) << "no write was acknowledged for 30 s";
   ASSERT_LT(pages, 100);
   EXPECT_GT(submitted_during_listing.load(), 0) << "no write happened during the listing";
 
