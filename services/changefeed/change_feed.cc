@@ -43,18 +43,9 @@ absl::Status ChangeFeed::Start() {
     absl::MutexLock lock(&wake_mu_);
     notified_head_ = std::max(notified_head_, head.seq);
   });
-  wake_helper_thread_ = std::thread([this] {
-    NameCurrentThread("lt-feed-wake");
-    WakeHelperLoop();
-  });
-  tail_thread_ = std::thread([this] {
-    NameCurrentThread("lt-feed-tail");
-    TailLoop();
-  });
-  tick_thread_ = std::thread([this] {
-    NameCurrentThread("lt-feed-tick");
-    TickLoop();
-  });
+  wake_helper_thread_ = StartNamedThread("lt-feed-wake", [this] { WakeHelperLoop(); });
+  tail_thread_ = StartNamedThread("lt-feed-tail", [this] { TailLoop(); });
+  tick_thread_ = StartNamedThread("lt-feed-tick", [this] { TickLoop(); });
   return absl::OkStatus();
 }
 

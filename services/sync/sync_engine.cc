@@ -121,10 +121,7 @@ class AdapterWorker {
     absl::MutexLock lock(&mu_);
     if (thread_.joinable()) return;
     stop_ = false;
-    thread_ = std::thread([this] {
-      NameCurrentThread("lt-sync-worker");
-      Run();
-    });
+    thread_ = StartNamedThread("lt-sync-worker", [this] { Run(); });
   }
 
   void Stop() {

@@ -76,6 +76,17 @@ const char* ReadChangesSql() {
   return sql.c_str();
 }
 
+// The first column of a statement's one row (a PRAGMA read); `if_no_row` when there is none.
+template <typename T>
+absl::StatusOr<T> ReadOne(Connection& db, const char* sql, T (Statement::*column)(int) const,
+                          T if_no_row) {
+  ASSIGN_OR_RETURN(Statement * s, db.Prepare(sql));
+  ASSIGN_OR_RETURN(bool has_row, s->Step());
+  T value = has_row ? (s->*column)(0) : std::move(if_no_row);
+  s->Reset();
+  return value;
+}
+
 ChangeRow ReadChange(const Statement& s) {
   ChangeRow row;
   row.cursor = ChangeCursor{s.Int(0)};
@@ -389,14 +400,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptio
       store->idle_readers_.push_back(std::move(reader));
     }
   }
-  store->completion_thread_ = std::thread([s = store.get()] {
-    NameCurrentThread("lt-store-done");
-    s->CompletionLoop();
-  });
-  store->writer_thread_ = std::thread([s = store.get()] {
-    NameCurrentThread("lt-store-writer");
-    s->WriterLoop();
-  });
+  store->completion_thread_ =
+      StartNamedThread("lt-store-done", [s = store.get()] { s->CompletionLoop(); });
+  store->writer_thread_ =
+      StartNamedThread("lt-store-writer", [s = store.get()] { s->WriterLoop(); });
   LogLine(LogLevel::kInfo, "store open").Str("kind", "sqlite").Str("path", options.path)
       .Int("schema_version", kSchemaVersion);
   return store;
@@ -407,14 +414,10 @@ SqliteStore::~SqliteStore() { Close(); }
 absl::Status SqliteStore::CheckCommitsSyncTheLog() {
   // Both durability and the write-gathering VFS rest on every commit syncing the WAL: the VFS
   // writes a commit's frames out at that sync, before SQLite shows them to readers.
-  ASSIGN_OR_RETURN(Statement * mode, writer_db_->Prepare("PRAGMA journal_mode"));
-  ASSIGN_OR_RETURN(bool has_mode, mode->Step());
-  const std::string journal_mode = has_mode ? mode->Text(0) : std::string();
-  mode->Reset();
-  ASSIGN_OR_RETURN(Statement * sync, writer_db_->Prepare("PRAGMA synchronous"));
-  ASSIGN_OR_RETURN(bool has_sync, sync->Step());
-  const int64_t synchronous = has_sync ? sync->Int(0) : 0;
-  sync->Reset();
+  ASSIGN_OR_RETURN(const std::string journal_mode,
+                   ReadOne(*writer_db_, "PRAGMA journal_mode", &Statement::Text, std::string()));
+  ASSIGN_OR_RETURN(const int64_t synchronous,
+                   ReadOne(*writer_db_, "PRAGMA synchronous", &Statement::Int, int64_t{0}));
   if (journal_mode != "wal" || synchronous < 2) {
     return absl::FailedPreconditionError(absl::StrCat(
         "SQLite database ", options_.path, " is in journal_mode=", journal_mode,
@@ -425,17 +428,15 @@ absl::Status SqliteStore::CheckCommitsSyncTheLog() {
 }
 
 absl::Status SqliteStore::Migrate() {
-  ASSIGN_OR_RETURN(Statement * s, writer_db_->Prepare("PRAGMA user_version"));
-  ASSIGN_OR_RETURN(bool has_row, s->Step());
-  const int version = has_row ? static_cast<int>(s->Int(0)) : 0;
-  s->Reset();
+  ASSIGN_OR_RETURN(const int64_t version,
+                   ReadOne(*writer_db_, "PRAGMA user_version", &Statement::Int, int64_t{0}));
   if (version > kMigrationCount) {
     return absl::FailedPreconditionError(absl::StrCat(
         "database ", options_.path, " has schema version ", version,
         ", newer than this lienthongd supports (", kMigrationCount,
         "): it was written by a newer release; run that release or restore a backup"));
   }
-  for (int v = version; v < kMigrationCount; ++v) {
+  for (int v = static_cast<int>(version); v < kMigrationCount; ++v) {
     RETURN_IF_ERROR(writer_db_->Exec("BEGIN IMMEDIATE"));
     absl::Status applied = writer_db_->Exec(kMigrations[v]);
     if (applied.ok()) {
