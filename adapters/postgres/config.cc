@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/postgres/pg_connection.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 
@@ -38,23 +39,8 @@ absl::Status PostgresAdapterFactory::Validate(const config::v1::Adapter& config)
   if (pg.conninfo().empty()) {
     violations.Add("postgres.conninfo", "required (libpq keywords or a postgresql:// URI)");
   } else {
-    char* error = nullptr;
-    PQconninfoOption* parsed = PQconninfoParse(pg.conninfo().c_str(), &error);
-    if (parsed == nullptr) {
-      std::string why = error != nullptr ? error : "does not parse";
-      absl::StripTrailingAsciiWhitespace(&why);
-      violations.Add("postgres.conninfo", why);
-    } else {
-      for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
-        if (std::string(option->keyword) == "password" && option->val != nullptr &&
-            option->val[0] != '\0') {
-          violations.Add("postgres.conninfo",
-                         "must not hold the password: use postgres.password_file");
-        }
-      }
-      PQconninfoFree(parsed);
-    }
-    PQfreemem(error);
+    const std::string problem = pg::ConninfoProblem(pg.conninfo(), "postgres.password_file");
+    if (!problem.empty()) violations.Add("postgres.conninfo", problem);
   }
   if (!pg.schema().empty() && !IsPlainIdentifier(pg.schema())) {
     violations.Add("postgres.schema", "1-63 characters of [a-z0-9_], not starting with a digit");

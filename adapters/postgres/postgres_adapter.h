@@ -8,9 +8,15 @@
 
 #include "absl/synchronization/mutex.h"
 #include "adapters/adapter.h"
-#include "adapters/postgres/pg_connection.h"
+#include "services/common/postgres/pg_connection.h"
 
 namespace lienthong::adapters::postgres {
+
+using ::lienthong::pg::PgConnection;
+using ::lienthong::pg::PgParam;
+using ::lienthong::pg::PgResult;
+using ::lienthong::pg::PgTextArray;
+using ::lienthong::pg::ReadPasswordFile;
 
 struct PostgresOptions {
   std::string conninfo;       // libpq keywords or URI, without the password

@@ -8,10 +8,16 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "adapters/postgres/pg_connection.h"
+#include "services/common/postgres/pg_connection.h"
 #include "lienthong/v1/change_event.pb.h"
 
 namespace lienthong::adapters::postgres {
+
+using ::lienthong::pg::PgConnection;
+using ::lienthong::pg::PgParam;
+using ::lienthong::pg::PgResult;
+using ::lienthong::pg::PgTextArray;
+using ::lienthong::pg::ReadPasswordFile;
 
 enum SectorTableId { kSchools, kStudents, kDiplomas, kDossiers, kDossierSteps, kSectorTableCount };
 

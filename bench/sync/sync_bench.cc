@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/builtin_adapters.h"
-#include "adapters/postgres/pg_connection.h"
+#include "services/common/postgres/pg_connection.h"
 #include "adapters/postgres/sector_schema.h"
 #include "services/store/sqlite/sqlite_store.h"
 #include "services/sync/sync_engine.h"
@@ -32,7 +32,7 @@ ABSL_FLAG(int, lag_seconds, 20, "Lag phase: how long changes are committed at --
 
 namespace lienthong {
 
-namespace pg = adapters::postgres;
+namespace sector = adapters::postgres;
 
 // The bench's changes: schools, students, diplomas and dossiers (two processing steps) in turn.
 store::ChangeRow Change(int n) {
@@ -60,24 +60,23 @@ void Check(const absl::Status& status, const char* what) {
 // The baseline: the same rows, the same batches, one plain multi-row INSERT per table and
 // transaction; no dedup, no applied-event table, no upsert.
 double PlainInsertRate(const std::string& conninfo, int events, int batch_size) {
-  auto connection = pg::PgConnection::Connect(conninfo, "");
+  auto connection = sector::PgConnection::Connect(conninfo, "");
   Check(connection.status(), "connect");
-  Check((*connection)->Exec(pg::SectorSchemaDdl("plain")), "schema");
+  Check((*connection)->Exec(sector::SectorSchemaDdl("plain")), "schema");
   const absl::Time start = absl::Now();
   for (int first = 0; first < events; first += batch_size) {
-    pg::SectorRows rows;
+    sector::SectorRows rows;
     for (int n = first; n < std::min(events, first + batch_size); ++n) {
-      Check(pg::AppendSectorRows(test::EventOf(Change(n), n + 1), &rows), "rows");
+      Check(sector::AppendSectorRows(test::EventOf(Change(n), n + 1), &rows), "rows");
     }
     Check((*connection)->Exec("BEGIN"), "begin");
-    for (int t = 0; t < pg::kSectorTableCount; ++t) {
-      const auto id = static_cast<pg::SectorTableId>(t);
+    for (int t = 0; t < sector::kSectorTableCount; ++t) {
+      const auto id = static_cast<sector::SectorTableId>(t);
       if (rows[t].empty()) continue;
-      std::vector<pg::PgParam> params;
+      std::vector<sector::PgParam> params;
       for (auto& row : rows[t]) params.insert(params.end(), row.begin(), row.end());
-      Check((*connection)->Query(pg::SectorInsertSql("plain", id, rows[t].size(), false), params)
-                .status(),
-            "insert");
+      const std::string sql = sector::SectorInsertSql("plain", id, rows[t].size(), false);
+      Check((*connection)->Query(sql, params).status(), "insert");
     }
     Check((*connection)->Exec("COMMIT"), "commit");
   }

@@ -163,7 +163,7 @@ absl::Status AdminServiceImpl::FillStatus(v1::GetStatusResponse* response) const
     ASSIGN_OR_RETURN(const int64_t lag, store.CountChangesAfter(row.acked));
     status->set_lag_events(lag);
     // Changes it never acknowledged are gone: retention went past it.
-    status->set_expired(lag > 0 && bounds.oldest.seq > row.acked.seq + 1);
+    status->set_expired(lag > 0 && row.acked < bounds.pruned_through);
     if (lag > 0) {
       // The acknowledged change's commit, or (pruned) the first unacknowledged one's.
       const store::ChangeCursor from{row.acked.seq > 0 ? row.acked.seq - 1 : 0};
@@ -178,6 +178,15 @@ absl::Status AdminServiceImpl::FillStatus(v1::GetStatusResponse* response) const
     for (v1::AdapterStatus& adapter : control->AdapterStatuses()) {
       *response->add_adapters() = std::move(adapter);
     }
+  }
+  response->set_replica(deps_.replica_name);
+  ASSIGN_OR_RETURN(const std::vector<store::LeaseRow> leases, store.ListLeases());
+  for (const store::LeaseRow& lease : leases) {
+    v1::LeaseStatus* status = response->add_leases();
+    status->set_name(lease.name);
+    status->set_holder(lease.holder);
+    status->set_token(lease.token);
+    SetTimestamp(lease.expires_at, status->mutable_expires_at());
   }
   response->set_config_file(deps_.running_config->file());
   SetTimestamp(deps_.running_config->loaded_at(), response->mutable_config_loaded_at());

@@ -25,6 +25,8 @@ struct AdminDependencies {
   // The sync engine; may be unset or answer null: no adapter is configured.
   std::function<sync::SyncControl*()> sync_control;
   absl::Time started_at;
+  // This replica's name (status shows it beside the leases every replica holds).
+  std::string replica_name = "local";
 };
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {

@@ -60,9 +60,19 @@ void ExchangeLogRetention::Loop() {
 absl::StatusOr<int64_t> ExchangeLogRetention::RunOnce() {
   absl::MutexLock chain(&chain_mu_);
   absl::Duration max_age;
+  absl::Duration interval;
   {
     absl::MutexLock lock(&mu_);
     max_age = max_age_;
+    interval = Interval();
+  }
+  // Several replicas share one log: one of them prunes it. The lease outlives two runs, so its
+  // holder keeps it while it lives.
+  auto lease = store_->AcquireLease("retention/exchange_log", replica_,
+                                    std::max(2 * interval, absl::Minutes(1)));
+  if (!lease.ok()) {
+    if (lease.status().code() == absl::StatusCode::kFailedPrecondition) return 0;
+    return lease.status();
   }
   const absl::Time before = absl::Now() - max_age;
   ASSIGN_OR_RETURN(store::Store::ExchangeLogEnds ends, store_->GetExchangeLogEnds());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -29,8 +30,11 @@ absl::Duration ExchangeLogMaxAge(const config::v1::GatewayConfig& config);
 
 class ExchangeLogRetention {
  public:
-  ExchangeLogRetention(store::Store* store, absl::Duration max_age)
-      : store_(store), max_age_(max_age) {}
+  // `replica`: this replica's name; on a shared store, only the holder of the lease
+  // "retention/exchange_log" prunes.
+  ExchangeLogRetention(store::Store* store, absl::Duration max_age,
+                       std::string replica = "local")
+      : store_(store), replica_(std::move(replica)), max_age_(max_age) {}
   // Stops the thread.
   ~ExchangeLogRetention();
   ExchangeLogRetention(const ExchangeLogRetention&) = delete;
@@ -43,7 +47,7 @@ class ExchangeLogRetention {
   // A new age (config reload); the next run uses it.
   void SetMaxAge(absl::Duration max_age);
 
-  // Prunes now; the number of entries removed.
+  // Prunes now (when this replica holds the retention lease); the number of entries removed.
   absl::StatusOr<int64_t> RunOnce();
 
   // Held while pruning. The verifier holds it too, so that a walk never sees the anchor move.
@@ -54,6 +58,7 @@ class ExchangeLogRetention {
   absl::Duration Interval() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::Store* const store_;
+  const std::string replica_;
   absl::Mutex chain_mu_;
   mutable absl::Mutex mu_;
   absl::Duration max_age_ ABSL_GUARDED_BY(mu_);

@@ -37,6 +37,7 @@ absl::Status ChangeFeed::Start() {
   {
     absl::MutexLock lock(&cache_mu_);
     cached_through_ = bounds.head.seq;
+    cache_from_ = cached_through_;
   }
   head_seq_.store(bounds.head.seq, std::memory_order_release);
   store_->AddCommitListener([this](store::ChangeCursor head) {
@@ -82,7 +83,10 @@ absl::Status ChangeFeed::ReadNewChanges() {
     {
       absl::MutexLock lock(&cache_mu_);
       for (auto& event : events) cache_.push_back(std::move(event));
-      while (static_cast<int>(cache_.size()) > options_.cache_events) cache_.pop_front();
+      while (static_cast<int>(cache_.size()) > options_.cache_events) {
+        cache_from_ = cache_.front()->seq;
+        cache_.pop_front();
+      }
       cached_through_ = rows.back().cursor.seq;
     }
     head_seq_.store(rows.back().cursor.seq, std::memory_order_release);
@@ -146,6 +150,7 @@ bool ChangeFeed::SkipWhileUnwatched(int64_t notified) {
     absl::MutexLock lock(&cache_mu_);
     cache_.clear();  // the cache must stay contiguous up to cached_through_
     cached_through_ = std::max(cached_through_, notified);
+    cache_from_ = cached_through_;
   }
   if (notified > head_seq()) head_seq_.store(notified, std::memory_order_release);
   return true;
@@ -210,7 +215,8 @@ FeedEventPtr ChangeFeed::NextAfter(int64_t after, bool* covered) {
     *covered = after >= cached_through_;
     return nullptr;
   }
-  if (after < cache_.front()->seq - 1) {
+  // Cursors need not be consecutive numbers: the cache knows where its span starts.
+  if (after < cache_from_) {
     *covered = false;
     return nullptr;
   }
@@ -231,27 +237,40 @@ void ChangeFeed::Unregister(FeedSubscriber* subscriber) {
 }
 
 absl::StatusOr<int64_t> ChangeFeed::PruneOnce(absl::Time now) {
+  // Replicas share the change log: one of them prunes it.
+  auto lease = store_->AcquireLease("retention/change_events", options_.replica_name,
+                                    std::max(2 * options_.prune_interval, absl::Minutes(1)));
+  if (!lease.ok()) {
+    if (lease.status().code() == absl::StatusCode::kFailedPrecondition) return 0;
+    return lease.status();
+  }
   ASSIGN_OR_RETURN(auto bounds, store_->GetChangeBounds());
   if (bounds.head.seq == 0) return 0;
   int64_t upto = 0;
-  if (options_.max_count > 0 && bounds.head.seq - bounds.oldest.seq + 1 > options_.max_count) {
-    upto = bounds.head.seq - options_.max_count;
+  // Cursors need not be consecutive numbers (PostgreSQL's are not): count and walk instead.
+  int64_t excess = 0;
+  if (options_.max_count > 0) {
+    ASSIGN_OR_RETURN(const int64_t retained, store_->CountChangesAfter(bounds.pruned_through));
+    excess = retained - options_.max_count;
   }
-  if (options_.max_age > absl::ZeroDuration()) {
-    // The newest change older than max_age: find it by reading forward in pages.
-    store::ChangeCursor at = store::ChangeCursor{bounds.oldest.seq - 1};
-    for (;;) {
+  const bool by_age = options_.max_age > absl::ZeroDuration();
+  if (excess > 0 || by_age) {
+    // The newest change past max_count, and the newest older than max_age: read forward in
+    // pages from the oldest.
+    store::ChangeCursor at = bounds.pruned_through;
+    int64_t seen = 0;
+    for (bool done = false; !done;) {
       ASSIGN_OR_RETURN(auto rows, store_->ReadChanges(at, 1024));
       if (rows.empty()) break;
-      bool done = false;
       for (const auto& row : rows) {
-        if (row.commit_time >= now - options_.max_age) {
+        const bool too_many = ++seen <= excess;
+        const bool too_old = by_age && row.commit_time < now - options_.max_age;
+        if (!too_many && !too_old) {
           done = true;
           break;
         }
         upto = std::max(upto, row.cursor.seq);
       }
-      if (done) break;
       at = rows.back().cursor;
     }
   }

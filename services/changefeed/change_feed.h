@@ -47,6 +47,9 @@ struct ChangeFeedOptions {
   // (ARCHITECTURE.md guarantee 7: adapters never lose a change).
   std::vector<std::string> adapter_names;
   absl::Duration prune_interval = absl::Minutes(1);
+  // This replica's name: on a shared store only the holder of the lease
+  // "retention/change_events" prunes.
+  std::string replica_name = "local";
 };
 
 // One committed change, ready to send: the serialized SubscribeResponse{event} in a
@@ -128,6 +131,8 @@ class ChangeFeed {
   absl::Mutex cache_mu_;
   std::deque<FeedEventPtr> cache_ ABSL_GUARDED_BY(cache_mu_);
   int64_t cached_through_ ABSL_GUARDED_BY(cache_mu_) = 0;  // every seq <= this was read
+  // The cache holds every change after this one, through cached_through_.
+  int64_t cache_from_ ABSL_GUARDED_BY(cache_mu_) = 0;
 
   absl::Mutex subscribers_mu_;
   absl::flat_hash_set<FeedSubscriber*> subscribers_ ABSL_GUARDED_BY(subscribers_mu_);

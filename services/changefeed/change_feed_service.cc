@@ -279,7 +279,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     if (rows.ok() && !rows->empty() && rows->front().cursor.seq != position_ + 1) {
       // Retention pruned what this stream still needed while it was reading.
       auto bounds = feed_->store()->GetChangeBounds();
-      if (bounds.ok() && position_ < bounds->oldest.seq - 1) {
+      if (bounds.ok() && position_ < bounds->pruned_through.seq) {
         finished_ = true;
         final_status_ = CursorExpired(bounds->oldest.seq);
         Finish(ToGrpcStatus(final_status_));
@@ -457,7 +457,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
     v.Add("from_cursor", "is ahead of the newest change this gateway has committed");
     return fail(v.ToStatus());
   }
-  if (bounds->oldest.seq > 0 && position < bounds->oldest.seq - 1) {
+  if (position < bounds->pruned_through.seq) {
     return fail(CursorExpired(bounds->oldest.seq));
   }
   stream->Begin(std::move(*call), std::move(filter), position,

@@ -58,10 +58,10 @@ int Status(const std::vector<std::string>& args) {
   const std::string error =
       Call(&v1::AdminService::Stub::GetStatus, v1::GetStatusRequest(), &status);
   if (!error.empty()) return Fail(error);
-  std::printf("version       %s\nstarted       %s\nstore         %s\nhead cursor   %s\n"
-              "config        %s (loaded %s)\n",
+  std::printf("version       %s\nstarted       %s\nreplica       %s\nstore         %s\n"
+              "head cursor   %s\nconfig        %s (loaded %s)\n",
               status.version().c_str(), Time(status.started_at()).c_str(),
-              status.store().c_str(), status.head_cursor().c_str(),
+              status.replica().c_str(), status.store().c_str(), status.head_cursor().c_str(),
               status.config_file().empty() ? "-" : status.config_file().c_str(),
               Time(status.config_loaded_at()).c_str());
   std::printf("\nsubscriptions: %d\n", status.subscriptions_size());
@@ -76,13 +76,22 @@ int Status(const std::vector<std::string>& args) {
   }
   std::printf("\nadapters: %d\n", status.adapters_size());
   if (status.adapters_size() > 0) {
-    std::printf("  %-20s %-8s %-18s %-14s %10s %8s %s\n", "NAME", "KIND", "STATE", "CHECKPOINT",
-                "LAG", "DEAD", "LAST ERROR");
+    std::printf("  %-20s %-8s %-18s %-20s %-18s %10s %8s %s\n", "NAME", "KIND", "STATE",
+                "HOLDER", "CHECKPOINT", "LAG", "DEAD", "LAST ERROR");
     for (const auto& a : status.adapters()) {
-      std::printf("  %-20s %-8s %-18s %-14s %10lld %8lld %s\n", a.name().c_str(),
-                  a.kind().c_str(), a.state().c_str(), a.checkpoint().c_str(),
+      std::printf("  %-20s %-8s %-18s %-20s %-18s %10lld %8lld %s\n", a.name().c_str(),
+                  a.kind().c_str(), a.state().c_str(),
+                  a.holder().empty() ? "-" : a.holder().c_str(), a.checkpoint().c_str(),
                   static_cast<long long>(a.lag_events()),
                   static_cast<long long>(a.dead_letters()), a.last_error().c_str());
+    }
+  }
+  std::printf("\nleases: %d\n", status.leases_size());
+  if (status.leases_size() > 0) {
+    std::printf("  %-32s %-20s %8s %s\n", "WORK", "HOLDER", "TOKEN", "EXPIRES");
+    for (const auto& l : status.leases()) {
+      std::printf("  %-32s %-20s %8lld %s\n", l.name().c_str(), l.holder().c_str(),
+                  static_cast<long long>(l.token()), Time(l.expires_at()).c_str());
     }
   }
   return 0;

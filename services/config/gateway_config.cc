@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "lienthong/v1/dossier_service.pb.h"
 #include "lienthong/v1/education_record_service.pb.h"
 #include "lienthong/v1/sector_sink_service.pb.h"
+#include "services/common/postgres/pg_connection.h"
 #include "services/config/yaml_proto.h"
 #include "services/domain/codes.h"
 
@@ -146,6 +148,38 @@ void CheckGrant(ErrorList& errors, const std::string& path, const v1::Grant& gra
   }
 }
 
+// store.postgres.replica_name: 1-64 characters of [A-Za-z0-9._:-].
+bool IsReplicaName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
+         });
+}
+
+// store.postgres, when store.kind is POSTGRES.
+void CheckPostgresStore(ErrorList& errors, const v1::PostgresStore& pg) {
+  if (pg.conninfo().empty()) {
+    errors.Add("store.postgres.conninfo",
+               "required when store.kind is POSTGRES (libpq keywords or a postgresql:// URI)");
+  } else if (const std::string problem =
+                 pg::ConninfoProblem(pg.conninfo(), "store.postgres.password_file");
+             !problem.empty()) {
+    errors.Add("store.postgres.conninfo", problem);
+  }
+  RequireReadableFile(errors, "store.postgres.password_file", pg.password_file(), false);
+  if (pg.writer_connections() > 64) {
+    errors.Add("store.postgres.writer_connections", "must be between 1 and 64 (default 4)");
+  }
+  if (pg.reader_connections() > 256) {
+    errors.Add("store.postgres.reader_connections", "must be between 1 and 256 (default 4)");
+  }
+  const std::string& name = pg.replica_name();
+  if (!name.empty() && !IsReplicaName(name)) {
+    errors.Add("store.postgres.replica_name",
+               absl::StrCat("'", name, "' is not 1-64 characters of [A-Za-z0-9._:-]"));
+  }
+}
+
 bool IsIsoDate(const std::string& value, int* year) {
   absl::CivilDay day;
   if (value.size() != 10 || !absl::ParseCivilTime(value, &day)) return false;
@@ -229,11 +263,12 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
   // Store.
   const auto& store = config.store();
   if (store.kind() == v1::STORE_KIND_POSTGRES) {
-    if (store.postgres_conninfo().empty()) {
-      errors.Add("store.postgres_conninfo", "required when store.kind is POSTGRES");
-    }
-    RequireReadableFile(errors, "store.postgres_password_file", store.postgres_password_file(),
-                        false);
+    CheckPostgresStore(errors, store.postgres());
+  } else if (store.has_postgres()) {
+    // Not silently ignored: an operator must not believe the gateway runs on PostgreSQL.
+    errors.Add("store.postgres",
+               "only read when store.kind is POSTGRES (the store is SQLite): set kind: POSTGRES "
+               "or remove this block");
   }
   if (store.group_commit_max_batch() > 100000) {
     errors.Add("store.group_commit_max_batch", "at most 100000");
@@ -367,7 +402,11 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
 void ApplyDefaults(v1::GatewayConfig* config, const std::string& config_dir) {
   auto* store = config->mutable_store();
   if (store->kind() == v1::STORE_KIND_UNSPECIFIED) store->set_kind(v1::STORE_KIND_SQLITE);
-  if (store->sqlite_file().empty()) {
+  if (store->kind() == v1::STORE_KIND_POSTGRES) {
+    auto* postgres = store->mutable_postgres();
+    if (postgres->writer_connections() == 0) postgres->set_writer_connections(4);
+    if (postgres->reader_connections() == 0) postgres->set_reader_connections(4);
+  } else if (store->sqlite_file().empty()) {
     store->set_sqlite_file(config_dir.empty() ? "lienthong.db"
                                               : absl::StrCat(config_dir, "/lienthong.db"));
   }

@@ -246,7 +246,7 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
           "is ahead of the newest change this gateway has committed");
     return v.ToStatus();
   }
-  if (bounds.oldest.seq > 0 && query.at->seq < bounds.oldest.seq - 1) {
+  if (query.at->seq < bounds.pruned_through.seq) {
     return WithErrorInfo(
         absl::OutOfRangeError("the snapshot cursor is older than the change log keeps; list "
                               "again without at_cursor"),

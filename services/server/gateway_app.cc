@@ -1,6 +1,9 @@
 // Composition of the gateway: which services run, in what order things start and stop.
 #include "services/server/gateway_app.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
@@ -8,39 +11,31 @@
 #include "adapters/builtin_adapters.h"
 #include "services/admin/admin_service.h"
 #include "services/common/log.h"
+#include "services/common/thread_name.h"
 #include "services/common/status_macros.h"
 #include "services/config/gateway_config.h"
 #include "services/changefeed/change_feed_service.h"
 #include "services/dossier/dossier_service.h"
 #include "services/education/education_service.h"
 #include "services/security/server_credentials.h"
-#include "services/store/sqlite/sqlite_store.h"
+#include "services/store/open_store.h"
 
 namespace lienthong::server {
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store& config) {
-  switch (config.kind()) {
-    case config::v1::STORE_KIND_UNSPECIFIED:
-    case config::v1::STORE_KIND_SQLITE: {
-      store::sqlite::SqliteOptions options;
-      options.path = config.sqlite_file();
-      if (config.has_group_commit_linger()) {
-        options.group_commit_linger = absl::Seconds(config.group_commit_linger().seconds()) +
-                                      absl::Nanoseconds(config.group_commit_linger().nanos());
-      }
-      if (config.group_commit_max_batch() > 0) {
-        options.group_commit_max_batch = static_cast<int>(config.group_commit_max_batch());
-      }
-      ASSIGN_OR_RETURN(auto sqlite, store::sqlite::SqliteStore::Open(options));
-      return std::unique_ptr<store::Store>(std::move(sqlite));
-    }
-    default:
-      return absl::UnimplementedError(
-          "store.kind POSTGRES is not available in this build yet; use SQLITE");
+namespace {
+
+// store.postgres.replica_name, or "<host name>:<listener port>".
+std::string ReplicaNameOf(const config::v1::GatewayConfig& config) {
+  if (!config.store().postgres().replica_name().empty()) {
+    return config.store().postgres().replica_name();
   }
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
+  const std::string& address = config.listener().address();
+  const size_t colon = address.rfind(':');
+  return absl::StrCat(host, ":", colon == std::string::npos ? "" : address.substr(colon + 1));
 }
 
-namespace {
 absl::Duration DurationOf(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
@@ -80,7 +75,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
         .Str("address", config.admin_http().address()).Int("port", app->metrics_port_);
   }
 
-  ASSIGN_OR_RETURN(app->store_, OpenStore(config.store()));
+  app->replica_name_ = ReplicaNameOf(config);
+  ASSIGN_OR_RETURN(app->store_, store::OpenStore(config.store()));
   ASSIGN_OR_RETURN(auto calendar, config::BuildDueDateCalendar(config.calendar()));
   app->calendar_.emplace(std::move(calendar));
 
@@ -101,7 +97,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
                    security::RotatingTlsMaterial::Create(
                        security::ListenerTlsSources(config.listener().tls()), tls_options));
   app->retention_ = std::make_unique<admin::ExchangeLogRetention>(
-      app->store_.get(), admin::ExchangeLogMaxAge(config));
+      app->store_.get(), admin::ExchangeLogMaxAge(config), app->replica_name_);
   app->retention_->Start();
   app->running_config_ = std::make_unique<admin::RunningConfig>(
       config,
@@ -130,8 +126,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
       std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get()));
   app->services_.push_back(
       std::make_unique<education::EducationRecordServiceImpl>(&context, app->records_.get()));
+  changefeed::ChangeFeedOptions feed_options = ChangeFeedOptionsOf(config);
+  feed_options.replica_name = app->replica_name_;
   app->change_feed_ = std::make_unique<changefeed::ChangeFeed>(app->store_.get(),
-                                                               ChangeFeedOptionsOf(config));
+                                                               std::move(feed_options));
   RETURN_IF_ERROR(app->change_feed_->Start());
   // Sync engine (issue 5): built before the listener opens, so its commit listener sees every
   // write; adapters connect on their first batch.
@@ -140,6 +138,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
     adapters::RegisterBuiltinAdapters(&registry);
     sync::SyncEngineOptions sync_options;
     sync_options.metrics = app->metrics_.registry();
+    sync_options.replica_name = app->replica_name_;
     ASSIGN_OR_RETURN(app->sync_, sync::SyncEngine::Create(app->store_.get(), config.adapters(),
                                                           registry, sync_options));
     app->sync_->Start();
@@ -156,6 +155,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   admin_deps.retention = app->retention_.get();
   admin_deps.started_at = absl::Now();
   admin_deps.sync_control = [app = app.get()] { return app->sync(); };
+  admin_deps.replica_name = app->replica_name_;
   app->services_.push_back(std::make_unique<admin::AdminServiceImpl>(std::move(admin_deps)));
 
   std::vector<grpc::Service*> services;
@@ -166,7 +166,28 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
                                         security::MakeServerCredentials(
                                             *app->listener_tls_,
                                             config.listener().tls().member_id_source())));
+  app->health_thread_ = StartNamedThread("lt-health", [a = app.get()] { a->HealthLoop(); });
+  LogLine(LogLevel::kInfo, "replica").Str("name", app->replica_name_);
   return app;
+}
+
+void GatewayApp::HealthLoop() {
+  bool serving = true;
+  for (;;) {
+    {
+      absl::MutexLock lock(&health_mu_);
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_) { return health_stop_; };
+      if (health_mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Milliseconds(500))) return;
+    }
+    const absl::Status health = store_->Health();
+    if (health.ok() != serving) {
+      serving = health.ok();
+      server_->SetServing(serving);
+      LogLine(serving ? LogLevel::kInfo : LogLevel::kError, "health")
+          .Str("status", serving ? "SERVING" : "NOT_SERVING")
+          .Str("why", health.message());
+    }
+  }
 }
 
 GatewayApp::~GatewayApp() { Shutdown(absl::ZeroDuration()); }
@@ -186,6 +207,11 @@ absl::Duration GatewayApp::configured_grace() const {
 void GatewayApp::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
+  {
+    absl::MutexLock lock(&health_mu_);
+    health_stop_ = true;
+  }
+  if (health_thread_.joinable()) health_thread_.join();
   if (server_ != nullptr) server_->Shutdown(grace);
   // Every call has finished or been cancelled: stop the feed's threads, then commit what is
   // queued and close the store.

@@ -5,9 +5,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/impl/service_type.h"
 #include "lienthong/config/v1/config.pb.h"
@@ -58,11 +61,19 @@ class GatewayApp {
   void Shutdown(absl::Duration grace);
   // The shutdown grace the config asks for (default 20 s).
   absl::Duration configured_grace() const;
+  // This replica's name: store.postgres.replica_name, or "<host name>:<listener port>".
+  const std::string& replica_name() const { return replica_name_; }
 
  private:
   GatewayApp() = default;
+  // Follows the store's health into the health service (NOT_SERVING while it is unreachable).
+  void HealthLoop();
 
   config::v1::GatewayConfig config_;
+  std::string replica_name_;
+  absl::Mutex health_mu_;
+  bool health_stop_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::thread health_thread_;
   GatewayMetrics metrics_;
   int metrics_port_ = 0;
   // Declaration order is teardown order in reverse: services go after the server has stopped
@@ -88,8 +99,5 @@ class GatewayApp {
 
 // The change feed's settings from the config's change_feed and retention sections.
 changefeed::ChangeFeedOptions ChangeFeedOptionsOf(const config::v1::GatewayConfig& config);
-
-// Opens the store the config names (SQLite for now).
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const config::v1::Store& config);
 
 }  // namespace lienthong::server

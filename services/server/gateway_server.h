@@ -32,6 +32,10 @@ class GatewayServer {
 
   grpc::Server* grpc_server() { return server_.get(); }
 
+  // What the health service answers (grpc.health.v1): SERVING or NOT_SERVING. The gateway says
+  // NOT_SERVING while its store cannot be reached, so load balancers send calls elsewhere.
+  void SetServing(bool serving) { server_->GetHealthCheckService()->SetServingStatus(serving); }
+
  private:
   GatewayServer(std::unique_ptr<grpc::Server> server, int port)
       : server_(std::move(server)), port_(port) {}

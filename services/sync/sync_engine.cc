@@ -111,7 +111,8 @@ class AdapterWorker {
                                                                : kDefaultBatchSize)),
         linger_(config_.has_linger() ? ToDuration(config_.linger()) : kDefaultLinger),
         options_(options),
-        counters_(AdapterCounters::For(options.metrics.get(), config_.name())) {}
+        counters_(AdapterCounters::For(options.metrics.get(), config_.name())),
+        lease_name_(absl::StrCat("adapter/", config_.name())) {}
 
   ~AdapterWorker() { Stop(); }
 
@@ -130,6 +131,30 @@ class AdapterWorker {
       stop_ = true;
     }
     if (thread_.joinable()) thread_.join();
+  }
+
+  // Renews the lease the worker holds (from the engine's renewal thread). A lease that is
+  // another replica's now, or lapsed meanwhile, is lost: the worker goes back to standby.
+  void RenewLease() {
+    int64_t token;
+    {
+      absl::MutexLock lock(&mu_);
+      if (lease_token_ == 0 || stop_) return;
+      token = lease_token_;
+    }
+    auto lease = store_->AcquireLease(lease_name_, options_.replica_name, options_.lease_ttl);
+    // The database cannot be reached: nobody can take the lease through it either, and the
+    // fencing check stops a checkpoint if somebody did.
+    if (!lease.ok() && lease.status().code() == absl::StatusCode::kUnavailable) return;
+    if (lease.ok() && lease->token == token) return;
+    absl::MutexLock lock(&mu_);
+    if (lease_token_ != token) return;
+    lease_token_ = 0;
+    lease_lost_ = true;
+    LogLine(LogLevel::kWarning, "adapter lease lost")
+        .Str("adapter", name())
+        .Str("replica", options_.replica_name)
+        .Str("why", lease.ok() ? "it lapsed before renewal" : lease.status().message());
   }
 
   // Called on the store's writer thread: only records the head and wakes the worker.
@@ -157,10 +182,24 @@ class AdapterWorker {
       status.set_name(name());
       status.set_kind(kind_);
       status.set_state(StateLocked());
+      if (lease_token_ != 0) status.set_holder(options_.replica_name);
       // A gap left by pruning stays visible after later batches succeed.
       status.set_last_error(last_error_.empty() ? missed_changes_ : last_error_);
       status.set_dead_letters(dead_letters_);
       checkpoint = checkpoint_;
+    }
+    if (status.holder().empty()) {
+      // Another replica runs it: its checkpoint is the stored one.
+      auto leases = store_->ListLeases();
+      if (leases.ok()) {
+        for (const auto& lease : *leases) {
+          if (lease.name == lease_name_ && lease.expires_at > absl::Now()) {
+            status.set_holder(lease.holder);
+          }
+        }
+      }
+      auto stored = store_->GetCheckpoint(name());
+      if (stored.ok() && stored->has_value()) checkpoint = **stored;
     }
     status.set_checkpoint(store::EncodeCursor(checkpoint));
     auto lag = store_->CountChangesAfter(checkpoint);
@@ -170,6 +209,16 @@ class AdapterWorker {
 
   absl::Status Replay(const std::vector<int64_t>& ids,
                       const std::function<void(const v1::ReplayProgress&)>& progress) {
+    int64_t token;
+    {
+      absl::MutexLock lock(&mu_);
+      token = lease_token_;
+    }
+    if (token == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "adapter ", name(), " does not run on this replica (", options_.replica_name,
+          "): replay its dead letters on the replica that holds it (lienthongctl status)"));
+    }
     const std::set<int64_t> wanted(ids.begin(), ids.end());
     std::vector<store::DeadLetterRow> letters;
     for (int64_t after = 0;;) {
@@ -189,7 +238,9 @@ class AdapterWorker {
       std::vector<int64_t> chunk;
       chunk.swap(resolved);
       RETURN_IF_ERROR(WriteAndWait(store_, EngineLogEntry(name(), "replay"),
-                                   [chunk](store::WriteTransaction& txn) -> absl::Status {
+                                   [this, chunk, token](store::WriteTransaction& txn) -> absl::Status {
+                                     RETURN_IF_ERROR(txn.CheckLease(
+                                         lease_name_, options_.replica_name, token));
                                      for (int64_t id : chunk) {
                                        RETURN_IF_ERROR(txn.ResolveDeadLetter(id));
                                      }
@@ -229,6 +280,7 @@ class AdapterWorker {
 
  private:
   std::string StateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (lease_token_ == 0) return "standby";
     if (stopped_on_error_) return "stopped_on_error";
     if (paused_) return "paused";
     if (backing_off_) return "backing_off";
@@ -243,9 +295,11 @@ class AdapterWorker {
   // Waits while paused; false when the worker must stop.
   bool WaitWhilePaused() {
     absl::MutexLock lock(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !paused_ || stop_; };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !paused_ || stop_ || lease_lost_;
+    };
     mu_.Await(absl::Condition(&ready));
-    return !stop_;
+    return !stop_ && !lease_lost_;
   }
 
   bool PausedOrStopping() {
@@ -257,9 +311,11 @@ class AdapterWorker {
   bool Sleep(absl::Duration delay) {
     {
       absl::MutexLock lock(&mu_);
-      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || paused_; };
+      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || paused_ || lease_lost_;
+      };
       mu_.AwaitWithTimeout(absl::Condition(&woken), delay);
-      if (stop_) return false;
+      if (stop_ || lease_lost_) return false;
     }
     return WaitWhilePaused();
   }
@@ -268,7 +324,7 @@ class AdapterWorker {
   void WaitForHead(int64_t seq, absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     auto woken = [this, seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return head_ > seq || stop_ || paused_;
+      return head_ > seq || stop_ || paused_ || lease_lost_;
     };
     mu_.AwaitWithTimeout(absl::Condition(&woken), timeout);
   }
@@ -302,14 +358,16 @@ class AdapterWorker {
     for (int attempt = 1;; ++attempt) {
       absl::Status written = WriteAndWait(
           store_, EngineLogEntry(name(), "checkpoint"),
-          [adapter = name(), cursor](store::WriteTransaction& txn) {
-            return txn.PutCheckpoint(adapter, cursor);
+          [this, cursor, token = LeaseToken()](store::WriteTransaction& txn) -> absl::Status {
+            RETURN_IF_ERROR(txn.CheckLease(lease_name_, options_.replica_name, token));
+            return txn.PutCheckpoint(name(), cursor);
           });
       if (written.ok()) {
         absl::MutexLock lock(&mu_);
         checkpoint_ = cursor;
         return true;
       }
+      if (store::IsLeaseLost(written)) return LoseLease(written);
       SetProblem(written, true);
       if (!Sleep(BackoffDelay(retry_, attempt, gen_))) return false;
     }
@@ -337,12 +395,15 @@ class AdapterWorker {
     entry.records.push_back(absl::StrCat(adapters::RecordTypeName(pending.event.key().type()),
                                          ":", pending.event.key().key()));
     for (int attempt = 1;; ++attempt) {
-      absl::Status written =
-          WriteAndWait(store_, entry, [row, adapter = name()](store::WriteTransaction& txn) {
+      absl::Status written = WriteAndWait(
+          store_, entry,
+          [this, row, token = LeaseToken()](store::WriteTransaction& txn) -> absl::Status {
+            RETURN_IF_ERROR(txn.CheckLease(lease_name_, options_.replica_name, token));
             RETURN_IF_ERROR(txn.AddDeadLetter(row).status());
-            return txn.PutCheckpoint(adapter, row.cursor);
+            return txn.PutCheckpoint(name(), row.cursor);
           });
       if (written.ok()) break;
+      if (store::IsLeaseLost(written)) return LoseLease(written);
       SetProblem(written, true);
       if (!Sleep(BackoffDelay(retry_, attempt, gen_))) return false;
     }
@@ -371,11 +432,13 @@ class AdapterWorker {
     LogLine(LogLevel::kError, "adapter stopped on error")
         .Str("adapter", name())
         .Str("error", last_error_);
-    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return resume_requested_ || stop_; };
+    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return resume_requested_ || stop_ || lease_lost_;
+    };
     mu_.Await(absl::Condition(&woken));
     stopped_on_error_ = false;
     resume_requested_ = false;
-    return !stop_;
+    return !stop_ && !lease_lost_;
   }
 
   // Applies one event until it lands, is dead-lettered, or the worker stops (false).
@@ -488,7 +551,7 @@ class AdapterWorker {
   // Retention may have removed changes this adapter never applied; that must not pass silently.
   void WarnIfPruned(store::ChangeCursor from) {
     auto bounds = store_->GetChangeBounds();
-    if (!bounds.ok() || bounds->oldest.seq <= from.seq + 1) return;
+    if (!bounds.ok() || from.seq >= bounds->pruned_through.seq) return;
     const std::string problem =
         absl::StrCat("changes after ", store::EncodeCursor(from), " and before ",
                      store::EncodeCursor(bounds->oldest),
@@ -501,8 +564,73 @@ class AdapterWorker {
     missed_changes_ = problem;
   }
 
+  int64_t LeaseToken() {
+    absl::MutexLock lock(&mu_);
+    return lease_token_;
+  }
+
+  // A fenced write was refused: the lease went to another replica. Always false (stop work).
+  bool LoseLease(const absl::Status& why) {
+    absl::MutexLock lock(&mu_);
+    if (lease_token_ != 0) {
+      LogLine(LogLevel::kWarning, "adapter lease lost")
+          .Str("adapter", name())
+          .Str("replica", options_.replica_name)
+          .Str("why", why.message());
+    }
+    lease_token_ = 0;
+    lease_lost_ = true;
+    return false;
+  }
+
+  // Waits in standby until this replica holds the adapter's lease; false on stop.
+  bool TakeLease() {
+    const absl::Duration retry = std::min(options_.lease_ttl / 3, absl::Seconds(1));
+    for (bool said = false;;) {
+      auto lease = store_->AcquireLease(lease_name_, options_.replica_name, options_.lease_ttl);
+      absl::MutexLock lock(&mu_);
+      if (stop_) return false;
+      if (lease.ok()) {
+        lease_token_ = lease->token;
+        lease_lost_ = false;
+        LogLine(LogLevel::kInfo, "adapter lease taken")
+            .Str("adapter", name())
+            .Str("replica", options_.replica_name)
+            .Int("token", lease->token);
+        return true;
+      }
+      if (!said) {
+        LogLine(LogLevel::kInfo, "adapter in standby")
+            .Str("adapter", name())
+            .Str("why", lease.status().message());
+        said = true;
+      }
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+      mu_.AwaitWithTimeout(absl::Condition(&stopping), retry);
+    }
+  }
+
   void Run() {
-    if (!LoadCheckpoint()) return;
+    for (;;) {
+      if (!TakeLease()) return;
+      if (LoadCheckpoint()) RunWhileHolding();
+      int64_t token;
+      {
+        absl::MutexLock lock(&mu_);
+        token = lease_token_;
+        if (stop_) {
+          lease_token_ = 0;
+        }
+      }
+      if (Stopping()) {
+        // Another replica may take over at once instead of waiting for the lease to lapse.
+        if (token != 0) (void)store_->ReleaseLease(lease_name_, options_.replica_name, token);
+        return;
+      }
+    }
+  }
+
+  void RunWhileHolding() {
     for (int read_failures = 0; WaitWhilePaused();) {
       store::ChangeCursor from;
       {
@@ -572,6 +700,9 @@ class AdapterWorker {
   store::ChangeCursor checkpoint_ ABSL_GUARDED_BY(mu_);
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t dead_letters_ ABSL_GUARDED_BY(mu_) = 0;
+  const std::string lease_name_;
+  int64_t lease_token_ ABSL_GUARDED_BY(mu_) = 0;  // 0 while in standby
+  bool lease_lost_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -627,6 +758,7 @@ absl::StatusOr<std::unique_ptr<SyncEngine>> SyncEngine::Create(
     store::Store* store, const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
     const adapters::AdapterRegistry& registry, SyncEngineOptions options) {
   std::unique_ptr<SyncEngine> engine(new SyncEngine());
+  engine->options_ = options;
   FieldViolations violations;
   std::set<std::string> names;
   for (int i = 0; i < adapters.size(); ++i) {
@@ -682,9 +814,27 @@ void SyncEngine::Start() {
   if (started_) return;
   started_ = true;
   for (auto& worker : workers_) worker->Start();
+  renew_thread_ = StartNamedThread("lt-sync-lease", [this] { RenewLoop(); });
+}
+
+void SyncEngine::RenewLoop() {
+  const absl::Duration every = options_.lease_ttl / 3;
+  for (;;) {
+    {
+      absl::MutexLock lock(&renew_mu_);
+      auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(renew_mu_) { return renew_stop_; };
+      if (renew_mu_.AwaitWithTimeout(absl::Condition(&stopping), every)) return;
+    }
+    for (auto& worker : workers_) worker->RenewLease();
+  }
 }
 
 void SyncEngine::Stop() {
+  {
+    absl::MutexLock lock(&renew_mu_);
+    renew_stop_ = true;
+  }
+  if (renew_thread_.joinable()) renew_thread_.join();
   for (auto& worker : workers_) worker->Stop();
 }
 

@@ -1,6 +1,10 @@
 // SyncEngine: one worker per configured adapter instance, carrying committed changes from the
 // store to sector databases (ARCHITECTURE.md guarantee 7).
 //
+// A worker runs only while its replica holds the adapter's lease; it writes every checkpoint
+// with a fencing check, so a replica that lost the lease cannot move the checkpoint. A worker
+// without the lease waits in "standby" and takes the lease when it lapses.
+//
 // A worker reads the change log after its stored checkpoint in batches (batch_size, linger),
 // drops the events its record types and agencies do not take, applies the rest through its
 // adapter, and only then moves its checkpoint. A failing batch is retried with exponential
@@ -13,11 +17,14 @@
 #pragma once
 
 #include <functional>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/adapter_registry.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -33,6 +40,11 @@ struct SyncEngineOptions {
   absl::Duration poll_interval = absl::Milliseconds(500);
   // Where the per-adapter counters go (lienthong_sync_*_total{adapter}); none when null.
   std::shared_ptr<prometheus::Registry> metrics;
+  // This replica's name. Each adapter runs on one replica at a time: the holder of its lease
+  // "adapter/<name>" (services/store/leases.h), renewed every third of lease_ttl; when its
+  // holder dies, another replica takes it over within about lease_ttl.
+  std::string replica_name = "local";
+  absl::Duration lease_ttl = absl::Seconds(10);
 };
 
 class AdapterWorker;
@@ -73,7 +85,13 @@ class SyncEngine final : public SyncControl {
   SyncEngine() = default;
   absl::StatusOr<AdapterWorker*> Find(const std::string& adapter);
 
+  void RenewLoop();
+
   std::vector<std::unique_ptr<AdapterWorker>> workers_;
+  SyncEngineOptions options_;
+  absl::Mutex renew_mu_;
+  bool renew_stop_ ABSL_GUARDED_BY(renew_mu_) = false;
+  std::thread renew_thread_;
   // Unhooks the workers from the store's commit listener (which the store keeps).
   std::function<void()> detach_listener_;
   bool started_ = false;

@@ -1,4 +1,5 @@
 // Config files: every kind of mistake names the file and the field path; good configs load.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -113,6 +114,33 @@ TEST_F(ConfigFileTest, DevelopmentConfigOfTheRepositoryLoadsWithAPki) {
   EXPECT_GE(config.calendar().years_size(), 1);
 }
 
+// The dev config carries a commented `store:` block for PostgreSQL: uncommented in place of the
+// SQLite one (with a password file that exists here), it loads.
+TEST_F(ConfigFileTest, PostgresExampleOfTheDevelopmentConfigLoads) {
+  ASSERT_OK_AND_ASSIGN(
+      std::string dev,
+      security::ReadFileToString(LIENTHONG_SOURCE_DIR "/config/lienthong.dev.yaml"));
+  const std::string sqlite_block =
+      "store:\n  kind: SQLITE\n  sqlite_file: ../var/data/lienthong.db\n";
+  ASSERT_TRUE(absl::StrContains(dev, sqlite_block));
+  std::string example;
+  bool in_example = false;
+  for (absl::string_view line : absl::StrSplit(dev, '\n')) {
+    if (line == "# store:") in_example = true;
+    if (in_example && !absl::StartsWith(line, "#")) break;
+    if (in_example) absl::StrAppend(&example, line.substr(std::min<size_t>(2, line.size())), "\n");
+  }
+  ASSERT_TRUE(absl::StrContains(example, "kind: POSTGRES")) << example;
+  ASSERT_OK(test::WriteFile(dir_.Path("config/pg.password"), "s3cret\n"));
+  absl::StrReplaceAll({{"/etc/lienthong/pg.password", dir_.Path("config/pg.password")}}, &example);
+  absl::StrReplaceAll({{sqlite_block, example}}, &dev);
+  ASSERT_OK_AND_ASSIGN(const auto config,
+                       config::LoadGatewayConfig(WriteConfig(dev, "lienthong.prod.yaml")));
+  EXPECT_EQ(config.store().kind(), config::v1::STORE_KIND_POSTGRES);
+  EXPECT_TRUE(absl::StrContains(config.store().postgres().conninfo(), "dbname=lienthong"));
+  EXPECT_EQ(config.store().postgres().password_file(), dir_.Path("config/pg.password"));
+}
+
 TEST_F(ConfigFileTest, DevelopmentConfigWithoutItsPkiNamesEachMissingFile) {
   ASSERT_OK_AND_ASSIGN(
       const std::string dev,
@@ -167,8 +195,157 @@ TEST_F(ConfigFileTest, InvalidValuesNameTheField) {
               "must be a positive duration");
   ExpectError(absl::StrCat(kListener, "limits: {max_request_bytes: 10}\n"),
               "limits.max_request_bytes", "must be between 1024 and 268435456");
-  ExpectError(absl::StrCat(kListener, "store: {kind: POSTGRES}\n"), "store.postgres_conninfo",
+  ExpectError(absl::StrCat(kListener, "store: {kind: POSTGRES}\n"), "store.postgres.conninfo",
               "required when store.kind is POSTGRES");
+}
+
+// store.kind POSTGRES: a `postgres` block of its own, checked field by field.
+TEST_F(ConfigFileTest, GoodPostgresStoreLoadsWithItsDefaults) {
+  ASSERT_OK(test::WriteFile(dir_.Path("config/pg.password"), "s3cret\n"));
+  const std::string path = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  group_commit_linger: 2ms
+  postgres:
+    conninfo: "host=db1 port=5433 dbname=lienthong user=lienthong options='-c search_path=lt'"
+    password_file: pg.password
+    replica_name: "gw-1.example:7443"
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto config, config::LoadGatewayConfig(path));
+  EXPECT_EQ(config.store().kind(), config::v1::STORE_KIND_POSTGRES);
+  const auto& pg = config.store().postgres();
+  EXPECT_EQ(pg.conninfo(),
+            "host=db1 port=5433 dbname=lienthong user=lienthong options='-c search_path=lt'");
+  EXPECT_EQ(pg.password_file(), dir_.Path("config/pg.password"));  // beside the config
+  EXPECT_EQ(pg.replica_name(), "gw-1.example:7443");
+  EXPECT_EQ(pg.writer_connections(), 4u);
+  EXPECT_EQ(pg.reader_connections(), 4u);
+  EXPECT_EQ(config.store().group_commit_max_batch(), 512u);
+  EXPECT_EQ(config.store().sqlite_file(), "");  // no SQLite file for a PostgreSQL store
+
+  // A URI, explicit connection counts at their bounds, no password file.
+  const std::string uri = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres:
+    conninfo: "postgresql://lienthong@db1:5432/lienthong?sslmode=verify-full"
+    writer_connections: 64
+    reader_connections: 1
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto uri_config, config::LoadGatewayConfig(uri));
+  EXPECT_EQ(uri_config.store().postgres().writer_connections(), 64u);
+  EXPECT_EQ(uri_config.store().postgres().reader_connections(), 1u);
+}
+
+TEST_F(ConfigFileTest, PostgresStoreWithoutConninfo) {
+  ExpectError(
+      absl::StrCat(kListener, "store:\n  kind: POSTGRES\n  postgres: {writer_connections: 2}\n"),
+      "store.postgres.conninfo", "required when store.kind is POSTGRES");
+}
+
+TEST_F(ConfigFileTest, PostgresConninfoMustNotHoldThePassword) {
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "host=db1 dbname=lienthong password=hunter2"}
+)"),
+              "store.postgres.conninfo",
+              "must not hold the password: use store.postgres.password_file");
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "postgresql://lienthong:hunter2@db1/lienthong"}
+)"),
+              "store.postgres.conninfo", "must not hold the password");
+}
+
+TEST_F(ConfigFileTest, PostgresConninfoThatDoesNotParse) {
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "host=db1 dbname"}
+)"),
+              "store.postgres.conninfo", "dbname");
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "host=db1 colour=blue"}
+)"),
+              "store.postgres.conninfo", "colour");
+}
+
+TEST_F(ConfigFileTest, PostgresPasswordFileMustBeAReadableFile) {
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "dbname=lienthong", password_file: secrets/pg.password}
+)"),
+              "store.postgres.password_file",
+              absl::StrCat("file not found: ", dir_.Path("config/secrets/pg.password")));
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "dbname=lienthong", password_file: ../var/pki}
+)"),
+              "store.postgres.password_file",
+              absl::StrCat("not a regular file: ", dir_.Path("var/pki")));
+}
+
+TEST_F(ConfigFileTest, PostgresReplicaName) {
+  const std::vector<std::string> names = {"gw 1", "gw/1", "gateway-é", std::string(65, 'a')};
+  for (const std::string& name : names) {
+    ExpectError(absl::StrCat(kListener, "store:\n  kind: POSTGRES\n",
+                             "  postgres: {conninfo: \"dbname=lienthong\", replica_name: \"", name,
+                             "\"}\n"),
+                "store.postgres.replica_name",
+                absl::StrCat("'", name, "' is not 1-64 characters of [A-Za-z0-9._:-]"));
+  }
+}
+
+TEST_F(ConfigFileTest, PostgresConnectionCountsOutOfRange) {
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "dbname=lienthong", writer_connections: 65}
+)"),
+              "store.postgres.writer_connections", "must be between 1 and 64");
+  ExpectError(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "dbname=lienthong", reader_connections: 257}
+)"),
+              "store.postgres.reader_connections", "must be between 1 and 256");
+}
+
+TEST_F(ConfigFileTest, EveryPostgresMistakeIsReportedAtOnce) {
+  const std::string path = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres:
+    conninfo: "dbname=lienthong password=x"
+    password_file: absent.password
+    writer_connections: 100
+    reader_connections: 1000
+    replica_name: "a b"
+)"));
+  const auto config = config::LoadGatewayConfig(path);
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  for (const char* field : {"conninfo", "password_file", "writer_connections",
+                            "reader_connections", "replica_name"}) {
+    EXPECT_TRUE(absl::StrContains(message, absl::StrCat(path, ": store.postgres.", field, ": ")))
+        << field << "\n" << message;
+  }
+  EXPECT_EQ(Lines(message).size(), 5u) << message;
+}
+
+TEST_F(ConfigFileTest, PostgresBlockIsRefusedWhenTheStoreIsSqlite) {
+  // Not ignored: the operator would believe the gateway runs on PostgreSQL.
+  const char* kBlock = "  postgres: {conninfo: \"dbname=lienthong\"}\n";
+  ExpectError(absl::StrCat(kListener, "store:\n  kind: SQLITE\n", kBlock), "store.postgres",
+              "only read when store.kind is POSTGRES");
+  ExpectError(absl::StrCat(kListener, "store:\n", kBlock), "store.postgres",
+              "only read when store.kind is POSTGRES");
+  // Only that one line: the block's own fields are not checked when it is not used.
+  const auto config = config::LoadGatewayConfig(WriteConfig(absl::StrCat(
+      kListener, "store:\n  postgres: {conninfo: \"password=x\", writer_connections: 99}\n")));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Lines(config.status().message()).size(), 1u) << config.status().message();
+}
+
+TEST_F(ConfigFileTest, FlatPostgresFieldsOfEarlierVersionsAreUnknown) {
+  ExpectError(
+      absl::StrCat(kListener, "store:\n  kind: POSTGRES\n  postgres_conninfo: \"dbname=x\"\n"),
+      "store.postgres_conninfo", "unknown field");
 }
 
 TEST_F(ConfigFileTest, ListenerAddressMustBeHostPort) {
@@ -453,6 +630,49 @@ TEST_F(ConfigCheckCommandTest, AdapterEntriesAreCheckedAsTheGatewayChecksThem) {
   ASSERT_OK_AND_ASSIGN(const auto passed, Check({fixed}));
   EXPECT_TRUE(passed.exit.Succeeded()) << passed.stderr_text;
   EXPECT_FALSE(std::filesystem::exists(dir_.Path("var/changes.jsonl")));
+}
+
+TEST_F(ConfigCheckCommandTest, PostgresStoreIsChecked) {
+  ASSERT_OK(test::WriteFile(dir_.Path("config/pg.password"), "s3cret\n"));
+  const std::string good = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres:
+    conninfo: "host=db.invalid dbname=lienthong user=lienthong"
+    password_file: pg.password
+    writer_connections: 8
+)"));
+  // Checked, not connected to (db.invalid does not resolve).
+  ASSERT_OK_AND_ASSIGN(const auto passed, Check({good, "--print"}));
+  EXPECT_TRUE(passed.exit.Succeeded()) << passed.exit.ToString() << "\n" << passed.stderr_text;
+  EXPECT_TRUE(absl::StartsWith(passed.stdout_text, good + ": OK\n")) << passed.stdout_text;
+  for (const char* line : {"kind: STORE_KIND_POSTGRES", "writer_connections: 8",
+                           "reader_connections: 4"}) {  // the last one a default
+    EXPECT_TRUE(absl::StrContains(passed.stdout_text, line)) << line << " in\n"
+                                                             << passed.stdout_text;
+  }
+
+  const std::string bad = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: POSTGRES
+  postgres: {conninfo: "host=db1 dbname=lienthong password=hunter2"}
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto refused, Check({bad}));
+  EXPECT_FALSE(refused.exit.Succeeded()) << refused.exit.ToString();
+  EXPECT_TRUE(absl::StrContains(
+      refused.stderr_text,
+      absl::StrCat(bad, ": store.postgres.conninfo: must not hold the password: use "
+                        "store.postgres.password_file")))
+      << refused.stderr_text;
+  EXPECT_FALSE(absl::StrContains(refused.stderr_text, "hunter2")) << refused.stderr_text;
+  EXPECT_EQ(refused.stdout_text, "");
+
+  const std::string misplaced = WriteConfig(absl::StrCat(kListener, R"(store:
+  kind: SQLITE
+  postgres: {conninfo: "dbname=lienthong"}
+)"));
+  ASSERT_OK_AND_ASSIGN(const auto sqlite, Check({misplaced}));
+  EXPECT_FALSE(sqlite.exit.Succeeded()) << sqlite.exit.ToString();
+  EXPECT_TRUE(absl::StrContains(sqlite.stderr_text, absl::StrCat(misplaced, ": store.postgres: ")))
+      << sqlite.stderr_text;
 }
 
 TEST_F(ConfigCheckCommandTest, MissingFileExitsNonZeroNamingIt) {

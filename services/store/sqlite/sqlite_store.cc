@@ -9,7 +9,6 @@
 #include "absl/time/clock.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
-#include "services/common/thread_name.h"
 #include "services/store/exchange_log.h"
 #include "services/store/sqlite/sqlite_schema.h"
 #include "services/store/sqlite/wal_write_buffer.h"
@@ -117,7 +116,8 @@ static_assert(kSchemaVersion == kMigrationCount, "kSchemaVersion counts the migr
 // The WriteTransaction handed to WriteFns: statements on the writer connection.
 class SqliteStore::Transaction final : public WriteTransaction {
  public:
-  Transaction(Connection* db, absl::Time now, absl::BitGen* gen) : db_(db), now_(now), gen_(gen) {}
+  Transaction(Connection* db, absl::Time now, absl::BitGen* gen, LocalLeases* leases)
+      : db_(db), now_(now), gen_(gen), leases_(leases) {}
 
   void Begin(ExchangeLogEntry* entry) {
     entry_ = entry;
@@ -285,6 +285,11 @@ class SqliteStore::Transaction final : public WriteTransaction {
     return s->Run();
   }
 
+  absl::Status CheckLease(const std::string& name, const std::string& holder,
+                          int64_t token) override {
+    return leases_->Check(name, holder, token);
+  }
+
   absl::StatusOr<int64_t> PruneChangesUpTo(ChangeCursor upto) override {
     // The newest event stays so the head's commit time is always known.
     ASSIGN_OR_RETURN(Statement * s,
@@ -356,6 +361,7 @@ class SqliteStore::Transaction final : public WriteTransaction {
   Connection* db_;
   absl::Time now_;
   absl::BitGen* gen_;
+  LocalLeases* leases_;
   ExchangeLogEntry* entry_ = nullptr;
   int64_t last_appended_ = 0;
 };
@@ -400,10 +406,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptio
       store->idle_readers_.push_back(std::move(reader));
     }
   }
-  store->completion_thread_ =
-      StartNamedThread("lt-store-done", [s = store.get()] { s->CompletionLoop(); });
-  store->writer_thread_ =
-      StartNamedThread("lt-store-writer", [s = store.get()] { s->WriterLoop(); });
+  GroupCommitOptions group_commit;
+  group_commit.linger = options.group_commit_linger;
+  group_commit.max_batch = options.group_commit_max_batch;
+  group_commit.writers = 1;  // SQLite has one writer at a time
+  store->committer_ = std::make_unique<GroupCommitter>(
+      group_commit, [s = store.get()](int, std::vector<PendingWrite>& batch) {
+        return s->CommitAndNotify(batch);
+      });
+  store->committer_->Start();
   LogLine(LogLevel::kInfo, "store open").Str("kind", "sqlite").Str("path", options.path)
       .Int("schema_version", kSchemaVersion);
   return store;
@@ -468,23 +479,12 @@ absl::Status SqliteStore::LoadChainHead() {
   return absl::OkStatus();
 }
 
-void SqliteStore::Enqueue(PendingWrite write) {
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (!closing_) {
-      queue_.push_back(std::move(write));
-      return;
-    }
-  }
-  if (write.done) write.done(absl::UnavailableError("store is closing"));
-}
-
 void SqliteStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) {
-  Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done)});
+  committer_->Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done)});
 }
 
 void SqliteStore::LogExchange(ExchangeLogEntry entry) {
-  Enqueue(PendingWrite{std::move(entry), nullptr, nullptr});
+  committer_->Enqueue(PendingWrite{std::move(entry), nullptr, nullptr});
 }
 
 void SqliteStore::AddCommitListener(CommitListener listener) {
@@ -492,64 +492,15 @@ void SqliteStore::AddCommitListener(CommitListener listener) {
   commit_listeners_.push_back(std::move(listener));
 }
 
-void SqliteStore::WriterLoop() {
-  const size_t max_batch = static_cast<size_t>(std::max(1, options_.group_commit_max_batch));
-  for (;;) {
-    std::vector<PendingWrite> batch;
-    {
-      absl::MutexLock lock(&queue_mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-        return !queue_.empty() || closing_;
-      };
-      queue_mu_.Await(absl::Condition(&has_work));
-      if (queue_.empty()) return;  // closing and drained
-      if (options_.group_commit_linger > absl::ZeroDuration() && queue_.size() < max_batch) {
-        auto full = [this, max_batch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-          return queue_.size() >= max_batch || closing_;
-        };
-        queue_mu_.AwaitWithTimeout(absl::Condition(&full), options_.group_commit_linger);
-      }
-      const size_t n = std::min(max_batch, queue_.size());
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    std::vector<absl::Status> results = CommitBatch(batch);
-    // Listeners first: a subscriber should see a change no later than its writer's reply.
-    if (committed_head_seq_ > last_notified_seq_) {
-      last_notified_seq_ = committed_head_seq_;
-      absl::MutexLock lock(&listeners_mu_);
-      for (const auto& listener : commit_listeners_) listener(ChangeCursor{committed_head_seq_});
-    }
-    std::vector<Completion> completions;
-    completions.reserve(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].done) completions.emplace_back(std::move(batch[i].done), std::move(results[i]));
-    }
-    if (!completions.empty()) {
-      absl::MutexLock lock(&completions_mu_);
-      completions_.push_back(std::move(completions));
-    }
+std::vector<absl::Status> SqliteStore::CommitAndNotify(std::vector<PendingWrite>& batch) {
+  std::vector<absl::Status> results = CommitBatch(batch);
+  // Listeners first: a subscriber should see a change no later than its writer's reply.
+  if (committed_head_seq_ > last_notified_seq_) {
+    last_notified_seq_ = committed_head_seq_;
+    absl::MutexLock lock(&listeners_mu_);
+    for (const auto& listener : commit_listeners_) listener(ChangeCursor{committed_head_seq_});
   }
-}
-
-void SqliteStore::CompletionLoop() {
-  for (;;) {
-    std::vector<Completion> batch;
-    {
-      absl::MutexLock lock(&completions_mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(completions_mu_) {
-        return !completions_.empty() || completions_closing_;
-      };
-      completions_mu_.Await(absl::Condition(&ready));
-      if (completions_.empty()) return;  // closing and drained
-      batch = std::move(completions_.front());
-      completions_.pop_front();
-    }
-    for (auto& [done, status] : batch) done(std::move(status));
-  }
+  return results;
 }
 
 std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& batch) {
@@ -562,7 +513,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
   absl::Status begun = writer_db_->ExecCached("BEGIN IMMEDIATE");
   if (!begun.ok()) return fail_all(absl::UnavailableError(begun.message()));
 
-  Transaction txn(writer_db_.get(), absl::Now(), &gen);
+  Transaction txn(writer_db_.get(), absl::Now(), &gen, &leases_);
   int64_t batch_head = 0;
   const int64_t head_seq_before = chain_head_seq_;
   const std::string head_hash_before = chain_head_hash_;
@@ -630,17 +581,7 @@ absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
 }
 
 void SqliteStore::Close() {
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (closing_ && !writer_thread_.joinable()) return;
-    closing_ = true;
-  }
-  if (writer_thread_.joinable()) writer_thread_.join();
-  {
-    absl::MutexLock lock(&completions_mu_);
-    completions_closing_ = true;
-  }
-  if (completion_thread_.joinable()) completion_thread_.join();
+  if (committer_ != nullptr) committer_->Close();
 }
 
 SqliteStore::ReaderLease SqliteStore::LeaseReader() {
@@ -830,6 +771,8 @@ absl::StatusOr<ChangeBounds> SqliteStore::GetChangeBounds() {
     bounds.oldest = ChangeCursor{s->IsNull(0) ? 0 : s->Int(0)};
     bounds.head = ChangeCursor{s->IsNull(1) ? 0 : s->Int(1)};
     bounds.head_commit_time = s->IsNull(2) ? absl::UnixEpoch() : s->Time(2);
+    // Numbers are consecutive and never reused here: all before the oldest were pruned.
+    bounds.pruned_through = ChangeCursor{bounds.oldest.seq > 0 ? bounds.oldest.seq - 1 : 0};
   }
   s->Reset();
   return bounds;

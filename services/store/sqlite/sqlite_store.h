@@ -1,5 +1,5 @@
 // SqliteStore: the embedded default Store. One file, WAL, synchronous=FULL, one writer thread
-// that batches concurrent writes into one transaction (group commit), a pool of readers.
+// that commits concurrent writes in one transaction (GroupCommitter), a pool of readers.
 #pragma once
 
 #include <deque>
@@ -10,6 +10,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "services/store/group_commit.h"
+#include "services/store/local_leases.h"
 #include "services/store/sqlite/sqlite_db.h"
 #include "services/store/store.h"
 
@@ -59,14 +61,19 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& adapter,
                                                              int64_t after_id, int limit) override;
   absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) override;
+  // One process uses a SQLite file: its leases live in memory (local_leases.h).
+  absl::StatusOr<LeaseRow> AcquireLease(const std::string& name, const std::string& holder,
+                                        absl::Duration ttl) override {
+    return leases_.Acquire(name, holder, ttl, absl::Now());
+  }
+  absl::Status ReleaseLease(const std::string& name, const std::string& holder,
+                            int64_t token) override {
+    return leases_.Release(name, holder, token, absl::Now());
+  }
+  absl::StatusOr<std::vector<LeaseRow>> ListLeases() override { return leases_.List(); }
   void Close() override;
 
  private:
-  struct PendingWrite {
-    ExchangeLogEntry log;
-    WriteFn fn;  // empty for a log-only entry
-    DoneFn done;
-  };
   class Transaction;
   class ReaderLease;
 
@@ -74,9 +81,8 @@ class SqliteStore final : public Store {
   absl::Status CheckCommitsSyncTheLog();
   absl::Status Migrate();
   absl::Status LoadChainHead();
-  void Enqueue(PendingWrite write);
-  void WriterLoop();
-  // Runs one batch in one transaction; returns each write's outcome.
+  // Runs one batch in one transaction, then tells the commit listeners; each write's outcome.
+  std::vector<absl::Status> CommitAndNotify(std::vector<PendingWrite>& batch);
   std::vector<absl::Status> CommitBatch(std::vector<PendingWrite>& batch);
   absl::Status AppendLogEntry(ExchangeLogEntry& entry);
 
@@ -90,20 +96,8 @@ class SqliteStore final : public Store {
   int64_t committed_head_seq_ = 0;                // writer thread only
   std::string chain_head_hash_;            // writer thread only
   int64_t chain_head_seq_ = 0;             // writer thread only
-
-  absl::Mutex queue_mu_;
-  std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread writer_thread_;
-
-  // Completions run on their own thread: finishing a gRPC call serializes, encrypts and sends
-  // the reply inline, and that must not hold up the writer's next transaction.
-  using Completion = std::pair<DoneFn, absl::Status>;
-  void CompletionLoop();
-  absl::Mutex completions_mu_;
-  std::deque<std::vector<Completion>> completions_ ABSL_GUARDED_BY(completions_mu_);
-  bool completions_closing_ ABSL_GUARDED_BY(completions_mu_) = false;
-  std::thread completion_thread_;
+  std::unique_ptr<GroupCommitter> committer_;
+  LocalLeases leases_;
 
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);

@@ -18,6 +18,7 @@
 #include "services/admin/running_config.h"
 #include "services/security/server_credentials.h"
 #include "services/server/gateway_app.h"
+#include "services/store/open_store.h"
 #include "tests/integration/security/security_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/status_assertions.h"
@@ -265,7 +266,7 @@ class ReplayStreamTest : public ::testing::Test {
     config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
     config_.clear_access_policy();
     test::AddMember(&config_, test::kAdminMember, test::FullGrant());
-    ASSERT_OK_AND_ASSIGN(store_, server::OpenStore(config_.store()));
+    ASSERT_OK_AND_ASSIGN(store_, store::OpenStore(config_.store()));
     ASSERT_OK_AND_ASSIGN(auto compiled, security::AccessPolicy::Compile(config_.access_policy()));
     policy_.Set(compiled);
     security::RotatingTlsMaterial::Options options;

@@ -20,6 +20,7 @@
 #include "tests/support/register_gateway.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/store_scan.h"
+#include "tests/support/submit_load.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 #include "tests/support/test_pki.h"
@@ -27,85 +28,12 @@
 namespace lienthong {
 namespace {
 
+using test::SubmitLoad;
+
 constexpr int kCallers = 16;
 // Enough to pass a few WAL checkpoints (about 2 KB a dossier, one checkpoint per 4 MB).
 constexpr size_t kAcknowledgedBeforeKill = 5000;
 constexpr absl::Duration kCallDeadline = absl::Seconds(5);
-
-// A closed loop of `callers` asynchronous SubmitDossier callers, each submitting a new sample
-// dossier as soon as its previous call is answered, until Stop(). Records the code of every
-// dossier the gateway acknowledged.
-class SubmitLoad {
- public:
-  SubmitLoad(std::shared_ptr<grpc::Channel> channel, absl::Time received_at)
-      : stub_(v1::DossierService::NewStub(std::move(channel))), received_at_(received_at) {}
-
-  void Start(int callers) {
-    for (int i = 0; i < callers; ++i) Issue();
-  }
-  // No new call is made after this returns; calls in flight finish on their own.
-  void Stop() { stopping_ = true; }
-  // Waits until no call is in flight; false after `timeout`.
-  bool WaitIdle(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
-    return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
-  }
-  std::vector<std::string> acknowledged() {
-    absl::MutexLock lock(&mu_);
-    return acknowledged_;
-  }
-  int failed() {
-    absl::MutexLock lock(&mu_);
-    return failed_;
-  }
-
- private:
-  struct Call {
-    grpc::ClientContext context;
-    v1::SubmitDossierRequest request;
-    v1::SubmitDossierResponse response;
-  };
-
-  void Issue() {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      ++in_flight_;
-    }
-    auto* call = new Call();
-    *call->request.mutable_dossier() = demo::MakeSampleDossier(next_index_++, received_at_);
-    test::SetDeadline(&call->context, kCallDeadline);
-    stub_->async()->SubmitDossier(&call->context, &call->request, &call->response,
-                                  [this, call](grpc::Status status) {
-                                    Finish(call, status);
-                                  });
-  }
-
-  void Finish(Call* call, const grpc::Status& status) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (status.ok()) {
-        acknowledged_.push_back(call->request.dossier().code());
-      } else {
-        ++failed_;
-      }
-    }
-    delete call;
-    Issue();
-    absl::MutexLock lock(&mu_);
-    --in_flight_;
-  }
-
-  std::unique_ptr<v1::DossierService::Stub> stub_;
-  const absl::Time received_at_;
-  std::atomic<uint64_t> next_index_{0};
-  std::atomic<bool> stopping_{false};
-  absl::Mutex mu_;
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  int failed_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::string> acknowledged_ ABSL_GUARDED_BY(mu_);
-};
 
 class CrashTest : public ::testing::Test {
  protected:

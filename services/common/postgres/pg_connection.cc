@@ -1,5 +1,7 @@
-// libpq wrapper and the SQLSTATE -> status mapping of the postgres adapter.
-#include "adapters/postgres/pg_connection.h"
+// libpq wrapper and the SQLSTATE -> status mapping.
+#include "services/common/postgres/pg_connection.h"
+
+#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -8,7 +10,7 @@
 #include "services/common/status_macros.h"
 #include "services/security/tls_material.h"
 
-namespace lienthong::adapters::postgres {
+namespace lienthong::pg {
 namespace {
 
 // Which failures are outages (retried by the engine for as long as it takes) and which are
@@ -41,6 +43,26 @@ absl::StatusOr<std::string> ReadPasswordFile(const std::string& path) {
   if (newline != std::string::npos) contents.resize(newline);
   absl::StripTrailingAsciiWhitespace(&contents);
   return contents;
+}
+
+std::string ConninfoProblem(const std::string& conninfo, const std::string& password_file_field) {
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
+  std::string problem;
+  if (parsed == nullptr) {
+    problem = error != nullptr ? error : "does not parse";
+    absl::StripTrailingAsciiWhitespace(&problem);
+  } else {
+    for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
+      if (std::string(option->keyword) == "password" && option->val != nullptr &&
+          option->val[0] != '\0') {
+        problem = absl::StrCat("must not hold the password: use ", password_file_field);
+      }
+    }
+    PQconninfoFree(parsed);
+  }
+  PQfreemem(error);
+  return problem;
 }
 
 std::string PgTextArray(const std::vector<std::string>& values) {
@@ -88,6 +110,7 @@ bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 absl::Status PgConnection::ErrorOf(PGresult* result, const std::string& sql) const {
   const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  last_sqlstate_ = state == nullptr ? "" : state;
   std::string why = result == nullptr ? PQerrorMessage(conn_) : PQresultErrorMessage(result);
   absl::StripTrailingAsciiWhitespace(&why);
   absl::StatusCode code = state == nullptr ? absl::StatusCode::kUnavailable : CodeOfSqlState(state);
@@ -99,6 +122,7 @@ absl::Status PgConnection::ErrorOf(PGresult* result, const std::string& sql) con
 }
 
 absl::Status PgConnection::Exec(const std::string& sql) {
+  last_sqlstate_.clear();
   PGresult* result = PQexec(conn_, sql.c_str());
   const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
   absl::Status outcome = absl::OkStatus();
@@ -109,6 +133,7 @@ absl::Status PgConnection::Exec(const std::string& sql) {
 
 absl::StatusOr<PgResult> PgConnection::Query(const std::string& sql,
                                              const std::vector<PgParam>& params) {
+  last_sqlstate_.clear();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
@@ -123,4 +148,107 @@ absl::StatusOr<PgResult> PgConnection::Query(const std::string& sql,
   return PgResult(result);
 }
 
-}  // namespace lienthong::adapters::postgres
+int64_t PgResult::Int(int row, int column) const {
+  return std::strtoll(PQgetvalue(result_.get(), row, column), nullptr, 10);
+}
+
+int64_t PgResult::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n == nullptr || n[0] == '\0' ? 0 : std::strtoll(n, nullptr, 10);
+}
+
+std::string PgResult::Bytes(int row, int column) const {
+  // bytea in text form is "\x" and two hex digits a byte (bytea_output = hex, the default).
+  const char* text = PQgetvalue(result_.get(), row, column);
+  const int length = PQgetlength(result_.get(), row, column);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return c - 'A' + 10;
+  };
+  std::string bytes;
+  if (length < 2 || text[0] != '\\' || text[1] != 'x') return bytes;
+  bytes.resize(static_cast<size_t>((length - 2) / 2));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>((nibble(text[2 + 2 * i]) << 4) | nibble(text[3 + 2 * i]));
+  }
+  return bytes;
+}
+
+PgArgs& PgArgs::Int(int64_t value) {
+  values_.push_back(std::to_string(value));
+  null_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+PgArgs& PgArgs::Text(std::string value) {
+  values_.push_back(std::move(value));
+  null_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+PgArgs& PgArgs::Bytes(std::string value) {
+  values_.push_back(std::move(value));
+  null_.push_back(false);
+  formats_.push_back(1);
+  return *this;
+}
+
+PgArgs& PgArgs::Time(const std::optional<absl::Time>& value) {
+  return value.has_value() ? Time(*value) : Null();
+}
+
+PgArgs& PgArgs::Null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  formats_.push_back(0);
+  return *this;
+}
+
+absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs& args) {
+  last_sqlstate_.clear();
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = absl::StrCat("lt", prepared_.size() + 1);
+    PGresult* prepared = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+    if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
+      absl::Status error = ErrorOf(prepared, sql);
+      PQclear(prepared);
+      return error;
+    }
+    PQclear(prepared);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  const size_t n = args.values_.size();
+  std::vector<const char*> values(n);
+  std::vector<int> lengths(n);
+  for (size_t i = 0; i < n; ++i) {
+    values[i] = args.null_[i] ? nullptr : args.values_[i].data();
+    lengths[i] = static_cast<int>(args.values_[i].size());
+  }
+  PGresult* result = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
+                                    lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+  const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    absl::Status error = ErrorOf(result, sql);
+    PQclear(result);
+    return error;
+  }
+  return PgResult(result);
+}
+
+absl::StatusOr<PgResult> PgConnection::QueryAll(const std::string& sql) {
+  last_sqlstate_.clear();
+  PGresult* result = PQexec(conn_, sql.c_str());
+  const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    absl::Status error = ErrorOf(result, sql);
+    PQclear(result);
+    return error;
+  }
+  return PgResult(result);
+}
+
+}  // namespace lienthong::pg

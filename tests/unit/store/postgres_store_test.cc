@@ -1,0 +1,294 @@
+// What the PostgreSQL store adds to the contract (store_contract_test.cc): several stores on one
+// database, as replicas of lienthongd run. Cursors never skip a change that commits late, the
+// same dossier sent to two replicas at once is stored once, a stale version is refused whichever
+// replica wrote first, commits of one replica wake the others, and an outage of the server is
+// answered at once and healed without a restart.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <map>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/store/postgres/postgres_store.h"
+#include "tests/unit/store/store_test_util.h"
+
+namespace lienthong::store {
+namespace {
+
+using ::testing::HasSubstr;
+using test::StoreEngine;
+
+class PostgresStoreTest : public StoreFixture, public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(OpenEngine(StoreEngine::kPostgres)); }
+
+  // Another replica on the same database.
+  std::unique_ptr<Store> OpenReplica(absl::Duration poll = absl::Milliseconds(250)) {
+    test::StoreOpenOptions options;
+    options.poll_interval = poll;
+    auto opened = harness_->Open(options);
+    EXPECT_OK(opened);
+    return opened.ok() ? std::move(*opened) : nullptr;
+  }
+};
+
+std::vector<std::string> KeysOf(const std::vector<ChangeRow>& changes) {
+  std::vector<std::string> keys;
+  for (const auto& change : changes) keys.push_back(change.key);
+  return keys;
+}
+
+// Creates dossier `code` unless it exists: the decision DossierRegister makes (stored once; a
+// second submission is told it exists).
+WriteFn SubmitDossier(std::string code) {
+  return [code = std::move(code)](WriteTransaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(code));
+    if (stored.has_value()) return absl::AlreadyExistsError(absl::StrCat(code, " exists"));
+    return PutDossierVersion(code, 1, "payload-" + code)(txn);
+  };
+}
+
+// Moves dossier `code` from `expected` to the next version, as UpdateDossierStatus does.
+WriteFn UpdateDossier(std::string code, int64_t expected) {
+  return [code = std::move(code), expected](WriteTransaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(code));
+    if (!stored.has_value()) return absl::NotFoundError(code);
+    if (stored->version != expected) {
+      return absl::AbortedError(absl::StrCat(code, " is at version ", stored->version));
+    }
+    return PutDossierVersion(code, expected + 1, absl::StrCat("v", expected + 1))(txn);
+  };
+}
+
+TEST_F(PostgresStoreTest, ACursorNeverSkipsAChangeThatCommitsLate) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+
+  // Replica A appends a change and then holds its transaction open.
+  absl::Notification appended, release;
+  Outcomes slow;
+  auto slow_cursor = std::make_shared<ChangeCursor>();
+  store_->Write(LogEntry("slow"),
+                [&, append = AppendSchool("slow", slow_cursor)](WriteTransaction& txn) mutable {
+                  absl::Status status = append(txn);
+                  appended.Notify();
+                  release.WaitForNotificationWithTimeout(kWaitLimit);
+                  return status;
+                },
+                slow.Done("slow"));
+  ASSERT_TRUE(appended.WaitForNotificationWithTimeout(kWaitLimit));
+
+  // Meanwhile replica B commits twenty changes; readers on both replicas read all the while.
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<std::string>> observed;
+  absl::Mutex observed_mu;
+  auto reader = [&](Store* store) {
+    while (!stop.load()) {
+      auto changes = test::ReadAllChanges(*store);
+      if (changes.ok()) {
+        absl::MutexLock lock(&observed_mu);
+        observed.push_back(KeysOf(*changes));
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  };
+  std::thread read_a(reader, store_.get());
+  std::thread read_b(reader, replica.get());
+  absl::Cleanup join = [&] {
+    stop = true;
+    if (!release.HasBeenNotified()) release.Notify();
+    read_a.join();
+    read_b.join();
+  };
+  std::vector<int64_t> fast_cursors;
+  for (int i = 0; i < 20; ++i) {
+    auto cursor = std::make_shared<ChangeCursor>();
+    ASSERT_OK(WriteAndWaitOn(*replica, AppendSchool(absl::StrCat("fast", i), cursor)));
+    fast_cursors.push_back(cursor->seq);
+  }
+  // B's changes are committed but not readable: the open transaction could still precede them.
+  ASSERT_OK_AND_ASSIGN(auto while_open, test::ReadAllChanges(*replica));
+  EXPECT_TRUE(while_open.empty()) << "read " << while_open.size() << " changes past an open one";
+  ASSERT_OK_AND_ASSIGN(auto bounds_open, replica->GetChangeBounds());
+  EXPECT_EQ(bounds_open.head.seq, 0);
+
+  if (!release.HasBeenNotified()) release.Notify();
+  ASSERT_TRUE(slow.WaitFor(1));
+  ASSERT_OK(slow.done().front().status);
+  EXPECT_LT(slow_cursor->seq, fast_cursors.front());
+  std::move(join).Invoke();
+
+  // Every replica reads the same sequence: the slow change first (its transaction began
+  // first), then B's in order; every sequence a reader saw on the way was a prefix of it.
+  ASSERT_OK_AND_ASSIGN(auto final_a, test::ReadAllChanges(*store_));
+  ASSERT_OK_AND_ASSIGN(auto final_b, test::ReadAllChanges(*replica));
+  const std::vector<std::string> keys = KeysOf(final_a);
+  ASSERT_EQ(keys.size(), 21u);
+  EXPECT_EQ(keys.front(), "slow");
+  EXPECT_EQ(KeysOf(final_b), keys);
+  absl::MutexLock lock(&observed_mu);
+  EXPECT_FALSE(observed.empty());
+  for (const auto& seen : observed) {
+    ASSERT_LE(seen.size(), keys.size());
+    EXPECT_TRUE(std::equal(seen.begin(), seen.end(), keys.begin()))
+        << "a reader saw a sequence that is not a prefix of the final one";
+  }
+}
+
+TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasAtOnceIsStoredOnce) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  constexpr int kDossiers = 40;
+  Outcomes outcomes;
+  for (int i = 0; i < kDossiers; ++i) {
+    const std::string code = absl::StrCat("000.00.31.H49-261206-", 1000 + i);
+    store_->Write(LogEntry("a"), SubmitDossier(code), outcomes.Done(code));
+    replica->Write(LogEntry("b"), SubmitDossier(code), outcomes.Done(code));
+  }
+  ASSERT_TRUE(outcomes.WaitFor(2 * kDossiers));
+  std::map<std::string, std::vector<absl::StatusCode>> codes;
+  for (const auto& outcome : outcomes.done()) codes[outcome.key].push_back(outcome.status.code());
+  for (auto& [code, answers] : codes) {
+    std::sort(answers.begin(), answers.end());
+    EXPECT_EQ(answers, (std::vector<absl::StatusCode>{absl::StatusCode::kOk,
+                                                      absl::StatusCode::kAlreadyExists}))
+        << code;
+  }
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(*replica));
+  EXPECT_EQ(changes.size(), static_cast<size_t>(kDossiers)) << "one change event per dossier";
+  EXPECT_OK(test::VerifyExchangeLogChain(*store_));
+  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(*store_));
+  EXPECT_EQ(log.size(), static_cast<size_t>(2 * kDossiers));
+}
+
+TEST_F(PostgresStoreTest, AStaleVersionIsRefusedWhicheverReplicaWroteFirst) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  constexpr int kDossiers = 30;
+  for (int i = 0; i < kDossiers; ++i) {
+    ASSERT_OK(WriteAndWait(SubmitDossier(absl::StrCat("000.00.31.H49-261206-", 2000 + i))));
+  }
+  Outcomes outcomes;
+  for (int i = 0; i < kDossiers; ++i) {
+    const std::string code = absl::StrCat("000.00.31.H49-261206-", 2000 + i);
+    store_->Write(LogEntry("a"), UpdateDossier(code, 1), outcomes.Done(code));
+    replica->Write(LogEntry("b"), UpdateDossier(code, 1), outcomes.Done(code));
+  }
+  ASSERT_TRUE(outcomes.WaitFor(2 * kDossiers));
+  std::map<std::string, std::vector<absl::StatusCode>> codes;
+  for (const auto& outcome : outcomes.done()) codes[outcome.key].push_back(outcome.status.code());
+  for (auto& [code, answers] : codes) {
+    std::sort(answers.begin(), answers.end());
+    EXPECT_EQ(answers,
+              (std::vector<absl::StatusCode>{absl::StatusCode::kOk, absl::StatusCode::kAborted}))
+        << code;
+    ASSERT_OK_AND_ASSIGN(auto stored, replica->GetDossier(code));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->version, 2);
+  }
+}
+
+TEST_F(PostgresStoreTest, OneReplicasCommitsWakeTheOthersListeners) {
+  // A poll far longer than the test: only LISTEN/NOTIFY can wake this replica.
+  std::unique_ptr<Store> replica = OpenReplica(absl::Minutes(10));
+  ASSERT_NE(replica, nullptr);
+  absl::Mutex mu;
+  int64_t heard = 0;
+  replica->AddCommitListener([&](ChangeCursor head) {
+    absl::MutexLock lock(&mu);
+    heard = std::max(heard, head.seq);
+  });
+  for (int i = 0; i < 3; ++i) {
+    const ChangeCursor cursor = AppendAndWait(absl::StrCat("s", i));
+    const absl::Time start = absl::Now();
+    absl::MutexLock lock(&mu);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return heard >= cursor.seq; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(30)))
+        << "the other replica did not hear of change " << i;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  }
+}
+
+TEST_F(PostgresStoreTest, AnOutageFailsWritesAtOnceAndServiceResumesWithoutARestart) {
+  // A cluster of its own: this test stops it.
+  ASSERT_OK_AND_ASSIGN(auto cluster, test::PostgresCluster::Start());
+  postgres::PostgresOptions options;
+  options.conninfo = cluster->conninfo();
+  options.writer_connections = 2;
+  ASSERT_OK_AND_ASSIGN(auto store, postgres::PostgresStore::Open(options));
+  ASSERT_OK(WriteAndWaitOn(*store, AppendSchool("before", nullptr)));
+  EXPECT_OK(store->Health());
+
+  ASSERT_OK(cluster->Stop());
+  // Every write fails, fast, with UNAVAILABLE; nothing is half-written.
+  for (int i = 0; i < 5; ++i) {
+    const absl::Time start = absl::Now();
+    absl::Status status = WriteAndWaitOn(*store, AppendSchool(absl::StrCat("during", i), nullptr));
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  }
+  EXPECT_EQ(store->Health().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(store->Health().message()), HasSubstr("PostgreSQL unreachable"));
+  EXPECT_EQ(store->GetRecord(v1::RECORD_TYPE_SCHOOL, "before").status().code(),
+            absl::StatusCode::kUnavailable);
+
+  ASSERT_OK(cluster->Restart());
+  // Service resumes: within a few reconnect intervals writes succeed again.
+  absl::Status after;
+  for (int i = 0; i < 100; ++i) {
+    after = WriteAndWaitOn(*store, AppendSchool("after", nullptr));
+    if (after.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_OK(after);
+  for (int i = 0; i < 100 && !store->Health().ok(); ++i) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_OK(store->Health());
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(*store));
+  EXPECT_EQ(KeysOf(changes), (std::vector<std::string>{"before", "after"}));
+  EXPECT_OK(test::VerifyExchangeLogChain(*store));
+  store->Close();
+}
+
+TEST_F(PostgresStoreTest, NoSchemaToCreateTablesInIsRefusedWithTheRemedy) {
+  postgres::PostgresOptions options;
+  options.conninfo = absl::StrCat(harness_->cluster()->conninfo(),
+                                  " options='-c search_path=no_such_schema'");
+  auto refused = postgres::PostgresStore::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("search_path"));
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsUnavailableAtOpen) {
+  postgres::PostgresOptions options;
+  options.conninfo = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=2";
+  auto refused = postgres::PostgresStore::Open(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(PostgresStoreTest, ADatabaseRestoredIntoANewClusterKeepsCursorsGrowing) {
+  for (int i = 0; i < 3; ++i) AppendAndWait(absl::StrCat("s", i));
+  ASSERT_OK_AND_ASSIGN(const auto before, store_->GetChangeBounds());
+  store_.reset();
+  // As after pg_dump into a fresh cluster, whose transaction ids start low: the stored base is
+  // now far above the current transaction id.
+  ASSERT_OK(harness_->Tamper(
+      "UPDATE lienthong_meta SET value = value + 1000000000 WHERE key = 'xid_base'"));
+  ASSERT_NO_FATAL_FAILURE(Open());
+  const ChangeCursor next = AppendAndWait("after-restore");
+  EXPECT_LT(before.head, next);
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(*store_));
+  EXPECT_EQ(KeysOf(changes), (std::vector<std::string>{"s0", "s1", "s2", "after-restore"}));
+}
+
+}  // namespace
+}  // namespace lienthong::store
