@@ -64,7 +64,7 @@ class SqliteHarness final : public StoreHarness {
   }
   int CurrentSchemaVersion() const override { return store::sqlite::kSchemaVersion; }
 
-  const std::string& path() const { return path_; }
+  std::string sqlite_path() const override { return path_; }
 
  private:
   TempDir dir_{"store_engine"};

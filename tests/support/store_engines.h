@@ -47,6 +47,8 @@ class StoreHarness {
   // PostgreSQL only: the cluster and the conninfo that selects this harness's schema.
   virtual PostgresCluster* cluster() { return nullptr; }
   virtual std::string conninfo() const { return ""; }
+  // SQLite only: the database file.
+  virtual std::string sqlite_path() const { return ""; }
 };
 
 // The PostgreSQL cluster this test process shares (started at first use, stopped at exit).

@@ -121,15 +121,17 @@ absl::Status PgConnection::ErrorOf(PGresult* result, const std::string& sql) con
                                          statement, sql.size() > 60 ? "...\"" : "\""));
 }
 
-absl::Status PgConnection::Exec(const std::string& sql) {
-  last_sqlstate_.clear();
-  PGresult* result = PQexec(conn_, sql.c_str());
+absl::StatusOr<PgResult> PgConnection::Finish(PGresult* result, const std::string& sql) {
   const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
-  absl::Status outcome = absl::OkStatus();
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) outcome = ErrorOf(result, sql);
-  PQclear(result);
-  return outcome;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    absl::Status error = ErrorOf(result, sql);
+    PQclear(result);
+    return error;
+  }
+  return PgResult(result);
 }
+
+absl::Status PgConnection::Exec(const std::string& sql) { return QueryAll(sql).status(); }
 
 absl::StatusOr<PgResult> PgConnection::Query(const std::string& sql,
                                              const std::vector<PgParam>& params) {
@@ -139,13 +141,7 @@ absl::StatusOr<PgResult> PgConnection::Query(const std::string& sql,
   for (const PgParam& param : params) values.push_back(param ? param->c_str() : nullptr);
   PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                   values.data(), nullptr, nullptr, /*resultFormat=*/0);
-  const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    absl::Status error = ErrorOf(result, sql);
-    PQclear(result);
-    return error;
-  }
-  return PgResult(result);
+  return Finish(result, sql);
 }
 
 int64_t PgResult::Int(int row, int column) const {
@@ -230,25 +226,13 @@ absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs&
   }
   PGresult* result = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
                                     lengths.data(), args.formats_.data(), /*resultFormat=*/0);
-  const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    absl::Status error = ErrorOf(result, sql);
-    PQclear(result);
-    return error;
-  }
-  return PgResult(result);
+  return Finish(result, sql);
 }
 
 absl::StatusOr<PgResult> PgConnection::QueryAll(const std::string& sql) {
   last_sqlstate_.clear();
   PGresult* result = PQexec(conn_, sql.c_str());
-  const ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    absl::Status error = ErrorOf(result, sql);
-    PQclear(result);
-    return error;
-  }
-  return PgResult(result);
+  return Finish(result, sql);
 }
 
 }  // namespace lienthong::pg

@@ -98,6 +98,8 @@ class PgConnection {
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   absl::Status ErrorOf(PGresult* result, const std::string& sql) const;
+  // `result` as rows, or (cleared) as the error it reports.
+  absl::StatusOr<PgResult> Finish(PGresult* result, const std::string& sql);
 
   PGconn* conn_;
   mutable std::string last_sqlstate_;

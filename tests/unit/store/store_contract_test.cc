@@ -37,22 +37,8 @@ TEST_P(StoreContractTest, ConcurrentWritesShareCommitsAndReadBackInCursorOrder) 
   constexpr int kThreads = 8;
   constexpr int kPerThread = 250;
   constexpr int kTotal = kThreads * kPerThread;
-  Outcomes outcomes;
-  std::vector<std::thread> writers;
-  for (int t = 0; t < kThreads; ++t) {
-    writers.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string key = absl::StrCat("t", t, "-", i);
-        auto cursor = std::make_shared<ChangeCursor>();
-        store_->Write(LogEntry(absl::StrCat("member-", t)), AppendSchool(key, cursor),
-                      outcomes.Done(key, cursor));
-      }
-    });
-  }
-  for (auto& writer : writers) writer.join();
-  ASSERT_TRUE(outcomes.WaitFor(kTotal)) << "writes not all done in " << kWaitLimit;
-  const auto done = outcomes.done();
-  ASSERT_EQ(done.size(), kTotal);
+  const auto done = WriteSchoolsConcurrently(*store_, kThreads, kPerThread);
+  ASSERT_EQ(done.size(), kTotal) << "writes not all done in " << kWaitLimit;
   std::map<std::string, int64_t> cursor_of;
   for (const auto& outcome : done) {
     ASSERT_OK(outcome.status) << outcome.key;

@@ -5,8 +5,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -141,6 +143,27 @@ inline WriteFn PutDossierVersion(std::string code, int64_t version, std::string 
     if (version == 1) row.created_change = cursor;
     return txn.PutDossier(row);
   };
+}
+
+// `threads` threads each write `per_thread` new schools ("t<thread>-<i>") at once, without
+// waiting; returns the outcomes in the order they were answered (empty after kWaitLimit).
+inline std::vector<Outcomes::Outcome> WriteSchoolsConcurrently(Store& store, int threads,
+                                                                int per_thread) {
+  Outcomes outcomes;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < threads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        const std::string key = absl::StrCat("t", t, "-", i);
+        auto cursor = std::make_shared<ChangeCursor>();
+        store.Write(LogEntry(absl::StrCat("member-", t)), AppendSchool(key, cursor),
+                    outcomes.Done(key, cursor));
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  if (!outcomes.WaitFor(static_cast<size_t>(threads * per_thread))) return {};
+  return outcomes.done();
 }
 
 // A store of one engine, opened afresh for each test.
