@@ -20,7 +20,6 @@ cd "$root"
 replicas=${REPLICAS:-3}
 first_port=${FIRST_PORT:-7451}
 cluster_dir=${CLUSTER_DIR:-$root/var/cluster}
-pg_bin=${LIENTHONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 [[ "$replicas" =~ ^[1-9][0-9]?$ ]] || { echo "REPLICAS must be 1..99" >&2; exit 2; }
 
 bash deploy/install-deps.sh --with-postgres
@@ -35,34 +34,18 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 mkdir -p "$cluster_dir"
 [[ -f "$cluster_dir/pki/ca.crt" ]] || "$ctl" pki init "$cluster_dir/pki" >/dev/null
 
-# PostgreSQL refuses to run as root: as root, its folder belongs to the postgres user of the
-# postgresql-15 package and its commands run as that user.
-pg_dir=$(mktemp -d /tmp/lienthong-cluster-pg.XXXXXX)
-as_pg=()
-if [[ $(id -u) -eq 0 ]]; then
-  chown postgres:postgres "$pg_dir"
-  as_pg=(runuser -u postgres --)
-fi
-pg_port=${PG_PORT:-55432}
-while ! port_free "$pg_port"; do pg_port=$((pg_port + 1)); done
-
+source deploy/lib/throwaway-postgres.sh
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" stop -m fast -w >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
+  throwaway_pg_stop
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C \
-  >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log" >&2; exit 1; }
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
-  -o "-c port=$pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_dir" \
-  >/dev/null
-conninfo="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
-echo "PostgreSQL 15 on 127.0.0.1:$pg_port (throwaway, in $pg_dir)"
+throwaway_pg_start "${PG_PORT:-55432}"
+conninfo=$PG_CONNINFO
+echo "PostgreSQL 15 on 127.0.0.1:$PG_PORT (throwaway, in $PG_DIR)"
 
 # One config per replica, from the dev config: its own listener and metrics ports, the shared
 # PostgreSQL store, and the demo adapter's file shared (only the replica holding the adapter

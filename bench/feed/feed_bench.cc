@@ -23,7 +23,10 @@
 #include "services/demo/sample_dossiers.h"
 #include "services/security/client_credentials.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Gateway address.");
+ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Gateway address (the subscribers').");
+ABSL_FLAG(std::string, write_target, "",
+          "latency: the gateway the writes go to; empty: --target. Another replica on the same "
+          "PostgreSQL store measures the delivery of changes that replica committed.");
 ABSL_FLAG(std::string, pki, "var/pki", "PKI folder (members/<member>.crt/.key, ca.crt).");
 ABSL_FLAG(std::string, member, "giaoduc", "Member certificate (writes schools, subscribes).");
 ABSL_FLAG(std::string, mode, "latency", "latency | idle");
@@ -40,7 +43,8 @@ ABSL_FLAG(uint32_t, max_events_per_message, 1,
 namespace lienthong::bench {
 namespace {
 
-std::shared_ptr<grpc::Channel> Channel(int id) {
+std::shared_ptr<grpc::Channel> Channel(int id,
+                                      const std::string& target = absl::GetFlag(FLAGS_target)) {
   const std::string pki = absl::GetFlag(FLAGS_pki);
   const std::string member = absl::GetFlag(FLAGS_member);
   auto pem = security::ReadClientTlsFiles({absl::StrCat(pki, "/members/", member, ".key"),
@@ -53,7 +57,7 @@ std::shared_ptr<grpc::Channel> Channel(int id) {
   grpc::ChannelArguments args;
   args.SetInt("lienthong.bench.channel", id);  // a distinct argument: its own connection
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return security::MakeMutualTlsChannel(absl::GetFlag(FLAGS_target), *pem, "", args);
+  return security::MakeMutualTlsChannel(target, *pem, "", args);
 }
 
 // The commit times of the events in one serialized SubscribeResponse, read straight off the
@@ -196,7 +200,9 @@ int Run() {
     std::fflush(stdout);
     absl::SleepFor(absl::GetFlag(FLAGS_hold));
   } else {
-    auto writer = v1::EducationRecordService::NewStub(Channel(channels));
+    const std::string write_target = absl::GetFlag(FLAGS_write_target);
+    auto writer = v1::EducationRecordService::NewStub(
+        Channel(channels, write_target.empty() ? absl::GetFlag(FLAGS_target) : write_target));
     const int rate = absl::GetFlag(FLAGS_rate);
     const int batch = std::max(1, absl::GetFlag(FLAGS_batch));
     const absl::Duration interval = absl::Seconds(1) * batch / rate;

@@ -2,6 +2,7 @@
 #include "services/changefeed/change_feed.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -14,8 +15,20 @@
 
 namespace lienthong::changefeed {
 
+namespace {
+// The cache holds more events than a live stream may fall behind: a stream still within the
+// limit is always served from it, and one before its span is past the limit.
+ChangeFeedOptions WithCacheCoveringTheLag(ChangeFeedOptions options) {
+  if (options.max_lag_events >= options.cache_events) {
+    options.cache_events = static_cast<int>(
+        std::min<int64_t>(options.max_lag_events + 1, std::numeric_limits<int>::max()));
+  }
+  return options;
+}
+}  // namespace
+
 ChangeFeed::ChangeFeed(store::Store* store, ChangeFeedOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(WithCacheCoveringTheLag(std::move(options))) {}
 
 ChangeFeed::~ChangeFeed() { Stop(); }
 
@@ -224,6 +237,15 @@ FeedEventPtr ChangeFeed::NextAfter(int64_t after, bool* covered) {
   auto it = std::upper_bound(cache_.begin(), cache_.end(), after,
                              [](int64_t seq, const FeedEventPtr& e) { return seq < e->seq; });
   return it == cache_.end() ? nullptr : *it;
+}
+
+int64_t ChangeFeed::EventsAfter(int64_t position) {
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.empty() || position >= cached_through_) return 0;
+  if (position < cache_from_) return static_cast<int64_t>(cache_.size()) + 1;
+  auto it = std::upper_bound(cache_.begin(), cache_.end(), position,
+                             [](int64_t seq, const FeedEventPtr& e) { return seq < e->seq; });
+  return cache_.end() - it;
 }
 
 void ChangeFeed::Register(FeedSubscriber* subscriber) {

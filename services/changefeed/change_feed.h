@@ -34,7 +34,8 @@ struct ChangeFeedOptions {
   absl::Duration progress_interval = absl::Seconds(5);
   // A live stream further behind the newest commit than this is ended (RESOURCE_EXHAUSTED).
   int64_t max_lag_events = 10000;
-  // Serialized events kept in memory for caught-up subscribers.
+  // Serialized events kept in memory for caught-up subscribers; raised to max_lag_events + 1
+  // when smaller, so that lag is counted in the cache.
   int cache_events = 8192;
   // Events read from the store per catch-up page.
   int catch_up_page = 256;
@@ -101,6 +102,11 @@ class ChangeFeed {
   // The first cached event with seq > `after`. `covered` is false when the cache does not
   // hold what follows `after` (the subscriber must read from the store).
   FeedEventPtr NextAfter(int64_t after, bool* covered);
+
+  // How many read changes follow `position`: how far behind a live stream at `position` is.
+  // Counted in events, not by subtracting cursors (which need not be consecutive numbers). A
+  // position before the cache's span is behind all of it: the cache's size plus one.
+  int64_t EventsAfter(int64_t position);
 
   // Turns a stored change into a FeedEvent.
   static absl::StatusOr<FeedEventPtr> MakeEvent(const store::ChangeRow& row);

@@ -81,7 +81,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       // A write that does not complete means the consumer stopped reading. Finish may not be
       // called with a write outstanding, so the cut-off is carried out in OnWriteDone.
       if (in_flight_ && live_ && !cut_off_ &&
-          feed_->head_seq() - position_ > feed_->options().max_lag_events) {
+          feed_->EventsAfter(position_) > feed_->options().max_lag_events) {
         cut_off_ = true;
         cut_off_at_ = absl::Now();
       }
@@ -197,7 +197,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
           live_ = true;
           return nullptr;
         }
-        if (live_ && feed_->head_seq() - position_ > feed_->options().max_lag_events) {
+        if (live_ && feed_->EventsAfter(position_) > feed_->options().max_lag_events) {
           FinishTooSlow();
           return nullptr;
         }

@@ -1,5 +1,6 @@
 // The change feed through real mTLS streams: order and no gaps under concurrent writers, resume
-// by cursor and by subscription name, retention, progress marks, filters, slow consumers.
+// by cursor and by subscription name, retention, progress marks, filters, slow consumers. Every
+// test runs on both stores: SQLite and PostgreSQL (whose cursors are not consecutive numbers).
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -18,6 +19,7 @@
 #include "services/demo/sample_dossiers.h"
 #include "services/store/change_cursor.h"
 #include "tests/support/status_assertions.h"
+#include "tests/support/store_engines.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 #include "tests/support/test_pki.h"
@@ -90,13 +92,19 @@ class FeedReader {
   int batches_ = 0;
 };
 
-class ChangeFeedTest : public ::testing::Test {
+class ChangeFeedTest : public ::testing::TestWithParam<StoreEngine> {
  protected:
   void StartGateway(const std::function<void(config::v1::GatewayConfig*)>& adjust = nullptr) {
     auto pki = TestPki::Create(dir_.Path("pki"));
     ASSERT_OK(pki.status());
     pki_ = std::make_unique<TestPki>(std::move(*pki));
     config::v1::GatewayConfig config = MinimalGatewayConfig(*pki_, dir_.path());
+    if (GetParam() == StoreEngine::kPostgres) {
+      ASSERT_OK_AND_ASSIGN(harness_, StoreHarness::Make(StoreEngine::kPostgres));
+      config.mutable_store()->set_kind(config::v1::STORE_KIND_POSTGRES);
+      config.mutable_store()->clear_sqlite_file();
+      config.mutable_store()->mutable_postgres()->set_conninfo(harness_->conninfo());
+    }
     GrantEverything(&config);
     if (adjust) adjust(&config);
     auto app = StartTestGateway(config);
@@ -138,7 +146,23 @@ class ChangeFeedTest : public ::testing::Test {
     v1::UpsertRecordsResponse response;
     grpc::Status status = records_->UpsertRecords(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
+    absl::MutexLock lock(&written_mu_);
+    for (const auto& outcome : response.outcomes()) written_.push_back(SeqOf(outcome.cursor()));
     return keys;
+  }
+
+  // The cursor of the n-th change the test wrote (from 1), in cursor order: cursors grow but
+  // need not be consecutive numbers (PostgreSQL's are not).
+  int64_t Written(int n) {
+    absl::MutexLock lock(&written_mu_);
+    std::vector<int64_t> sorted = written_;
+    std::sort(sorted.begin(), sorted.end());
+    return n >= 1 && n <= static_cast<int>(sorted.size()) ? sorted[n - 1] : -1;
+  }
+  // The cursor of the change after `after` in the store (-1 when none is readable).
+  int64_t StoredAfter(int64_t after) {
+    auto rows = app_->store()->ReadChanges(store::ChangeCursor{after}, 1);
+    return rows.ok() && !rows->empty() ? rows->front().cursor.seq : -1;
   }
 
   static v1::SubscribeRequest FromOldest() {
@@ -147,6 +171,7 @@ class ChangeFeedTest : public ::testing::Test {
     return request;
   }
 
+  std::unique_ptr<StoreHarness> harness_;  // PostgreSQL: a schema of its own
   TempDir dir_{"feed_test"};
   std::unique_ptr<TestPki> pki_;
   std::unique_ptr<server::GatewayApp> app_;
@@ -155,9 +180,11 @@ class ChangeFeedTest : public ::testing::Test {
   std::unique_ptr<v1::EducationRecordService::Stub> records_;
   TestMember education_member_;
   std::atomic<uint64_t> next_index_{100};
+  absl::Mutex written_mu_;
+  std::vector<int64_t> written_ ABSL_GUARDED_BY(written_mu_);
 };
 
-TEST_F(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcurrentWriters) {
+TEST_P(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcurrentWriters) {
   StartGateway();
   constexpr int kWriters = 4, kBatches = 25, kPerBatch = 2;
   constexpr int kTotal = kWriters * kBatches * kPerBatch;
@@ -191,7 +218,8 @@ TEST_F(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcu
     std::set<std::string> event_ids;
     for (int i = 0; i < kTotal; ++i) {
       const std::string cursor = seen[r][i].substr(0, seen[r][i].find(' '));
-      EXPECT_EQ(SeqOf(cursor), i + 1) << "subscriber " << r << " event " << i << ": a gap or a reorder";
+      EXPECT_EQ(SeqOf(cursor), Written(i + 1))
+          << "subscriber " << r << " event " << i << ": a gap or a reorder";
       event_ids.insert(seen[r][i].substr(seen[r][i].find(' ') + 1));
     }
     EXPECT_EQ(static_cast<int>(event_ids.size()), kTotal) << "duplicate event ids";
@@ -199,7 +227,7 @@ TEST_F(ChangeFeedTest, EverySubscriberSeesEveryChangeOnceInCommitOrderUnderConcu
   }
 }
 
-TEST_F(ChangeFeedTest, ResumesFromAStoredCursorWithoutGapOrRepeat) {
+TEST_P(ChangeFeedTest, ResumesFromAStoredCursorWithoutGapOrRepeat) {
   StartGateway();
   WriteSchools(40);
   std::string cursor15;
@@ -215,25 +243,26 @@ TEST_F(ChangeFeedTest, ResumesFromAStoredCursorWithoutGapOrRepeat) {
   v1::ChangeEvent event;
   for (int i = 16; i <= 40; ++i) {
     ASSERT_TRUE(reader.NextEvent(&event));
-    EXPECT_EQ(SeqOf(event.cursor()), i);
+    EXPECT_EQ(SeqOf(event.cursor()), Written(i));
   }
   // Live events keep coming after the backlog.
   WriteSchools(1);
   ASSERT_TRUE(reader.NextEvent(&event));
-  EXPECT_EQ(SeqOf(event.cursor()), 41);
+  EXPECT_EQ(SeqOf(event.cursor()), Written(41));
 }
 
 // With no stream registered the tail skips reading commits; a stream that registers while
 // writers run (racing that skip) must still get every change after its cursor.
-TEST_F(ChangeFeedTest, StreamsThatComeAndGoWhileWritersRunMissNothing) {
+TEST_P(ChangeFeedTest, StreamsThatComeAndGoWhileWritersRunMissNothing) {
   StartGateway();
   constexpr int kWrites = 120;
   std::thread writer([&] {
     for (int i = 0; i < kWrites; ++i) WriteSchools(1);
   });
   int64_t last = 0;
+  int received = 0;
   int rounds = 0;
-  while (last < kWrites) {
+  while (received < kWrites) {
     v1::SubscribeRequest request;
     if (last == 0) {
       request.set_from_oldest(true);
@@ -242,10 +271,14 @@ TEST_F(ChangeFeedTest, StreamsThatComeAndGoWhileWritersRunMissNothing) {
     }
     FeedReader reader(feed_.get(), request);
     v1::ChangeEvent event;
-    for (int i = 0; i < 3 && last < kWrites; ++i) {
+    for (int i = 0; i < 3 && received < kWrites; ++i) {
       ASSERT_TRUE(reader.NextEvent(&event)) << "after seq " << last;
-      ASSERT_EQ(SeqOf(event.cursor()), last + 1) << "a gap or a repeat in round " << rounds;
+      // The change after `last` in the store is readable now (it was delivered): it must be
+      // the one delivered.
+      ASSERT_EQ(SeqOf(event.cursor()), StoredAfter(last))
+          << "a gap or a repeat in round " << rounds;
       last = SeqOf(event.cursor());
+      ++received;
     }
     ++rounds;
     // The reader is cancelled and unregistered here: the tail goes back to skipping.
@@ -254,7 +287,7 @@ TEST_F(ChangeFeedTest, StreamsThatComeAndGoWhileWritersRunMissNothing) {
   EXPECT_GT(rounds, 1);
 }
 
-TEST_F(ChangeFeedTest, DurableSubscriptionResumesWhereItAcknowledged) {
+TEST_P(ChangeFeedTest, DurableSubscriptionResumesWhereItAcknowledged) {
   StartGateway();
   WriteSchools(30);
   std::string cursor5, cursor10;
@@ -291,10 +324,10 @@ TEST_F(ChangeFeedTest, DurableSubscriptionResumesWhereItAcknowledged) {
   FeedReader reader(feed_.get(), again);
   v1::ChangeEvent event;
   ASSERT_TRUE(reader.NextEvent(&event));
-  EXPECT_EQ(SeqOf(event.cursor()), 11);
+  EXPECT_EQ(SeqOf(event.cursor()), Written(11));
 }
 
-TEST_F(ChangeFeedTest, ExpiredCursorIsOutOfRangeWithTheOldestCursor) {
+TEST_P(ChangeFeedTest, ExpiredCursorIsOutOfRangeWithTheOldestCursor) {
   StartGateway([](config::v1::GatewayConfig* config) {
     config->mutable_retention()->set_change_events_max_count(10);
   });
@@ -311,17 +344,18 @@ TEST_F(ChangeFeedTest, ExpiredCursorIsOutOfRangeWithTheOldestCursor) {
   google::rpc::ErrorInfo info;
   ASSERT_TRUE(GetErrorInfo(status, &info));
   EXPECT_EQ(info.reason(), "CURSOR_EXPIRED");
-  EXPECT_EQ(info.metadata().at("oldest_cursor"), store::EncodeCursor(store::ChangeCursor{21}));
+  EXPECT_EQ(info.metadata().at("oldest_cursor"),
+            store::EncodeCursor(store::ChangeCursor{Written(21)}));
 
   // From the oldest cursor still kept, the stream starts exactly there.
   v1::SubscribeRequest from_oldest = FromOldest();
   FeedReader oldest(feed_.get(), from_oldest);
   v1::ChangeEvent event;
   ASSERT_TRUE(oldest.NextEvent(&event));
-  EXPECT_EQ(SeqOf(event.cursor()), 21);
+  EXPECT_EQ(SeqOf(event.cursor()), Written(21));
 }
 
-TEST_F(ChangeFeedTest, DurableSubscriptionHoldsBackPruning) {
+TEST_P(ChangeFeedTest, DurableSubscriptionHoldsBackPruning) {
   StartGateway([](config::v1::GatewayConfig* config) {
     config->mutable_retention()->set_change_events_max_count(5);
   });
@@ -349,10 +383,10 @@ TEST_F(ChangeFeedTest, DurableSubscriptionHoldsBackPruning) {
   FeedReader reader(feed_.get(), resume);
   v1::ChangeEvent event;
   ASSERT_TRUE(reader.NextEvent(&event));
-  EXPECT_EQ(SeqOf(event.cursor()), 4);
+  EXPECT_EQ(SeqOf(event.cursor()), Written(4));
 }
 
-TEST_F(ChangeFeedTest, AnAdapterThatHasNotAppliedChangesHoldsBackPruning) {
+TEST_P(ChangeFeedTest, AnAdapterThatHasNotAppliedChangesHoldsBackPruning) {
   StartGateway([this](config::v1::GatewayConfig* config) {
     config->mutable_retention()->set_change_events_max_count(5);
     auto* adapter = config->add_adapters();
@@ -370,7 +404,7 @@ TEST_F(ChangeFeedTest, AnAdapterThatHasNotAppliedChangesHoldsBackPruning) {
   ASSERT_TRUE(PollUntil(
       [&] {
         auto checkpoint = app_->store()->GetCheckpoint("files");
-        return checkpoint.ok() && checkpoint->has_value() && (*checkpoint)->seq == 20;
+        return checkpoint.ok() && checkpoint->has_value() && (*checkpoint)->seq == Written(20);
       },
       absl::Seconds(20)));
   pruned = app_->change_feed()->PruneOnce(absl::Now());
@@ -378,7 +412,7 @@ TEST_F(ChangeFeedTest, AnAdapterThatHasNotAppliedChangesHoldsBackPruning) {
   EXPECT_EQ(*pruned, 15);
 }
 
-TEST_F(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) {
+TEST_P(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) {
   StartGateway([](config::v1::GatewayConfig* config) {
     config->mutable_change_feed()->mutable_progress_interval()->set_nanos(200'000'000);
   });
@@ -392,12 +426,12 @@ TEST_F(ChangeFeedTest, QuietOrFilteredStreamGetsProgressMarksCarryingTheCursor) 
     v1::SubscribeResponse response;
     ASSERT_TRUE(reader.Next(&response));
     ASSERT_FALSE(response.has_event()) << "a filtered-out school was delivered";
-    reached = SeqOf(response.progress().cursor()) == 5;
+    reached = SeqOf(response.progress().cursor()) == Written(5);
   }
   EXPECT_TRUE(reached) << "no progress mark reached cursor 5";
 }
 
-TEST_F(ChangeFeedTest, FiltersByAgencyAndRecordType) {
+TEST_P(ChangeFeedTest, FiltersByAgencyAndRecordType) {
   StartGateway();
   // From the oldest change of the empty store, not "from now": the writes below could commit
   // before the server has placed a "from now" stream, which would then never see them.
@@ -417,7 +451,7 @@ TEST_F(ChangeFeedTest, FiltersByAgencyAndRecordType) {
 
 // max_events_per_message: batched streams see exactly what one-per-message streams see, in
 // the same order, each batch within the bound, filters applied inside batches.
-TEST_F(ChangeFeedTest, BatchedStreamsCarryTheSameEventsInTheSameOrder) {
+TEST_P(ChangeFeedTest, BatchedStreamsCarryTheSameEventsInTheSameOrder) {
   StartGateway();
   FeedReader single(feed_.get(), FromOldest());
   v1::SubscribeRequest batched_request = FromOldest();
@@ -463,11 +497,11 @@ TEST_F(ChangeFeedTest, BatchedStreamsCarryTheSameEventsInTheSameOrder) {
   WriteSchools(3, "000.00.32.H49");
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(filtered.NextEvent(&event));
-    EXPECT_EQ(SeqOf(event.cursor()), kTotal + 1 + i);
+    EXPECT_EQ(SeqOf(event.cursor()), Written(kTotal + 1 + i));
   }
 }
 
-TEST_F(ChangeFeedTest, TooLargeABatchIsRefusedNamingTheField) {
+TEST_P(ChangeFeedTest, TooLargeABatchIsRefusedNamingTheField) {
   StartGateway();
   v1::SubscribeRequest request;
   request.set_max_events_per_message(1001);
@@ -480,7 +514,7 @@ TEST_F(ChangeFeedTest, TooLargeABatchIsRefusedNamingTheField) {
   EXPECT_EQ(bad.field_violations(0).field(), "max_events_per_message");
 }
 
-TEST_F(ChangeFeedTest, BadRequestsAreRefusedWithTheirFields) {
+TEST_P(ChangeFeedTest, BadRequestsAreRefusedWithTheirFields) {
   StartGateway();
   v1::SubscribeRequest request;
   request.set_from_cursor("garbage");
@@ -498,12 +532,12 @@ TEST_F(ChangeFeedTest, BadRequestsAreRefusedWithTheirFields) {
                                            "subscription_name"}));
 
   v1::SubscribeRequest ahead;
-  ahead.set_from_cursor(store::EncodeCursor(store::ChangeCursor{999}));
+  ahead.set_from_cursor(store::EncodeCursor(store::ChangeCursor{StoredAfter(0) + 999}));
   FeedReader ahead_reader(feed_.get(), ahead);
   EXPECT_EQ(ahead_reader.Finish().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(ChangeFeedTest, ConsumerThatStopsReadingIsCutOffWhileOthersKeepPace) {
+TEST_P(ChangeFeedTest, ConsumerThatStopsReadingIsCutOffWhileOthersKeepPace) {
   StartGateway([](config::v1::GatewayConfig* config) {
     // Larger than one commit (a batch of 100 schools), far smaller than the whole load.
     config->mutable_change_feed()->set_max_buffered_events(1000);
@@ -545,6 +579,12 @@ TEST_F(ChangeFeedTest, ConsumerThatStopsReadingIsCutOffWhileOthersKeepPace) {
   EXPECT_EQ(info.reason(), "CONSUMER_TOO_SLOW");
   EXPECT_GT(SeqOf(info.metadata().at("resume_cursor")), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, ChangeFeedTest,
+                         ::testing::Values(StoreEngine::kSqlite, StoreEngine::kPostgres),
+                         [](const ::testing::TestParamInfo<StoreEngine>& info) {
+                           return EngineName(info.param);
+                         });
 
 }  // namespace
 }  // namespace lienthong::test
