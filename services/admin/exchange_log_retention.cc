@@ -89,7 +89,9 @@ absl::StatusOr<int64_t> ExchangeLogRetention::RunOnce() {
     absl::Status outcome;
     store_->Write(
         std::move(entry),
-        [&removed, before](store::WriteTransaction& txn) -> absl::Status {
+        [&removed, before, this, token = lease->token](store::WriteTransaction& txn)
+            -> absl::Status {
+          RETURN_IF_ERROR(txn.CheckLease("retention/exchange_log", replica_, token));
           ASSIGN_OR_RETURN(removed, txn.PruneExchangeLogBefore(before));
           return absl::OkStatus();
         },

@@ -319,7 +319,8 @@ absl::StatusOr<int64_t> ChangeFeed::PruneOnce(absl::Time now) {
   entry.method = "retention/change_events";
   store_->Write(
       std::move(entry),
-      [&pruned, upto](store::WriteTransaction& txn) -> absl::Status {
+      [&pruned, upto, this, token = lease->token](store::WriteTransaction& txn) -> absl::Status {
+        RETURN_IF_ERROR(txn.CheckLease("retention/change_events", options_.replica_name, token));
         ASSIGN_OR_RETURN(pruned, txn.PruneChangesUpTo(store::ChangeCursor{upto}));
         return absl::OkStatus();
       },

@@ -452,7 +452,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
       if (!created.ok()) return fail(created);
     }
   }
-  if (position > bounds->head.seq) {
+  // A cursor a writer was given may not be readable yet (an older transaction still open on
+  // PostgreSQL): the stream then starts when it is. Only one no commit produced is refused.
+  if (position > bounds->newest.seq) {
     FieldViolations v;
     v.Add("from_cursor", "is ahead of the newest change this gateway has committed");
     return fail(v.ToStatus());
@@ -481,7 +483,16 @@ grpc::ServerUnaryReactor* ChangeFeedServiceImpl::Ack(grpc::CallbackServerContext
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {
         const store::ChangeCursor cursor = *store::DecodeCursor(request->cursor());
-        const int64_t head = feed_->head_seq();
+        auto bounds = feed_->store()->GetChangeBounds();
+        if (!bounds.ok()) {  // still logged, with its outcome
+          feed_->store()->Write(std::move(call.log),
+                                [failed = bounds.status()](store::WriteTransaction&) {
+                                  return failed;
+                                },
+                                std::move(done));
+          return;
+        }
+        const int64_t head = bounds->newest.seq;
         auto fn = [request, response, member = call.member, cursor,
                    head](store::WriteTransaction& txn) -> absl::Status {
           ASSIGN_OR_RETURN(auto found, txn.FindSubscription(member, request->subscription_name()));

@@ -90,6 +90,8 @@ bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsReques
 void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecordsRequest& request,
                             v1::UpsertRecordsResponse* response, Done done) {
   auto fn = [&request, response, member = call.member](store::WriteTransaction& txn) -> absl::Status {
+    // A store may run this more than once (write_transaction.h): start each run afresh.
+    response->Clear();
     if (!request.request_id().empty()) {
       ASSIGN_OR_RETURN(auto earlier, txn.FindRequest(member, request.request_id()));
       if (earlier.has_value()) {
@@ -240,7 +242,19 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
     query.at = bounds.head;
   }
   ASSIGN_OR_RETURN(auto bounds, gateway_->store->GetChangeBounds());
-  if (query.at->seq > bounds.head.seq) {
+  // A snapshot at a committed cursor that is not readable yet (an older transaction still open
+  // on PostgreSQL) waits for it, briefly: it would otherwise miss what that transaction writes.
+  for (int waited_ms = 0; query.at->seq > bounds.head.seq && query.at->seq <= bounds.newest.seq;
+       waited_ms += 20) {
+    if (waited_ms >= 5000) {
+      return absl::UnavailableError(
+          "the snapshot cursor is committed but not readable yet (a transaction that began "
+          "before it is still open); try again");
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+    ASSIGN_OR_RETURN(bounds, gateway_->store->GetChangeBounds());
+  }
+  if (query.at->seq > bounds.newest.seq) {
     FieldViolations v;
     v.Add(request.page_token().empty() ? "at_cursor" : "page_token",
           "is ahead of the newest change this gateway has committed");

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "lienthong/v1/change_feed_service.grpc.pb.h"
@@ -75,7 +76,11 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
         .Str("address", config.admin_http().address()).Int("port", app->metrics_port_);
   }
 
-  app->replica_name_ = ReplicaNameOf(config);
+  // The name leases are held under: the replica's name and a random id of this process, so two
+  // processes given the same name by mistake never hold one lease together.
+  app->replica_name_ = absl::StrCat(ReplicaNameOf(config), "#",
+                                    absl::Hex(absl::Uniform<uint32_t>(absl::BitGen()) & 0xffffff,
+                                              absl::kZeroPad6));
   ASSIGN_OR_RETURN(app->store_, store::OpenStore(config.store()));
   ASSIGN_OR_RETURN(auto calendar, config::BuildDueDateCalendar(config.calendar()));
   app->calendar_.emplace(std::move(calendar));

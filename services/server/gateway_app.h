@@ -61,7 +61,8 @@ class GatewayApp {
   void Shutdown(absl::Duration grace);
   // The shutdown grace the config asks for (default 20 s).
   absl::Duration configured_grace() const;
-  // This replica's name: store.postgres.replica_name, or "<host name>:<listener port>".
+  // This replica's name (store.postgres.replica_name, or "<host name>:<listener port>") and
+  // "#" and a random id of this process: what its leases are held under.
   const std::string& replica_name() const { return replica_name_; }
 
  private:

@@ -44,6 +44,9 @@ struct ChangeBounds {
   // missed changes. Cursors need not be consecutive numbers, so this, not `oldest`, tells
   // whether a cursor has expired.
   ChangeCursor pruned_through;
+  // The newest committed change, readable or not yet: a cursor a writer was given is at most
+  // this. On PostgreSQL it can be ahead of `head` while an older transaction is still open.
+  ChangeCursor newest;
 };
 
 class ChangeLogReads {

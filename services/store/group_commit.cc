@@ -4,10 +4,25 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/thread_name.h"
 
 namespace lienthong::store {
+
+namespace {
+constexpr char kRequeuePayload[] = "type.lienthong.store/retry-in-later-batch";
+}  // namespace
+
+absl::Status RetryInLaterBatch(absl::string_view why) {
+  absl::Status status = absl::AbortedError(why);
+  status.SetPayload(kRequeuePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsRetryInLaterBatch(const absl::Status& status) {
+  return status.GetPayload(kRequeuePayload).has_value();
+}
 
 GroupCommitter::GroupCommitter(GroupCommitOptions options, CommitBatchFn commit)
     : options_(std::move(options)), commit_(std::move(commit)) {}
@@ -65,8 +80,23 @@ void GroupCommitter::WriterLoop(int writer) {
     std::vector<absl::Status> results = commit_(writer, batch);
     std::vector<Completion> completions;
     completions.reserve(batch.size());
+    std::vector<PendingWrite> again;
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (IsRetryInLaterBatch(results[i])) {
+        if (batch[i].requeues < kMaxRequeues) {
+          ++batch[i].requeues;
+          again.push_back(std::move(batch[i]));
+          continue;
+        }
+        results[i] = absl::AbortedError(absl::StrCat(
+            "other writers kept changing the same records (", results[i].message(),
+            "); try again"));
+      }
       if (batch[i].done) completions.emplace_back(std::move(batch[i].done), std::move(results[i]));
+    }
+    if (!again.empty()) {
+      absl::MutexLock lock(&queue_mu_);
+      for (auto it = again.rbegin(); it != again.rend(); ++it) queue_.push_front(std::move(*it));
     }
     if (!completions.empty()) {
       absl::MutexLock lock(&completions_mu_);

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/store/write_transaction.h"
@@ -24,7 +25,17 @@ struct PendingWrite {
   ExchangeLogEntry log;
   WriteFn fn;
   DoneFn done;
+  int requeues = 0;  // times an engine sent it to a later batch
 };
+
+// What an engine's CommitBatchFn answers for a write that must run again in a later
+// transaction (on PostgreSQL: it met a row that a younger transaction wrote, which it may not
+// follow in cursor order). Its effects were rolled back and its log entry not written; the
+// committer queues it again, ahead of newer writes, up to kMaxRequeues times, then answers
+// ABORTED.
+absl::Status RetryInLaterBatch(absl::string_view why);
+bool IsRetryInLaterBatch(const absl::Status& status);
+inline constexpr int kMaxRequeues = 8;
 
 struct GroupCommitOptions {
   // Longest a write waits for others to join its transaction (0: commit as soon as a writer is

@@ -163,15 +163,38 @@ class AdapterWorker {
     head_ = std::max(head_, head.seq);
   }
 
-  void Pause() {
+  // Pause and resume steer the worker of this replica: refused while another replica runs
+  // the adapter (the pause would not reach it), naming that replica. Replay likewise.
+  absl::Status Pause() {
+    RETURN_IF_ERROR(RunsHere());
     absl::MutexLock lock(&mu_);
     paused_ = true;
+    return absl::OkStatus();
   }
 
-  void Resume() {
+  absl::Status Resume() {
+    RETURN_IF_ERROR(RunsHere());
     absl::MutexLock lock(&mu_);
     paused_ = false;
     if (stopped_on_error_) resume_requested_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status RunsHere() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (lease_token_ != 0) return absl::OkStatus();
+    }
+    // Nobody runs it yet (this replica may be about to): the steering applies here.
+    std::string holder;
+    ASSIGN_OR_RETURN(auto leases, store_->ListLeases());
+    for (const auto& lease : leases) {
+      if (lease.name == lease_name_ && lease.expires_at > absl::Now()) holder = lease.holder;
+    }
+    if (holder.empty() || holder == options_.replica_name) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "adapter ", name(), " runs on ", holder, ", not on this replica (",
+        options_.replica_name, "): ask that replica (lienthongctl status shows the holder)"));
   }
 
   v1::AdapterStatus Status() {
@@ -215,9 +238,9 @@ class AdapterWorker {
       token = lease_token_;
     }
     if (token == 0) {
+      RETURN_IF_ERROR(RunsHere());
       return absl::FailedPreconditionError(absl::StrCat(
-          "adapter ", name(), " does not run on this replica (", options_.replica_name,
-          "): replay its dead letters on the replica that holds it (lienthongctl status)"));
+          "adapter ", name(), " is starting on this replica: replay when it runs (status)"));
     }
     const std::set<int64_t> wanted(ids.begin(), ids.end());
     std::vector<store::DeadLetterRow> letters;
@@ -446,6 +469,10 @@ class AdapterWorker {
     int attempts = 0;
     int outages = 0;
     for (;;) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (lease_lost_ || stop_) return false;  // another replica runs it now
+      }
       absl::Status status = pending.broken.ok() ? ApplyExclusive({pending.event}) : pending.broken;
       if (status.ok()) {
         Count(counters_.applied);
@@ -589,7 +616,12 @@ class AdapterWorker {
     for (bool said = false;;) {
       auto lease = store_->AcquireLease(lease_name_, options_.replica_name, options_.lease_ttl);
       absl::MutexLock lock(&mu_);
-      if (stop_) return false;
+      if (stop_) {
+        if (lease.ok()) {
+          (void)store_->ReleaseLease(lease_name_, options_.replica_name, lease->token);
+        }
+        return false;
+      }
       if (lease.ok()) {
         lease_token_ = lease->token;
         lease_lost_ = false;
@@ -853,14 +885,12 @@ std::vector<v1::AdapterStatus> SyncEngine::AdapterStatuses() {
 
 absl::Status SyncEngine::Pause(const std::string& adapter) {
   ASSIGN_OR_RETURN(AdapterWorker * worker, Find(adapter));
-  worker->Pause();
-  return absl::OkStatus();
+  return worker->Pause();
 }
 
 absl::Status SyncEngine::Resume(const std::string& adapter) {
   ASSIGN_OR_RETURN(AdapterWorker * worker, Find(adapter));
-  worker->Resume();
-  return absl::OkStatus();
+  return worker->Resume();
 }
 
 absl::Status SyncEngine::ReplayDeadLetters(

@@ -90,7 +90,8 @@ void AddRegisterSettings(config::v1::GatewayConfig* config) {
   AddMember(policy, kAdminMember, "admin");
 }
 
-absl::StatusOr<std::unique_ptr<RegisterGateway>> RegisterGateway::Start(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<RegisterGateway>> RegisterGateway::Start(const std::string& dir,
+                                                                         StoreEngine engine) {
   std::unique_ptr<RegisterGateway> gateway(new RegisterGateway());
   ASSIGN_OR_RETURN(auto pki, TestPki::Create(dir + "/pki"));
   gateway->pki_ = std::make_unique<TestPki>(std::move(pki));
@@ -100,6 +101,12 @@ absl::StatusOr<std::unique_ptr<RegisterGateway>> RegisterGateway::Start(const st
   }
   config::v1::GatewayConfig config = MinimalGatewayConfig(*gateway->pki_, dir);
   config.mutable_logging()->set_access_log(false);
+  if (engine == StoreEngine::kPostgres) {
+    ASSIGN_OR_RETURN(gateway->store_harness_, StoreHarness::Make(StoreEngine::kPostgres));
+    config.mutable_store()->set_kind(config::v1::STORE_KIND_POSTGRES);
+    config.mutable_store()->clear_sqlite_file();
+    config.mutable_store()->mutable_postgres()->set_conninfo(gateway->store_harness_->conninfo());
+  }
   AddRegisterSettings(&config);
   ASSIGN_OR_RETURN(gateway->app_, StartTestGateway(config));
   return gateway;

@@ -16,6 +16,7 @@
 #include "grpcpp/support/status.h"
 #include "lienthong/config/v1/config.pb.h"
 #include "services/server/gateway_app.h"
+#include "tests/support/store_engines.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 #include "tests/support/test_pki.h"
@@ -31,11 +32,13 @@ inline constexpr char kUnlistedMember[] = "000.00.77.H49";
 // education_consumer, kAdminMember in admin.
 void AddRegisterSettings(config::v1::GatewayConfig* config);
 
-// An in-process gateway (port 0, SQLite in its own folder) with the register settings.
+// An in-process gateway (port 0) with the register settings, on SQLite in its own folder or on
+// a PostgreSQL schema of its own (tests/support/store_engines.h).
 class RegisterGateway {
  public:
   // Makes the PKI and the four members' certificates under `dir` and starts the gateway.
-  static absl::StatusOr<std::unique_ptr<RegisterGateway>> Start(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<RegisterGateway>> Start(
+      const std::string& dir, StoreEngine engine = StoreEngine::kSqlite);
 
   server::GatewayApp& app() { return *app_; }
   store::Store& store() { return *app_->store(); }
@@ -45,6 +48,7 @@ class RegisterGateway {
  private:
   RegisterGateway() = default;
 
+  std::unique_ptr<StoreHarness> store_harness_;  // PostgreSQL only
   std::unique_ptr<TestPki> pki_;
   std::vector<TestMember> members_;
   std::unique_ptr<server::GatewayApp> app_;

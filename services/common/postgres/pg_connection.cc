@@ -84,9 +84,13 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::s
                                                                     const std::string& password) {
   // Later entries override earlier ones, and the expanded conninfo overrides the defaults.
   // NOTICEs (e.g. "already exists, skipping" from the idempotent schema) would go to stderr.
-  std::vector<const char*> keys = {"connect_timeout", "application_name", "options", "dbname"};
+  // A server that vanishes (a host failing over) must not hold a call for the kernel's
+  // retransmission timeout (minutes): TCP keepalives and a 10 s limit on unacknowledged data.
+  std::vector<const char*> keys = {"connect_timeout", "application_name", "options",
+                                   "keepalives", "keepalives_idle", "keepalives_interval",
+                                   "keepalives_count", "tcp_user_timeout", "dbname"};
   std::vector<const char*> values = {"5", "lienthongd", "-c client_min_messages=warning",
-                                     conninfo.c_str()};
+                                     "1", "10", "3", "3", "10000", conninfo.c_str()};
   if (!password.empty()) {
     keys.push_back("password");
     values.push_back(password.c_str());

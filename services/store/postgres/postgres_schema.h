@@ -25,7 +25,8 @@ CREATE TABLE dossiers (
   version bigint NOT NULL,
   created_seq bigint NOT NULL,
   request_digest bytea NOT NULL,
-  payload bytea NOT NULL
+  payload bytea NOT NULL,
+  last_seq bigint NOT NULL               -- change_events.seq of its newest change
 );
 CREATE INDEX dossiers_by_received ON dossiers(received_at, code);
 CREATE INDEX dossiers_by_finished ON dossiers(finished_at) WHERE finished_at IS NOT NULL;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -33,8 +34,6 @@ static_assert(kPostgresSchemaVersion == kPgMigrationCount, "the version counts t
 
 // Serializes schema creation and migration among replicas starting at once.
 constexpr int64_t kMigrationLockKey = 0x6c69656e74686f6e;  // "lienthon"
-// How often a WriteFn is run again after another writer got to its rows first.
-constexpr int kMaxConflictRetries = 3;
 // Warn when transaction ids have used this much of the cursor's room (2^43 after the base).
 constexpr int64_t kXidRoomWarning = int64_t{1} << 42;
 
@@ -182,21 +181,26 @@ class PostgresStore::Transaction final : public WriteTransaction {
   }
 
   absl::Status PutDossier(const DossierRow& row) override {
+    // last_seq: the cursor of the dossier's newest change (its creation's at first).
     static const std::string insert = absl::StrCat(
         "INSERT INTO dossiers (", kDossierColumns,
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+        ", last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+        "$16, $14)");
     // A creation whose event waits for the dossier's payload (AppendChange): both rows in one
     // statement, one round trip.
     static const std::string insert_with_event = absl::StrCat(
         "WITH event AS (INSERT INTO change_events (seq, event_id, record_type, record_key, "
         "operation, version, commit_time, origin_member, agency, payload) "
         "VALUES ($17, $18, $19, $1, $20, $21, $22, $23, $24, $16)) ", insert);
-    // Replaces only the version the WriteFn read: another replica's newer write is a conflict.
+    // Replaces only the version the WriteFn read, and only when a transaction older than this
+    // one wrote it: otherwise another writer's newer version, or a younger transaction's
+    // change this one may not follow in cursor order, is a conflict (a later batch).
     static const std::string update =
         "UPDATE dossiers SET receiving_agency = $2, handling_agency = $3, procedure_code = $4, "
         "status = $5, channel = $6, result_delivery = $7, paid_online = $8, digitised = $9, "
         "received_at = $10, due_at = $11, finished_at = $12, version = $13, created_seq = $14, "
-        "request_digest = $15, payload = $16 WHERE code = $1 AND version = $13 - 1";
+        "request_digest = $15, payload = $16, last_seq = $17 "
+        "WHERE code = $1 AND version = $13 - 1 AND last_seq < $18";
     PgArgs args;
     args.Text(row.code).Text(row.receiving_agency).Text(row.handling_agency)
         .Text(row.procedure_code).Int(row.status).Int(row.channel).Int(row.result_delivery)
@@ -204,6 +208,10 @@ class PostgresStore::Transaction final : public WriteTransaction {
         .Time(row.finished_at).Int(row.version).Int(row.created_change.seq)
         .Bytes(row.request_digest).Bytes(row.payload);
     const std::string* sql = row.version <= 1 ? &insert : &update;
+    if (row.version > 1) {
+      auto last = last_dossier_change_.find(row.code);
+      args.Int(last != last_dossier_change_.end() ? last->second : seq_prefix_).Int(seq_prefix_);
+    }
     const bool with_event = pending_creation_.has_value() && pending_creation_->key == row.code &&
                             row.version <= 1;
     if (with_event) {
@@ -238,12 +246,15 @@ class PostgresStore::Transaction final : public WriteTransaction {
   absl::Status PutRecord(const RecordRow& row) override {
     static const std::string insert = absl::StrCat(
         "INSERT INTO records (", kRecordColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+    // As PutDossier: only the version read, and only one an older transaction wrote.
     static const std::string update =
         "UPDATE records SET agency = $3, school_code = $4, secondary_key = $5, version = $6, "
-        "last_seq = $7, payload = $8 WHERE type = $1 AND key = $2 AND version = $6 - 1";
+        "last_seq = $7, payload = $8 WHERE type = $1 AND key = $2 AND version = $6 - 1 "
+        "AND last_seq < $9";
     PgArgs args;
     args.Int(row.type).Text(row.key).Text(row.agency).Text(row.school_code)
         .Text(row.secondary_key).Int(row.version).Int(row.last_change.seq).Bytes(row.payload);
+    if (row.version > 1) args.Int(seq_prefix_);
     ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(row.version <= 1 ? insert : update, args)));
     return ExpectOneRow(r, "record", row.key);
   }
@@ -296,6 +307,7 @@ class PostgresStore::Transaction final : public WriteTransaction {
       RETURN_IF_ERROR(InsertChange(row));
     }
     last_appended_ = row.cursor.seq;
+    if (row.type == v1::RECORD_TYPE_DOSSIER) last_dossier_change_[row.key] = row.cursor.seq;
     entry_->records.push_back(absl::StrCat(static_cast<int>(row.type), ":", row.key));
     return row.cursor;
   }
@@ -377,8 +389,9 @@ class PostgresStore::Transaction final : public WriteTransaction {
     const std::string anchor_hash = last.Bytes(0, 1);
     ASSIGN_OR_RETURN(PgResult removed, Checked(db_->Run("DELETE FROM exchange_log WHERE seq <= $1",
                                                         PgArgs().Int(anchor_seq))));
+    // Never backwards, should two prunes overlap.
     RETURN_IF_ERROR(Checked(db_->Run("UPDATE exchange_log_head SET anchor_seq = $1, "
-                                     "anchor_hash = $2 WHERE id = 1",
+                                     "anchor_hash = $2 WHERE id = 1 AND anchor_seq < $1",
                                      PgArgs().Int(anchor_seq).Bytes(anchor_hash)))
                         .status());
     return removed.affected();
@@ -435,6 +448,7 @@ class PostgresStore::Transaction final : public WriteTransaction {
   int64_t last_appended_ = 0;
   bool conflict_ = false;
   std::optional<ChangeRow> pending_creation_;  // a dossier creation awaiting its PutDossier
+  absl::flat_hash_map<std::string, int64_t> last_dossier_change_;  // code -> its newest change
 };
 
 // A reader connection borrowed from the pool for one read; a broken one is dropped.
@@ -462,9 +476,14 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStore::Connect() {
   ASSIGN_OR_RETURN(auto db, PgConnection::Connect(options_.conninfo, password_));
   // Acknowledged means committed: whatever the server's default, lienthong's commits wait for
   // the WAL flush (and for synchronous standbys when synchronous_standby_names names any).
-  RETURN_IF_ERROR(db->Exec("SET synchronous_commit = on; "
-                           "SET default_transaction_isolation = 'read committed'; "
+  RETURN_IF_ERROR(db->Exec("SET default_transaction_isolation = 'read committed'; "
                            "SET bytea_output = 'hex'; SET standard_conforming_strings = on"));
+  // Only raised, never lowered: a role set to remote_apply keeps it.
+  ASSIGN_OR_RETURN(PgResult sync, db->QueryAll("SHOW synchronous_commit"));
+  const std::string level = sync.Get(0, 0);
+  if (level == "off" || level == "local" || level == "remote_write") {
+    RETURN_IF_ERROR(db->Exec("SET synchronous_commit = on"));
+  }
   return db;
 }
 
@@ -563,8 +582,9 @@ absl::Status PostgresStore::Migrate(PgConnection& db) {
                      db.QueryAll("SELECT pg_current_xact_id()::text::bigint, "
                                  "(SELECT max(seq) FROM change_events)"));
     const int64_t xid = now.Int(0, 0);
-    if (!now.IsNull(0, 1)) {
-      const int64_t needed = (now.Int(0, 1) >> kSeqIndexBits) + 1;
+    {
+      // Even an empty log needs positive cursors (0 is "before every change").
+      const int64_t needed = now.IsNull(0, 1) ? 1 : (now.Int(0, 1) >> kSeqIndexBits) + 1;
       if (xid - xid_base < needed) {
         xid_base = xid - needed;
         RETURN_IF_ERROR(db.Exec(absl::StrCat("UPDATE lienthong_meta SET value = ", xid_base,
@@ -667,28 +687,22 @@ std::vector<absl::Status> PostgresStore::CommitBatch(int writer, std::vector<Pen
     PendingWrite& write = batch[i];
     txn.Begin(&write.log);
     if (!write.fn) continue;
-    for (int attempt = 0;; ++attempt) {
-      fatal = db->Exec("SAVEPOINT w");
-      if (!fatal.ok()) break;
-      write.log.records.clear();
-      txn.Begin(&write.log);
-      results[i] = write.fn(txn);
-      if (results[i].ok()) results[i] = txn.FlushPending();
-      if (results[i].ok()) {
-        fatal = db->Exec("RELEASE w");
-        break;
-      }
+    const size_t records_before = write.log.records.size();
+    fatal = db->Exec("SAVEPOINT w");
+    if (!fatal.ok()) break;
+    results[i] = write.fn(txn);
+    if (results[i].ok()) results[i] = txn.FlushPending();
+    if (results[i].ok()) {
+      fatal = db->Exec("RELEASE w");
+    } else {
       // Only this write's own changes go; the others in the batch stay.
-      write.log.records.clear();
+      write.log.records.resize(records_before);
       fatal = db->Exec("ROLLBACK TO w");
       if (fatal.ok()) fatal = db->Exec("RELEASE w");
-      if (!fatal.ok() || !txn.conflict()) break;
-      if (attempt + 1 >= kMaxConflictRetries) {
-        results[i] = absl::AbortedError(absl::StrCat(
-            "another writer kept changing the same records (", results[i].message(),
-            "); try again"));
-        break;
-      }
+      // Another writer got to its rows first. Run again here, it would follow that writer's
+      // commit with cursors of an older transaction (a newer version before an older one in
+      // the feed): it goes to a later batch, whose transaction is younger.
+      if (txn.conflict()) results[i] = RetryInLaterBatch(results[i].message());
     }
     write.log.status_code = static_cast<int>(results[i].code());
   }
@@ -702,20 +716,24 @@ std::vector<absl::Status> PostgresStore::CommitBatch(int writer, std::vector<Pen
       std::string hash = head->Bytes(0, 1);
       std::string sql = "INSERT INTO exchange_log (seq, time, member, method, request_digest, "
                         "status, request_bytes, response_bytes, records, prev_hash, hash) VALUES ";
+      bool first = true;
       for (size_t i = 0; i < batch.size(); ++i) {
+        if (IsRetryInLaterBatch(results[i])) continue;  // logged when it runs
         ExchangeLogEntry& entry = batch[i].log;
         entry.seq = ++seq;
         entry.prev_hash = hash;
         entry.hash = ComputeEntryHash(entry, entry.prev_hash);
         hash = entry.hash;
-        absl::StrAppend(&sql, i == 0 ? "(" : ", (", entry.seq, ", ",
+        absl::StrAppend(&sql, first ? "(" : ", (", entry.seq, ", ",
                         absl::ToUnixMicros(entry.time), ", ", TextLiteral(entry.member), ", ",
                         TextLiteral(entry.method), ", ", HexLiteral(entry.request_digest), ", ",
                         entry.status_code, ", ", entry.request_bytes, ", ", entry.response_bytes,
                         ", ", TextLiteral(absl::StrJoin(entry.records, "\n")), ", ",
                         HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ")");
+        first = false;
       }
-      absl::StrAppend(&sql, "; UPDATE exchange_log_head SET seq = ", seq,
+      if (first) sql.clear();  // every write goes to a later batch: no entry here
+      absl::StrAppend(&sql, first ? "" : "; ", "UPDATE exchange_log_head SET seq = ", seq,
                       ", hash = ", HexLiteral(hash), " WHERE id = 1");
       if (txn.appended_any()) {
         absl::StrAppend(&sql, "; SELECT pg_notify(", TextLiteral(notify_channel_), ", '')");
@@ -734,8 +752,8 @@ std::vector<absl::Status> PostgresStore::CommitBatch(int writer, std::vector<Pen
         .Int("writes", static_cast<int64_t>(batch.size()));
     return fail_all(absl::UnavailableError(absl::StrCat("store commit failed: ", fatal.message())));
   }
-  // Commit listeners first (a subscriber should see a change no later than its writer's
-  // reply), through the notifier, which reads the newest readable head.
+  // The notifier reads the newest readable head and tells the commit listeners, on its own
+  // thread: a subscriber may see a change a little after its writer's reply.
   if (txn.appended_any()) WakeNotifier();
   return results;
 }
@@ -984,13 +1002,15 @@ absl::StatusOr<ChangeBounds> PostgresStore::GetChangeBounds() {
       "(SELECT min(seq) FROM change_events, b WHERE seq < b.below), "
       "(SELECT max(seq) FROM change_events, b WHERE seq < b.below), "
       "(SELECT commit_time FROM change_events, b WHERE seq < b.below ORDER BY seq DESC LIMIT 1), "
-      "(SELECT value FROM lienthong_meta WHERE key = 'pruned_through')");
+      "(SELECT value FROM lienthong_meta WHERE key = 'pruned_through'), "
+      "(SELECT max(seq) FROM change_events)");
   ASSIGN_OR_RETURN(PgResult r, Read(sql, PgArgs()));
   ChangeBounds bounds;
   bounds.oldest = ChangeCursor{r.IsNull(0, 0) ? 0 : r.Int(0, 0)};
   bounds.head = ChangeCursor{r.IsNull(0, 1) ? 0 : r.Int(0, 1)};
   bounds.head_commit_time = r.IsNull(0, 2) ? absl::UnixEpoch() : r.Time(0, 2);
   bounds.pruned_through = ChangeCursor{r.IsNull(0, 3) ? 0 : r.Int(0, 3)};
+  bounds.newest = ChangeCursor{r.IsNull(0, 4) ? 0 : r.Int(0, 4)};
   return bounds;
 }
 

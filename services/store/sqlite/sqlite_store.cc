@@ -773,6 +773,7 @@ absl::StatusOr<ChangeBounds> SqliteStore::GetChangeBounds() {
     bounds.head_commit_time = s->IsNull(2) ? absl::UnixEpoch() : s->Time(2);
     // Numbers are consecutive and never reused here: all before the oldest were pruned.
     bounds.pruned_through = ChangeCursor{bounds.oldest.seq > 0 ? bounds.oldest.seq - 1 : 0};
+    bounds.newest = bounds.head;
   }
   s->Reset();
   return bounds;

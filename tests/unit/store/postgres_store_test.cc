@@ -143,6 +143,49 @@ TEST_F(PostgresStoreTest, ACursorNeverSkipsAChangeThatCommitsLate) {
   }
 }
 
+TEST_F(PostgresStoreTest, ARecordsVersionsReachTheFeedInOrderWhenAnOlderTransactionWritesLast) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  AppendAndWait("R", "v1");  // version 1
+  // Replica A's batch begins (its transaction id is taken) and waits before touching R.
+  absl::Notification began, release;
+  Outcomes slow;
+  auto slow_cursor = std::make_shared<ChangeCursor>();
+  store_->Write(LogEntry("older"),
+                [&, update = AppendSchool("R", slow_cursor, "v3")](WriteTransaction& txn) mutable {
+                  if (!began.HasBeenNotified()) began.Notify();
+                  release.WaitForNotificationWithTimeout(kWaitLimit);
+                  return update(txn);
+                },
+                slow.Done("older"));
+  ASSERT_TRUE(began.WaitForNotificationWithTimeout(kWaitLimit));
+  // Replica B, younger, updates R and commits.
+  ASSERT_OK(WriteAndWaitOn(*replica, AppendSchool("R", nullptr, "v2")));
+  release.Notify();
+  ASSERT_TRUE(slow.WaitFor(1));
+  ASSERT_OK(slow.done().front().status);
+
+  // The older transaction did not write after the younger one's commit under its own, lower
+  // cursors: the write went to a later batch. Versions follow cursors.
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadChangesOf(*store_, v1::RECORD_TYPE_SCHOOL, "R"));
+  ASSERT_EQ(changes.size(), 3u);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].version, static_cast<int64_t>(i + 1));
+    if (i > 0) EXPECT_LT(changes[i - 1].cursor, changes[i].cursor);
+  }
+  EXPECT_EQ(changes.back().cursor, *slow_cursor);
+  ASSERT_OK_AND_ASSIGN(auto stored, store_->GetRecord(v1::RECORD_TYPE_SCHOOL, "R"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->version, 3);
+  EXPECT_EQ(SchoolName(*stored), "v3");
+  // Its call is logged once, when it ran.
+  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(*store_));
+  int older = 0;
+  for (const auto& entry : log) older += entry.member == "older";
+  EXPECT_EQ(older, 1);
+  EXPECT_OK(test::VerifyExchangeLogChain(*store_));
+}
+
 TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasAtOnceIsStoredOnce) {
   std::unique_ptr<Store> replica = OpenReplica();
   ASSERT_NE(replica, nullptr);

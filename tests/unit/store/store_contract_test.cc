@@ -521,7 +521,12 @@ TEST_P(StoreContractTest, PruningChangesKeepsTheNewestAndNeverReusesACursor) {
 }
 
 TEST_P(StoreContractTest, PruningTheExchangeLogSetsTheAnchorTheRestVerifiesFrom) {
-  for (int i = 1; i <= 6; ++i) store_->LogExchange(LogEntry("reader", kT0 + absl::Seconds(i)));
+  // One after the other, so that the chain's order is their times' order (entries that do not
+  // wait for one another may commit in another order on PostgreSQL).
+  for (int i = 1; i <= 6; ++i) {
+    ASSERT_OK(WriteAndWait([](WriteTransaction&) { return absl::OkStatus(); },
+                           LogEntry("reader", kT0 + absl::Seconds(i))));
+  }
   ASSERT_OK(WriteAndWait([](WriteTransaction&) { return absl::OkStatus(); },
                          LogEntry("writer", kT0 + absl::Seconds(7))));
   const auto full = ExchangeLog();
@@ -561,7 +566,8 @@ TEST_P(StoreContractTest, PruningTheExchangeLogSetsTheAnchorTheRestVerifiesFrom)
 }
 
 TEST_P(StoreContractTest, LeasesGoToOneHolderAndFenceTheOneThatLostIt) {
-  const absl::Duration ttl = absl::Milliseconds(800);
+  // Long enough that a loaded machine does not let it lapse between the calls that renew it.
+  const absl::Duration ttl = absl::Seconds(3);
   ASSERT_OK_AND_ASSIGN(const LeaseRow first, store_->AcquireLease("adapter/sodb", "r1", ttl));
   EXPECT_EQ(first.holder, "r1");
   // Renewed by its holder: same token; refused to another, naming the holder.
@@ -581,7 +587,7 @@ TEST_P(StoreContractTest, LeasesGoToOneHolderAndFenceTheOneThatLostIt) {
   }));
 
   // It lapses; r2 takes it with a higher token, and r1's next checkpoint does not land.
-  absl::SleepFor(ttl + absl::Milliseconds(300));
+  absl::SleepFor(ttl + absl::Milliseconds(500));
   ASSERT_OK_AND_ASSIGN(const LeaseRow taken, store_->AcquireLease("adapter/sodb", "r2", ttl));
   EXPECT_EQ(taken.holder, "r2");
   EXPECT_GT(taken.token, first.token);

@@ -107,7 +107,7 @@ class SyncReplicasTest : public ::testing::Test {
       SyncEngineOptions options;
       options.poll_interval = absl::Milliseconds(50);
       options.replica_name = name;
-      options.lease_ttl = absl::Milliseconds(1500);
+      options.lease_ttl = absl::Seconds(4);
       ASSERT_OK_AND_ASSIGN(replica->engine, SyncEngine::Create(replica->store.get(), adapters,
                                                                replica->registry, options));
       replicas_.push_back(std::move(replica));
