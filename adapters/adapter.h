@@ -1,5 +1,5 @@
 // The whole adapter contract: how the sync engine hands committed changes to a sector database,
-// and how an adapter kind is built from its typed config (ARCHITECTURE.md, guarantee 7).
+// and how an adapter kind is built from its typed config (docs/architecture.md, guarantee 7).
 //
 // An adapter instance is made by its kind's AdapterFactory from one config::v1::Adapter entry
 // (the entry's `kind` oneof names the kind: "postgres", "grpc", "jsonl"). The sync engine owns

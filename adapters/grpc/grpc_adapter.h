@@ -1,6 +1,7 @@
 // GrpcAdapter: pushes batches to a remote SectorSinkService over mutual TLS, presenting its own
-// client certificate, which it rotates when its files change (validated first, ARCHITECTURE.md
-// guarantee 8: a bad candidate is refused with a log line and the old material keeps working).
+// client certificate, which it rotates when its files change (validated first,
+// docs/architecture.md guarantee 8: a bad candidate is refused with a log line and the old
+// material keeps working).
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// Verification of the exchange log's hash chain (ARCHITECTURE.md guarantee 10): walks the
+// Verification of the exchange log's hash chain (docs/architecture.md, guarantee 10): walks the
 // retained entries from the anchor to the stored head and names the first entry that does not
 // verify and what was done to it.
 //

@@ -1,4 +1,4 @@
-// The config in force and its reload (ARCHITECTURE.md guarantees 8 and 9): when the config file
+// The config in force and its reload (docs/architecture.md, guarantees 8 and 9): when the config file
 // changes (its inode, size or mtime, polled), on SIGHUP, and through AdminService.ReloadConfig.
 //
 // A reload loads and checks the whole new config first (schema and meaning, the access policy,

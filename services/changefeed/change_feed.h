@@ -1,5 +1,5 @@
 // ChangeFeed: delivers committed changes to any number of subscribers, in commit order, with
-// no gap (ARCHITECTURE.md guarantees 3 to 6).
+// no gap (docs/architecture.md, guarantees 3 to 6).
 //
 // One tail thread reads each new commit from the store once into a bounded in-memory cache of
 // serialized events (while any stream is registered; with none it only moves its position); a
@@ -45,7 +45,7 @@ struct ChangeFeedOptions {
   // A durable subscription idle longer than this no longer holds back pruning.
   absl::Duration subscription_max_idle = absl::Hours(24 * 7);
   // Configured sync-engine adapters: pruning never passes the lowest of their checkpoints
-  // (ARCHITECTURE.md guarantee 7: adapters never lose a change).
+  // (docs/architecture.md, guarantee 7: adapters never lose a change).
   std::vector<std::string> adapter_names;
   absl::Duration prune_interval = absl::Minutes(1);
   // This replica's name: on a shared store only the holder of the lease

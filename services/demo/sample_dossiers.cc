@@ -64,7 +64,7 @@ constexpr const char* kFemaleGivenNames[] = {"Anh",  "Chi",  "Dung", "Giang", "H
                                              "Hương", "Lan", "Linh", "Mai",   "Nga",  "Ngân",
                                              "Thảo", "Trang", "Uyên", "Yến"};
 
-// Circular 07/2016/TT-BCA province-of-birth-registration codes (DOMAIN.md), Quảng Ninh (022)
+// Circular 07/2016/TT-BCA province-of-birth-registration codes (docs/domain.md), Quảng Ninh (022)
 // listed three more times because most applicants of a Quảng Ninh one-stop desk were born there.
 constexpr int kProvinceCodes[] = {
     1,  2,  4,  6,  8,  10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33,
@@ -146,7 +146,7 @@ void ShiftTimestamp(absl::Duration delta, google::protobuf::Timestamp* t) {
   SetTimestamp(FromTimestamp(*t) + delta, t);
 }
 
-// The education procedures of DOMAIN.md with the components their dossiers carry. Processing
+// The education procedures of docs/domain.md with the components their dossiers carry. Processing
 // days are the development config's examples.
 struct Component {
   const char* file_name;

@@ -2,7 +2,7 @@
 //
 // Every function is a pure function of its index: the same index always gives the same record,
 // and distinct indices give distinct keys (dossier codes, school codes, student identifiers,
-// diploma serial and register numbers). The records follow shared/design/DOMAIN.md: Vietnamese
+// diploma serial and register numbers). The records follow docs/domain.md: Vietnamese
 // names with diacritics, personal identification numbers agreeing with date of birth and sex
 // (Decree 137/2015/NĐ-CP Art. 13), QCVN 102:2016 agency codes and Circular 01/2018 dossier
 // codes. Agency codes are examples in Quảng Ninh (H49), like the development config.

@@ -31,7 +31,7 @@ struct KpiPeriod {
 };
 
 // Raw counts; the gateway reports counts and rates, not the Decision 766/QĐ-TTg score. Each
-// definition follows DOMAIN.md "KPIs the one-stop reports".
+// definition follows docs/domain.md "KPIs the one-stop reports".
 struct KpiCounters {
   // Received in the period: received_at in the period and past intake, i.e. status neither 1
   // (still awaiting intake) nor 3 (refused at intake). Denominator of the received-based rates.

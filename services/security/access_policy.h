@@ -1,4 +1,4 @@
-// The access policy (ARCHITECTURE.md guarantee 9): which methods a member may call, which record
+// The access policy (docs/architecture.md, guarantee 9): which methods a member may call, which record
 // types it may write, read and subscribe to, and whose dossiers it may see. Default deny.
 //
 // A member is an agency code read from its client certificate (member_identity.h). Its rights

@@ -1,4 +1,4 @@
-// The calling member: the agency code carried by the client certificate (ARCHITECTURE.md, 9).
+// The calling member: the agency code carried by the client certificate (docs/architecture.md, guarantee 9).
 //
 // Two places read it: the handshake verifier (a certificate without an identity never gets a
 // connection) and handlers (who is calling). Both use the same rule, defined here.

@@ -15,7 +15,7 @@
 namespace lienthong::security {
 
 // Member identity convention (guarantee 9). A member of the exchange is an agency, named by its
-// agency code (DOMAIN.md, "Agency codes": the QCVN 102:2016 form such as "000.00.31.H49", or the
+// agency code (docs/domain.md, "Agency codes": the QCVN 102:2016 form such as "000.00.31.H49", or the
 // Decision 20/2020 left-to-right form). A member certificate carries that code twice:
 //   - as the subject common name:   CN=000.00.31.H49
 //   - as a URI SAN:                 urn:lienthong:member:000.00.31.H49  (kMemberUriPrefix)
@@ -86,7 +86,7 @@ absl::StatusOr<KeyAndCert> IssueCertificate(const KeyAndCert& issuer, const Leaf
 
 // A client-certificate spec following the member identity convention above: CN = agency code,
 // URI SAN kMemberUriPrefix + agency code, clientAuth. INVALID_ARGUMENT when `agency_code` is not
-// 1 to 35 characters of [0-9A-Z.] (the alphabet both agency-code forms of DOMAIN.md use).
+// 1 to 35 characters of [0-9A-Z.] (the alphabet both agency-code forms of docs/domain.md use).
 absl::StatusOr<LeafSpec> MemberCertificateSpec(absl::string_view agency_code,
                                                absl::string_view organization);
 

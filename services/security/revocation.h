@@ -1,8 +1,8 @@
 // Certificate revocation from a folder of CRLs, checked by the gateway itself at the handshake.
 //
 // gRPC's own set_crl_directory checks the leaf only, reads the folder once when the TLS context
-// is built and lets a certificate in when no CRL is found (ARCHITECTURE.md, gRPC facts). This
-// fails closed instead:
+// is built and lets a certificate in when no CRL is found (docs/architecture.md, "gRPC 1.51 and
+// Abseil 20220623 on Debian 12"). This fails closed instead:
 //   - loading: every file of the folder must be a CRL (PEM or DER) signed by a CA of the
 //     trusted bundle, and every CA of the bundle that is valid now must have one; otherwise the
 //     whole folder is refused (and the material in force stays, see tls_rotation.h);

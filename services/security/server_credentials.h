@@ -1,4 +1,4 @@
-// Mutual-TLS server credentials of the gateway's listener: the only way in (ARCHITECTURE.md, 8-9).
+// Mutual-TLS server credentials of the gateway's listener: the only way in (docs/architecture.md, guarantees 8-9).
 //
 // The client must present a certificate that chains to the CA bundle in force and is within
 // its validity period (checked by gRPC's TLS stack), that names a member, and that no CRL in

@@ -1,4 +1,4 @@
-// Certificate rotation without restart (ARCHITECTURE.md guarantee 8), for the gateway's listener
+// Certificate rotation without restart (docs/architecture.md, guarantee 8), for the gateway's listener
 // and for outbound channels (the grpc adapter): a candidate is validated first and only then
 // served to new handshakes; a bad one is refused and the material in force keeps serving.
 //

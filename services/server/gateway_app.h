@@ -47,7 +47,7 @@ class GatewayApp {
   // The sync engine behind AdminService's adapter RPCs; null when no adapter is configured.
   sync::SyncControl* sync() { return sync_.get(); }
 
-  // Config reload (ARCHITECTURE.md 8-9): from now on the config is re-read from `path` on
+  // Config reload (docs/architecture.md, guarantees 8-9): from now on the config is re-read from `path` on
   // ReloadConfig (SIGHUP, AdminService) and when the file changes. Without it, a reload
   // answers that the gateway has no config file.
   void WatchConfigFile(const std::string& path);

@@ -1,4 +1,4 @@
-// ChangeCursor: a position in the commit order of all changes (ARCHITECTURE.md guarantee 3).
+// ChangeCursor: a position in the commit order of all changes (docs/architecture.md, guarantee 3).
 //
 // Clients see it only as an opaque string ("1.<hex>"): they store it and send it back. Inside,
 // it is the sequence number the store assigned in commit order.

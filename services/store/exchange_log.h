@@ -1,4 +1,4 @@
-// The exchange log's hash chain (ARCHITECTURE.md guarantee 10): each entry's hash covers the
+// The exchange log's hash chain (docs/architecture.md, guarantee 10): each entry's hash covers the
 // previous entry's hash and every field of the entry, so an edited, inserted or removed entry
 // breaks the chain at a place a verifier can name.
 #pragma once

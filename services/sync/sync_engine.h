@@ -1,5 +1,5 @@
 // SyncEngine: one worker per configured adapter instance, carrying committed changes from the
-// store to sector databases (ARCHITECTURE.md guarantee 7).
+// store to sector databases (docs/architecture.md, guarantee 7).
 //
 // A worker runs only while its replica holds the adapter's lease; it writes every checkpoint
 // with a fencing check, so a replica that lost the lease cannot move the checkpoint. A worker

@@ -1,4 +1,4 @@
-// DossierService request validation: the dossier rules of shared/design/DOMAIN.md, field by field.
+// DossierService request validation: the dossier rules of docs/domain.md, field by field.
 #include "services/validation/dossier_validation.h"
 
 #include <optional>

@@ -23,7 +23,7 @@ inline constexpr std::size_t kMaxSummaryCodePoints = 2000;
 // GetDossierStats covers at most this many years, the span of the longest KPI report.
 inline constexpr int kMaxStatsPeriodYears = 5;
 
-// A new dossier: the whole of DOMAIN.md that can be judged from the dossier alone, including the
+// A new dossier: all of docs/domain.md that can be judged from the dossier alone, including the
 // Circular 01/2018/TT-VPCP Art. 19 code agreeing with the receipt day and agency, and gateway-set
 // fields left empty.
 void ValidateSubmitDossier(const v1::SubmitDossierRequest& request,

@@ -106,7 +106,7 @@ CREATE TABLE adapter_checkpoints (
   updated_at INTEGER NOT NULL
 );
 
--- Changes an adapter could not apply after its attempts (ARCHITECTURE.md guarantee 7).
+-- Changes an adapter could not apply after its attempts (docs/architecture.md, guarantee 7).
 CREATE TABLE dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   adapter TEXT NOT NULL,

@@ -392,7 +392,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptio
   ASSIGN_OR_RETURN(store->writer_db_,
                    Connection::Open(options.path, /*read_only=*/false, writer_vfs));
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
-  // (ARCHITECTURE.md guarantee 1: acknowledged means on disk).
+  // (docs/architecture.md, guarantee 1: acknowledged means on disk).
   RETURN_IF_ERROR(store->writer_db_->Exec(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;"
       "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"));

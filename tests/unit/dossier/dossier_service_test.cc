@@ -403,7 +403,7 @@ TEST_P(DossierMovesTest, ImpossibleMovesAreFailedPreconditionAndChangeNothing) {
     ASSERT_EQ(before.status(), from);
     for (int to = 1; to <= 10; ++to) {
       SCOPED_TRACE(absl::StrCat(from, " -> ", to));
-      // DOMAIN.md's examples of impossible moves: 10 -> 4, 9 -> 2, anything out of 3.
+      // docs/domain.md's examples of impossible moves: 10 -> 4, 9 -> 2, anything out of 3.
       const bool domain_refuses = (from == 10 && to == 4) || (from == 9 && to == 2) || from == 3;
       if (Allowed(from, to)) {
         EXPECT_FALSE(domain_refuses);
