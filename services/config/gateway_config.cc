@@ -196,6 +196,20 @@ bool IsRecordTypeName(const std::string& name) {
 
 absl::StatusOr<domain::DueDateCalendar> BuildDueDateCalendar(const v1::Calendar& calendar) {
   domain::DueDateCalendarConfig config;
+  if (calendar.has_in_person_cutoff()) {
+    config.in_person_cutoff_applies = calendar.in_person_cutoff().applies();
+    const std::string& time = calendar.in_person_cutoff().time();
+    if (!time.empty()) {
+      int hours = 0;
+      int minutes = 0;
+      if (time.size() != 5 || time[2] != ':' || !absl::SimpleAtoi(time.substr(0, 2), &hours) ||
+          !absl::SimpleAtoi(time.substr(3, 2), &minutes) || hours > 23 || minutes > 59) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("in_person_cutoff.time: '", time, "' is not HH:MM"));
+      }
+      config.in_person_cutoff = absl::Hours(hours) + absl::Minutes(minutes);
+    }
+  }
   for (const auto& [year_key, year] : calendar.years()) {
     int year_number = 0;
     if (!absl::SimpleAtoi(year_key, &year_number)) {
@@ -384,6 +398,24 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
     }
     if (procedure.processing_days() > 365) {
       errors.Add(path + ".processing_days", "at most 365 working days");
+    }
+  }
+
+  // Keepers of abolished issuers' diploma registers (docs/domain.md).
+  std::set<std::string> former_issuers;
+  for (int i = 0; i < config.diploma_register_keepers_size(); ++i) {
+    const auto& keeper = config.diploma_register_keepers(i);
+    const std::string path = absl::StrCat("diploma_register_keepers[", i, "]");
+    if (!domain::IsValidAgencyCode(keeper.former_issuer_code())) {
+      errors.Add(path + ".former_issuer_code", "required: an agency code");
+    } else if (!former_issuers.insert(keeper.former_issuer_code()).second) {
+      errors.Add(path + ".former_issuer_code",
+                 absl::StrCat("'", keeper.former_issuer_code(), "' is listed twice"));
+    }
+    if (!domain::IsValidAgencyCode(keeper.keeper_code())) {
+      errors.Add(path + ".keeper_code", "required: an agency code");
+    } else if (keeper.keeper_code() == keeper.former_issuer_code()) {
+      errors.Add(path + ".keeper_code", "must differ from former_issuer_code");
     }
   }
 

@@ -53,8 +53,8 @@ absl::string_view CodeKindDescription(CodeKind kind) {
       return "an agency code in QCVN 102:2016/BTTTT form (000.00.00.H49) or Decision "
              "20/2020/QĐ-TTg form (H15.50.05.13)";
     case CodeKind::kDossier:
-      return "a dossier code <agency code>-<YYMMDD>-<sequence> (Circular 01/2018/TT-VPCP "
-             "Art. 19)";
+      return "a dossier code <agency code>-<YYMMDD>-<sequence> (Circular 03/2025/TT-VPCP, "
+             "as in Circular 01/2018/TT-VPCP Art. 19)";
     case CodeKind::kProcedure:
       return "a procedure code such as 2.002481 or 2.000815.000.00.00.H55.02";
     case CodeKind::kSector:

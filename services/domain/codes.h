@@ -23,7 +23,8 @@ bool IsDecision20AgencyCode(absl::string_view code);
 // Either agency code form: both are in use side by side.
 bool IsValidAgencyCode(absl::string_view code);
 
-// Circular 01/2018/TT-VPCP Art. 19 dossier code `<agency code>-<YYMMDD>-<daily sequence>`.
+// Dossier code of Circular 03/2025/TT-VPCP (format as in Circular 01/2018/TT-VPCP Art. 19; the
+// article in force is unconfirmed, docs/domain.md): `<agency code>-<YYMMDD>-<daily sequence>`.
 // The sequence has 4 digits; systems on the Decision 20/2020 agency form use 4 to 7, so 5 to 7
 // digits are accepted only when the agency part is a Decision 20/2020 code.
 inline constexpr std::size_t kCircular01DossierSequenceDigits = 4;
@@ -38,7 +39,8 @@ struct DossierCodeParts {
 // INVALID_ARGUMENT with the reason when `code` is not a dossier code or its date does not exist.
 absl::StatusOr<DossierCodeParts> ParseDossierCode(absl::string_view code);
 
-// Circular 01/2018 Art. 19: the date part is the receipt date. `receipt_day` is the local
+// Circular 03/2025 (as in Circular 01/2018 Art. 19): the date part is the receipt date.
+// `receipt_day` is the local
 // (UTC+7) day the dossier was received; INVALID_ARGUMENT when they differ.
 absl::Status CheckDossierCodeReceiptDay(const DossierCodeParts& parts,
                                         absl::CivilDay receipt_day);

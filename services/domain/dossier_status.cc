@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 
 namespace lienthong::domain {
 namespace {
@@ -26,15 +27,15 @@ constexpr std::uint16_t Codes(std::initializer_list<int> codes) {
   return bits;
 }
 
-// Indexed by status code; entry 0 stands for any value outside 1..10. The rows are the table
-// in dossier_status.h.
+// Indexed by status code; entry 0 stands for any value outside 1..10. This is the one
+// transition table (docs/domain.md holds its TransitionTableMarkdown() rendering).
 constexpr std::array<StatusInfo, kLastCode + 1> kStatusTable = {{
     {"unknown", "Không xác định", 0},
-    {"newly_registered", "Mới đăng ký", Codes({2, 3, 7})},
+    {"newly_registered", "Mới đăng ký", Codes({2, 3, 5, 7})},
     {"accepted", "Đã tiếp nhận", Codes({4, 5, 6, 7, 8, 9})},
     {"refused_at_intake", "Từ chối tiếp nhận", 0},
     {"in_process", "Đang xử lý", Codes({5, 6, 7, 8, 9})},
-    {"supplement_requested", "Yêu cầu bổ sung", Codes({4, 7, 8})},
+    {"supplement_requested", "Yêu cầu bổ sung", Codes({2, 3, 4, 7, 8})},
     {"financial_obligation", "Yêu cầu thực hiện nghĩa vụ tài chính", Codes({4, 7, 8, 9})},
     {"withdrawn", "Công dân yêu cầu rút hồ sơ", 0},
     {"processing_stopped", "Dừng xử lý", 0},
@@ -69,6 +70,45 @@ absl::Status CheckTransition(DossierStatus from, DossierStatus to) {
                    StatusName(from), ") to ", static_cast<int>(to), " (", StatusName(to), ")"));
 }
 
+absl::Status CheckTransitionFrom(DossierStatus from, DossierStatus to,
+                                 bool supplement_before_acceptance) {
+  RETURN_IF_ERROR(CheckTransition(from, to));
+  if (from != DossierStatus::kSupplementRequested) return absl::OkStatus();
+  const bool to_intake_outcome =
+      to == DossierStatus::kAccepted || to == DossierStatus::kRefusedAtIntake;
+  if (supplement_before_acceptance && to == DossierStatus::kInProcess) {
+    return absl::FailedPreconditionError(
+        "dossier status cannot move from 5 (supplement_requested) to 4 (in_process): the "
+        "supplement was asked for before acceptance, so the dossier is accepted (2) or refused "
+        "at intake (3) first (Decree 118/2025/NĐ-CP)");
+  }
+  if (!supplement_before_acceptance && to_intake_outcome) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dossier status cannot move from 5 (supplement_requested) to ", static_cast<int>(to),
+        " (", StatusName(to),
+        "): the dossier was accepted before the supplement was asked for; when the supplement "
+        "arrives it moves to 4 (in_process)"));
+  }
+  return absl::OkStatus();
+}
+
+std::string TransitionTableMarkdown() {
+  std::string out = "| from \\ to |";
+  for (int to = kFirstCode; to <= kLastCode; ++to) absl::StrAppend(&out, " ", to, " |");
+  out += "\n|---|";
+  for (int to = kFirstCode; to <= kLastCode; ++to) out += "---|";
+  out += "\n";
+  for (int from = kFirstCode; from <= kLastCode; ++from) {
+    const auto status = static_cast<DossierStatus>(from);
+    absl::StrAppend(&out, "| ", from, " ", StatusName(status), " |");
+    for (int to = kFirstCode; to <= kLastCode; ++to) {
+      out += IsAllowedTransition(status, static_cast<DossierStatus>(to)) ? " x |" : "   |";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 bool IsTerminal(DossierStatus status) { return Info(status).allowed_to == 0; }
 
 bool IsFinishedForKpi(DossierStatus status) {
@@ -85,7 +125,7 @@ absl::string_view StatusName(DossierStatus status) { return Info(status).name; }
 absl::string_view StatusLabelVi(DossierStatus status) { return Info(status).label_vi; }
 
 bool MayGiveNewAppointment(int new_appointments_given) {
-  return new_appointments_given < kDecree61MaxNewAppointments;
+  return new_appointments_given < kDecree118MaxNewAppointments;
 }
 
 }  // namespace lienthong::domain

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -24,27 +25,37 @@ enum class DossierStatus {
 
 std::optional<DossierStatus> DossierStatusFromCode(int code);
 
-// The allowed moves (x), one-stop lifecycle of Decree 61/2018/NĐ-CP Arts. 17-20:
+// The allowed moves: ONE table, kStatusTable in dossier_status.cc. TransitionTableMarkdown()
+// renders it; docs/domain.md carries that rendering and a test checks that the two agree, so
+// the table is not written out again here. One-stop lifecycle of Decree 118/2025/NĐ-CP (in
+// force 1 July 2025; it replaced Decree 61/2018/NĐ-CP, whose Arts. 17-20 held the same steps).
 //
-//   from \ to                 2  3  4  5  6  7  8  9  10
-//   1  newly registered       x  x              x
-//   2  accepted                     x  x  x  x  x  x
-//   4  in process                      x  x  x  x  x
-//   5  supplement requested         x        x  x
-//   6  financial obligation         x        x  x  x
-//   9  finished                                       x
-//   3, 7, 8, 10: terminal.  No status moves to itself, and nothing returns to 1.
-//
-// Why: 2 -> 9 covers procedures whose result is given at once. 5 -> 4 is the supplement
-// arriving, which restarts the processing clock (the caller computes a new due time). 5 -> 3 is
-// refused: "refused at intake" means never accepted, and a dossier asking for a supplement was
-// accepted; if the supplement never comes, processing stops (8) or the applicant withdraws (7).
-// 6 -> 4 is the obligation paid with work left; 6 -> 9 when payment was the last step. A new
-// appointment date for a late dossier is not a status change (see MayGiveNewAppointment).
+// Why: 1 -> 5 is a dossier found incomplete at intake (an online one is checked before it is
+// accepted, as in Decree 61/2018 Art. 17.2(a)): the applicant is asked to supplement it before
+// it is accepted; once supplemented it is accepted (5 -> 2) or, if it still falls short,
+// refused (5 -> 3). A supplement asked for after acceptance (2/4 -> 5) ends in 5 -> 4, the
+// supplement arriving, which restarts the processing clock (the caller computes a new due
+// time). Which of 5 -> 2/3 or 5 -> 4 applies depends on where the dossier came from: see
+// CheckTransitionFrom. 2 -> 9 covers procedures whose result is given at once. If a supplement
+// never comes, processing stops (8) or the applicant withdraws (7). 6 -> 4 is the obligation
+// paid with work left; 6 -> 9 when payment was the last step. A new appointment date for a
+// dossier that will be late is not a status change (see MayGiveNewAppointment).
 bool IsAllowedTransition(DossierStatus from, DossierStatus to);
 
 // OK, or FAILED_PRECONDITION naming both statuses when the move is not allowed.
 absl::Status CheckTransition(DossierStatus from, DossierStatus to);
+
+// CheckTransition, plus the rule that depends on how the dossier reached status 5:
+// `supplement_before_acceptance` is true when it moved to 5 from 1 (newly registered, never
+// accepted). Such a dossier leaves 5 to 2 (accepted), 3 (refused at intake), 7 or 8, never
+// straight to 4; one asked to supplement after acceptance leaves 5 to 4, 7 or 8, never to 2 or
+// 3 (it was accepted already). Ignored unless `from` is 5.
+absl::Status CheckTransitionFrom(DossierStatus from, DossierStatus to,
+                                 bool supplement_before_acceptance);
+
+// The allowed-move table as a Markdown table (rows: from, columns: to, "x" where allowed),
+// generated from kStatusTable; docs/domain.md holds a copy that a test compares with this.
+std::string TransitionTableMarkdown();
 
 // No move leaves 3, 7, 8 or 10.
 bool IsTerminal(DossierStatus status);
@@ -61,10 +72,17 @@ absl::string_view StatusName(DossierStatus status);
 // The portal's Vietnamese label, e.g. "Yêu cầu bổ sung" (UTF-8).
 absl::string_view StatusLabelVi(DossierStatus status);
 
-// Decree 61/2018/NĐ-CP: a late dossier may get a new appointment date (with an apology) once.
-inline constexpr int kDecree61MaxNewAppointments = 1;
+// Decree 118/2025/NĐ-CP (as in Decree 61/2018 Art. 19; the article number in Decree 118 is
+// unconfirmed, see docs/domain.md): a dossier that will be late gets an apology and a new
+// appointment date once.
+inline constexpr int kDecree118MaxNewAppointments = 1;
 
-// True while fewer than kDecree61MaxNewAppointments new dates have been given.
+// The apology and the new date must be given before the due date, at least this many calendar
+// days before it (Decree 61/2018 Art. 19.9 as a secondary source reads it; the article in
+// Decree 118 is unconfirmed, see docs/domain.md). A late extension is refused.
+inline constexpr int kDecree118ExtensionMinDaysBeforeDue = 1;
+
+// True while fewer than kDecree118MaxNewAppointments new dates have been given.
 bool MayGiveNewAppointment(int new_appointments_given);
 
 }  // namespace lienthong::domain

@@ -1,6 +1,8 @@
 // Classification of dossiers into KPI counters, and the rates derived from them.
 #include "services/domain/kpi.h"
 
+#include <algorithm>
+
 #include "absl/time/civil_time.h"
 #include "services/domain/working_day_calendar.h"
 
@@ -29,6 +31,12 @@ KpiCounters& KpiCounters::operator+=(const KpiCounters& other) {
   overdue_in_process += other.overdue_in_process;
   paid_online += other.paid_online;
   digitised += other.digitised;
+  carrying_fees += other.carrying_fees;
+  finished_with_result += other.finished_with_result;
+  electronic_results += other.electronic_results;
+  reused_data += other.reused_data;
+  received_offered_online += other.received_offered_online;
+  received_online_of_offered += other.received_online_of_offered;
   return *this;
 }
 
@@ -40,8 +48,13 @@ KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& per
     counters.received_online = dossier.channel == Channel::kOnline ? 1 : 0;
     counters.received_or_returned_postal =
         dossier.channel == Channel::kPostal || dossier.result_returned_by_post ? 1 : 0;
-    counters.paid_online = dossier.paid_online ? 1 : 0;
     counters.digitised = dossier.has_digitised_components ? 1 : 0;
+    counters.carrying_fees = dossier.carries_fees ? 1 : 0;
+    counters.paid_online = dossier.carries_fees && dossier.paid_online ? 1 : 0;
+    counters.reused_data = dossier.reused_data ? 1 : 0;
+    counters.received_offered_online = dossier.procedure_offered_online ? 1 : 0;
+    counters.received_online_of_offered =
+        dossier.procedure_offered_online && dossier.channel == Channel::kOnline ? 1 : 0;
   }
 
   if (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value() &&
@@ -58,13 +71,40 @@ KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& per
           absl::ToCivilDay(finished_at, zone) < absl::ToCivilDay(*dossier.due_at, zone);
       (earlier_day ? counters.finished_early : counters.finished_on_time) = 1;
     }
+    if (dossier.status != DossierStatus::kWithdrawn) {
+      counters.finished_with_result = 1;
+      counters.electronic_results = dossier.has_electronic_result ? 1 : 0;
+    }
   }
 
-  if (IsInProcessForKpi(dossier.status) && dossier.due_at.has_value() &&
-      *dossier.due_at < now && dossier.received_at < period.to) {
+  const absl::Time as_of = OverdueAsOf(period, now);
+  const bool in_process_then =
+      IsInProcessForKpi(dossier.status) ||
+      (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value() &&
+       *dossier.finished_at >= as_of);
+  if (in_process_then && dossier.due_at.has_value() && *dossier.due_at < as_of &&
+      dossier.received_at < as_of) {
     counters.overdue_in_process = 1;
   }
   return counters;
+}
+
+absl::Time OverdueAsOf(const KpiPeriod& period, absl::Time now) {
+  return std::min(period.to, now);
+}
+
+double Decision766OnlinePaymentRate(const KpiCounters& c) {
+  return Rate(c.paid_online, c.carrying_fees);
+}
+
+double Decision766ElectronicResultRate(const KpiCounters& c) {
+  return Rate(c.electronic_results, c.finished_with_result);
+}
+
+double Decision766ReusedDataRate(const KpiCounters& c) { return Rate(c.reused_data, c.received); }
+
+double Decision766OnlineShareOfOfferedRate(const KpiCounters& c) {
+  return Rate(c.received_online_of_offered, c.received_offered_online);
 }
 
 KpiRates ComputeKpiRates(const KpiCounters& c) {
@@ -74,8 +114,11 @@ KpiRates ComputeKpiRates(const KpiCounters& c) {
   rates.on_time = Rate(c.finished_early + c.finished_on_time, c.finished);
   rates.early = Rate(c.finished_early, c.finished);
   rates.late = Rate(c.finished_late, c.finished);
-  rates.online_payment = Rate(c.paid_online, c.received);
+  rates.online_payment = Decision766OnlinePaymentRate(c);
   rates.digitisation = Rate(c.digitised, c.received);
+  rates.electronic_result = Decision766ElectronicResultRate(c);
+  rates.reused_data = Decision766ReusedDataRate(c);
+  rates.online_of_offered = Decision766OnlineShareOfOfferedRate(c);
   return rates;
 }
 

@@ -17,9 +17,16 @@ struct DossierKpiFacts {
   bool result_returned_by_post = false;
   DossierStatus status = DossierStatus::kNewlyRegistered;
   std::optional<absl::Time> finished_at;  // When it reached 7, 9 (or 10, via 9).
+  // The rule's due time: the original one when an extension moved it (Dossier.original_due_at),
+  // since an apology does not make a late dossier timely.
   std::optional<absl::Time> due_at;
   bool has_digitised_components = false;  // Digitised components or results.
   bool paid_online = false;
+  bool carries_fees = false;          // At least one fee of more than 0 đồng.
+  bool has_electronic_result = false;  // At least one Result.electronic.
+  bool reused_data = false;           // At least one Attachment.reused.
+  // The procedure is offered online (online level partial or end to end).
+  bool procedure_offered_online = false;
 };
 
 // The half-open reporting period [from, to).
@@ -49,15 +56,33 @@ struct KpiCounters {
   std::int64_t finished_early = 0;
   std::int64_t finished_on_time = 0;
   std::int64_t finished_late = 0;
-  // Snapshot at `now`: status 2 or 4, due_at < now, received before the period ends (the
-  // backlog from earlier periods counts too).
+  // As of the period's end, or `now` when that is earlier (OverdueAsOf): received before then,
+  // in process then (status 2 or 4, or finished only after then), and due_at before then. The
+  // backlog from earlier periods counts too. A dossier finished after the period's end is
+  // assumed to have been in 2 or 4 at the end (its intermediate statuses are not kept apart).
   std::int64_t overdue_in_process = 0;
-  // Online payment and digitisation rate numerators, among the received dossiers.
-  std::int64_t paid_online = 0;
+  // Digitisation numerator, among the received dossiers.
   std::int64_t digitised = 0;
+  // Online payment (Decision 766/QĐ-TTg, online payment): among the received dossiers that carry
+  // fees, those paid online. Free dossiers are in neither count.
+  std::int64_t carrying_fees = 0;
+  std::int64_t paid_online = 0;
+  // Electronic results (kết quả điện tử): among the finished dossiers with status 9 or 10
+  // (withdrawn ones have no result), those with an electronic result.
+  std::int64_t finished_with_result = 0;
+  std::int64_t electronic_results = 0;
+  // Reused data (tái sử dụng dữ liệu): received dossiers with a reused component.
+  std::int64_t reused_data = 0;
+  // Online share among procedures offered online: received dossiers of such procedures, and of
+  // those the ones received online.
+  std::int64_t received_offered_online = 0;
+  std::int64_t received_online_of_offered = 0;
 
   KpiCounters& operator+=(const KpiCounters& other);
 };
+
+// The time overdue_in_process is judged at: the period's end, or `now` if that is earlier.
+absl::Time OverdueAsOf(const KpiPeriod& period, absl::Time now);
 
 // The counters one dossier contributes (each 0 or 1); sum them with +=.
 KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& period,
@@ -70,9 +95,19 @@ struct KpiRates {
   double on_time = 0;         // (finished_early + finished_on_time) / finished
   double early = 0;           // finished_early / finished
   double late = 0;            // finished_late / finished
-  double online_payment = 0;  // paid_online / received
+  double online_payment = 0;  // Decision766OnlinePaymentRate: paid_online / carrying_fees
   double digitisation = 0;    // digitised / received
+  double electronic_result = 0;  // Decision766ElectronicResultRate
+  double reused_data = 0;        // Decision766ReusedDataRate
+  double online_of_offered = 0;  // Decision766OnlineShareOfOfferedRate
 };
+
+// One formula per indicator, named after its source (Decision 766/QĐ-TTg and the national
+// portal's scoring of it; docs/domain.md). Each is 0 when its denominator is 0.
+double Decision766OnlinePaymentRate(const KpiCounters& c);       // paid_online / carrying_fees
+double Decision766ElectronicResultRate(const KpiCounters& c);    // electronic / finished_with_result
+double Decision766ReusedDataRate(const KpiCounters& c);          // reused_data / received
+double Decision766OnlineShareOfOfferedRate(const KpiCounters& c);  // online / offered online
 
 KpiRates ComputeKpiRates(const KpiCounters& counters);
 

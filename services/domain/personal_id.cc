@@ -77,6 +77,18 @@ bool IsValidCmndNumber(absl::string_view number) {
   return number.size() == kCmndLength && IsDigits(number);
 }
 
+absl::CivilDay IdentityLaw2023CmndLastValidDay() {
+  return absl::CivilDay(kIdentityLaw2023CmndLastValidYear, 12, 31);
+}
+
+absl::Status CheckCmndValidOn(absl::CivilDay received_day) {
+  if (received_day <= IdentityLaw2023CmndLastValidDay()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "CMND identity cards (9 digits) ceased to be valid after 31 December 2024 (Identity Law "
+      "2023 Art. 46): a dossier received since then needs the 12-digit personal identification "
+      "number (ID_TYPE_CCCD) or a passport");
+}
+
 bool IsValidPassportNumber(absl::string_view number) {
   return number.size() >= kPassportNumberMinLength &&
          number.size() <= kPassportNumberMaxLength &&

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 
 namespace lienthong::domain {
 
@@ -48,6 +49,15 @@ absl::Status CheckPersonalIdAgreement(const PersonalIdParts& parts,
 
 // Old CMND number (ID type 1): exactly 9 digits.
 bool IsValidCmndNumber(absl::string_view number);
+
+// Identity Law 2023 (Luật Căn cước, in force 1 July 2024) Art. 46: an identity card (CMND) still
+// in date is valid until the end of 31 December 2024, no longer.
+inline constexpr int kIdentityLaw2023CmndLastValidYear = 2024;
+absl::CivilDay IdentityLaw2023CmndLastValidDay();
+
+// OK when a CMND could identify the applicant of a dossier received on `received_day` (local
+// UTC+7 day): on or before IdentityLaw2023CmndLastValidDay(). INVALID_ARGUMENT otherwise.
+absl::Status CheckCmndValidOn(absl::CivilDay received_day);
 
 // Passport number (ID type 0): 6 to 9 characters of [0-9A-Z]. The ICAO Doc 9303 machine-readable
 // zone holds a document number of at most 9 characters; foreign passports differ in length, so

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::domain {
@@ -19,20 +20,76 @@ bool IsWeekend(absl::CivilDay day) {
 
 std::string DayText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
+bool IsFixedHoliday(absl::CivilDay day) {
+  for (const MonthDay& holiday : kLabourCode2019FixedHolidays) {
+    if (day.month() == holiday.month && day.day() == holiday.day) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> CompensatoryDayProblems(const DueDateCalendarConfig& config) {
+  std::vector<std::string> problems;
+  absl::btree_set<absl::CivilDay> days_off;
+  for (const auto& [year, days] : config.days_off_by_year) days_off.insert(days.begin(), days.end());
+  const absl::btree_set<absl::CivilDay> make_up(config.make_up_working_days.begin(),
+                                                config.make_up_working_days.end());
+  auto is_rest = [&](absl::CivilDay day) {
+    return !make_up.contains(day) && (IsWeekend(day) || days_off.contains(day));
+  };
+  for (const auto& [year, days] : config.days_off_by_year) {
+    for (const MonthDay& holiday : kLabourCode2019FixedHolidays) {
+      const absl::CivilDay day(year, holiday.month, holiday.day);
+      if (!IsWeekend(day) || make_up.contains(day)) continue;
+      // The run of rest days around it; a run reaching an unlisted year is judged on what is
+      // listed (the next year's list is checked on its own).
+      absl::CivilDay first = day;
+      while (is_rest(first - 1)) --first;
+      absl::CivilDay last = day;
+      while (is_rest(last + 1) && (last + 1) - first < 60) ++last;
+      int fixed = 0;
+      int weekdays_off = 0;
+      for (absl::CivilDay d = first; d <= last; ++d) {
+        if (IsFixedHoliday(d)) ++fixed;
+        if (!IsWeekend(d)) ++weekdays_off;
+      }
+      // Report each short run once, at its first weekend holiday.
+      bool first_weekend_holiday = true;
+      for (absl::CivilDay d = first; d < day; ++d) {
+        if (IsFixedHoliday(d) && IsWeekend(d)) first_weekend_holiday = false;
+      }
+      if (weekdays_off < fixed && first_weekend_holiday) {
+        problems.push_back(absl::StrCat(
+            "year ", year, ": ", DayText(day), " falls on a ",
+            absl::GetWeekday(day) == absl::Weekday::saturday ? "Saturday" : "Sunday",
+            " and the list gives ", weekdays_off, " weekday(s) off around it for ", fixed,
+            " holiday(s): list the compensatory day off (the next working day, Labour Code "
+            "2019 Art. 112.3)"));
+      }
+    }
+  }
+  return problems;
+}
 
 absl::TimeZone VietnamTimeZone() { return absl::FixedTimeZone(kVietnamUtcOffsetSeconds); }
 
 absl::StatusOr<DueDateCalendar> DueDateCalendar::Create(const DueDateCalendarConfig& config) {
-  if (config.office_opens < absl::ZeroDuration() ||
-      config.office_opens >= kDecree61InPersonCutoff ||
-      config.office_closes <= kDecree61InPersonCutoff || config.office_closes > absl::Hours(24)) {
-    return absl::InvalidArgumentError(
-        "calendar: office hours must open before and close after the 15:00 in-person cut-off");
+  if (config.office_opens < absl::ZeroDuration() || config.office_opens >= config.office_closes ||
+      config.office_closes > absl::Hours(24)) {
+    return absl::InvalidArgumentError("calendar: office hours must open before they close");
+  }
+  if (config.in_person_cutoff_applies && (config.office_opens >= config.in_person_cutoff ||
+                                          config.office_closes <= config.in_person_cutoff)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "calendar: office hours must open before and close after the in-person cut-off ",
+        absl::FormatDuration(config.in_person_cutoff)));
   }
   DueDateCalendar calendar;
   calendar.office_opens_ = config.office_opens;
   calendar.office_closes_ = config.office_closes;
+  calendar.in_person_cutoff_ = config.in_person_cutoff;
+  calendar.in_person_cutoff_applies_ = config.in_person_cutoff_applies;
   for (const auto& [year, days] : config.days_off_by_year) {
     calendar.covered_years_.insert(year);
     for (absl::CivilDay day : days) {
@@ -59,6 +116,10 @@ absl::StatusOr<DueDateCalendar> DueDateCalendar::Create(const DueDateCalendarCon
           " must be a Saturday or Sunday of a covered year and not a day off"));
     }
     calendar.make_up_working_days_.insert(day);
+  }
+  if (const std::vector<std::string> problems = CompensatoryDayProblems(config);
+      !problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("calendar: ", absl::StrJoin(problems, "; ")));
   }
   return calendar;
 }
@@ -90,7 +151,8 @@ absl::StatusOr<absl::Time> DueDateCalendar::EffectiveReceiptTime(absl::Time rece
   const absl::CivilDay day = absl::ToCivilDay(received, zone);
   const absl::Time day_start = absl::FromCivil(day, zone);
   const absl::Duration time_of_day = received - day_start;
-  const absl::Duration intake_ends = in_person ? kDecree61InPersonCutoff : office_closes_;
+  const absl::Duration intake_ends =
+      in_person && in_person_cutoff_applies_ ? in_person_cutoff_ : office_closes_;
 
   ASSIGN_OR_RETURN(const bool working, IsWorkingDay(day));
   if (!working || time_of_day >= intake_ends) {

@@ -62,6 +62,41 @@ bool AnyPaidOnline(const v1::Dossier& d) {
 
 std::string DossierKey(const std::string& code) { return code; }
 
+// Whether the dossier reached status 5 (supplement requested) from 1 (newly registered): the
+// supplement was asked for at intake, before acceptance.
+bool SupplementBeforeAcceptance(const v1::Dossier& d) {
+  for (int i = d.history_size() - 1; i >= 0; --i) {
+    if (d.history(i).to_status() == v1::DOSSIER_STATUS_SUPPLEMENT_REQUESTED) {
+      return d.history(i).from_status() == v1::DOSSIER_STATUS_NEWLY_REGISTERED;
+    }
+  }
+  return false;
+}
+
+// An extension (a new appointment date with an apology), Decree 118/2025 (as in Decree 61/2018
+// Art. 19), once (checked by the caller): given at least kDecree118ExtensionMinDaysBeforeDue
+// local calendar days before the due date (FAILED_PRECONDITION otherwise), to a date after it
+// (INVALID_ARGUMENT otherwise); nothing is written when refused.
+absl::Status CheckExtension(const v1::Dossier& d, absl::Time step_time, const Timestamp& new_due) {
+  if (!d.has_due_at()) return absl::OkStatus();
+  const absl::TimeZone zone = domain::VietnamTimeZone();
+  const absl::CivilDay due_day = absl::ToCivilDay(ToTime(d.due_at()), zone);
+  const absl::CivilDay step_day = absl::ToCivilDay(step_time, zone);
+  if (step_day > due_day - domain::kDecree118ExtensionMinDaysBeforeDue) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dossier ", d.code(), ": the apology and new appointment date must be given at least ",
+        domain::kDecree118ExtensionMinDaysBeforeDue, " day before the due date ",
+        absl::FormatCivilTime(due_day),
+        " (Decree 118/2025/NĐ-CP, as in Decree 61/2018 Art. 19); a late extension is refused"));
+  }
+  if (ToTime(new_due) <= ToTime(d.due_at())) {
+    FieldViolations v;
+    v.Add("new_due_at", "an extension's new appointment date must be after the current due_at");
+    return v.ToStatus();
+  }
+  return absl::OkStatus();
+}
+
 // Page tokens: "<received micros>|<code>|<filter fingerprint>", base64url. The fingerprint ties
 // a token to the filters it was issued for.
 std::string FilterFingerprint(const v1::ListDossiersRequest& request) {
@@ -85,7 +120,10 @@ store::DossierRow DossierRowOf(const v1::Dossier& d) {
   row.paid_online = AnyPaidOnline(d);
   row.digitised = AnyDigitised(d);
   row.received_at = ToTime(d.received_at());
-  row.due_at = OptionalTime(d.has_due_at(), d.due_at());
+  // The rule's due date: the original one when an extension moved due_at (so overdue listings
+  // and the indicators judge by the rule, not by a date moved after the fact).
+  row.due_at = d.has_original_due_at() ? std::optional<absl::Time>(ToTime(d.original_due_at()))
+                                       : OptionalTime(d.has_due_at(), d.due_at());
   row.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
   row.version = d.version();
   return row;
@@ -220,23 +258,30 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     }
     const auto from = static_cast<domain::DossierStatus>(d.status());
     const auto to = static_cast<domain::DossierStatus>(request.new_status());
-    RETURN_IF_ERROR(domain::CheckTransition(from, to));
+    RETURN_IF_ERROR(domain::CheckTransitionFrom(from, to, SupplementBeforeAcceptance(d)));
 
-    // Decree 61/2018: once supplemented, the processing clock restarts from the supplement's
-    // arrival. A new_due_at given then is the restarted clock's due date, not an extension.
+    // Decree 118/2025 (as in Decree 61/2018): once supplemented, the processing clock restarts
+    // from the supplement's arrival. A new_due_at given then is the restarted clock's due date,
+    // not an extension.
     const bool restarts_clock = from == domain::DossierStatus::kSupplementRequested &&
                                 to == domain::DossierStatus::kInProcess && d.supplements_size() > 0;
     if (request.has_new_due_at()) {
-      // Decree 61/2018 Art. 19: a late dossier gets a new appointment date once, no more.
       if (!restarts_clock && !domain::MayGiveNewAppointment(d.extension_count())) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "dossier ", request.code(),
-            " was already given a new appointment date once (Decree 61/2018 Art. 19)"));
+            "dossier ", d.code(),
+            " was already given a new appointment date once (Decree 118/2025/NĐ-CP, as in "
+            "Decree 61/2018 Art. 19)"));
       }
       if (ToTime(request.new_due_at()) <= step_time) {
         FieldViolations v;
         v.Add("new_due_at", "must be after the time of the step");
         return v.ToStatus();
+      }
+      if (!restarts_clock) RETURN_IF_ERROR(CheckExtension(d, step_time, request.new_due_at()));
+      if (restarts_clock) {
+        d.clear_original_due_at();  // the restarted clock's due date is the rule's again
+      } else if (!d.has_original_due_at() && d.has_due_at()) {
+        *d.mutable_original_due_at() = d.due_at();
       }
       *d.mutable_due_at() = request.new_due_at();
       if (!restarts_clock) d.set_extension_count(d.extension_count() + 1);
@@ -271,6 +316,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
         if (restarts_clock) {
           SetTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
           if (!request.has_new_due_at()) {
+            d.clear_original_due_at();
             if (!ProcessingDaysOf(d).has_value()) {
               // Its due date was given at submission, so the gateway cannot count it again.
               FieldViolations v;
@@ -419,7 +465,47 @@ void FillKpis(const domain::KpiCounters& c, v1::DossierKpis* out) {
   out->set_on_time_rate(rates.on_time);
   out->set_online_payment_rate(rates.online_payment);
   out->set_digitisation_rate(rates.digitisation);
+  out->set_carrying_fees(c.carrying_fees);
+  out->set_finished_with_result(c.finished_with_result);
+  out->set_electronic_results(c.electronic_results);
+  out->set_electronic_result_rate(rates.electronic_result);
+  out->set_reused_data(c.reused_data);
+  out->set_reused_data_rate(rates.reused_data);
+  out->set_received_offered_online(c.received_offered_online);
+  out->set_received_online_of_offered(c.received_online_of_offered);
+  out->set_online_rate_of_offered(rates.online_of_offered);
 }
+}  // namespace
+
+namespace {
+
+// The facts the indicators need, read from the stored dossier itself (the fee, result,
+// attachment and online-level facts are not columns of the store).
+domain::DossierKpiFacts KpiFactsOf(const v1::Dossier& d) {
+  domain::DossierKpiFacts facts;
+  facts.received_at = ToTime(d.received_at());
+  facts.channel = static_cast<domain::Channel>(d.channel());
+  facts.result_returned_by_post = d.result_delivery() == v1::RESULT_DELIVERY_POSTAL;
+  facts.status = static_cast<domain::DossierStatus>(d.status());
+  facts.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
+  facts.due_at = d.has_original_due_at() ? std::optional<absl::Time>(ToTime(d.original_due_at()))
+                                         : OptionalTime(d.has_due_at(), d.due_at());
+  facts.has_digitised_components = AnyDigitised(d);
+  facts.paid_online = AnyPaidOnline(d);
+  for (const auto& fee : d.fees()) {
+    if (fee.amount().amount_vnd() > 0) facts.carries_fees = true;
+  }
+  for (const auto& result : d.results()) {
+    if (result.electronic()) facts.has_electronic_result = true;
+  }
+  for (const auto& attachment : d.attachments()) {
+    if (attachment.reused()) facts.reused_data = true;
+  }
+  facts.procedure_offered_online = d.online_level() == v1::ONLINE_LEVEL_PARTIAL ||
+                                   d.online_level() == v1::ONLINE_LEVEL_END_TO_END;
+  return facts;
+}
+
 }  // namespace
 
 absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
@@ -430,24 +516,32 @@ absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
   domain::KpiCounters total;
   absl::flat_hash_map<std::string, domain::KpiCounters> by_agency;
   absl::flat_hash_map<std::string, domain::KpiCounters> by_procedure;
-  RETURN_IF_ERROR(gateway_->store->ScanDossierStats(
-      period.from, period.to, now, request.agency_code(), request.procedure_code(),
-      [&](const store::DossierStatsRow& row) {
-        if (visible && !visible(row.receiving_agency, "")) return;
-        domain::DossierKpiFacts facts;
-        facts.received_at = row.received_at;
-        facts.channel = static_cast<domain::Channel>(row.channel);
-        facts.result_returned_by_post = row.result_delivery == v1::RESULT_DELIVERY_POSTAL;
-        facts.status = static_cast<domain::DossierStatus>(row.status);
-        facts.finished_at = row.finished_at;
-        facts.due_at = row.due_at;
-        facts.has_digitised_components = row.digitised;
-        facts.paid_online = row.paid_online;
-        const domain::KpiCounters counters = domain::ClassifyDossier(facts, period, now);
-        total += counters;
-        by_agency[row.receiving_agency] += counters;
-        by_procedure[row.procedure_code] += counters;
-      }));
+  // Every dossier received before the period ends can count (received in it, finished in it,
+  // or overdue in process at its end), so read them all, in pages, with their content.
+  store::DossierQuery query;
+  query.agency = request.agency_code();
+  query.procedure_code = request.procedure_code();
+  query.received_to = period.to;
+  query.limit = 1000;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto batch, gateway_->store->ListDossiers(query));
+    for (const auto& row : batch) {
+      query.after = std::make_pair(row.received_at, row.code);
+      if (!request.agency_code().empty() && row.receiving_agency != request.agency_code()) {
+        continue;  // the listing matches handling agencies too; statistics go by receiving
+      }
+      if (visible && !visible(row.receiving_agency, "")) continue;
+      v1::Dossier d;
+      if (!d.ParseFromString(row.payload)) {
+        return absl::DataLossError(absl::StrCat("stored dossier ", row.code, " is corrupt"));
+      }
+      const domain::KpiCounters counters = domain::ClassifyDossier(KpiFactsOf(d), period, now);
+      total += counters;
+      by_agency[row.receiving_agency] += counters;
+      by_procedure[row.procedure_code] += counters;
+    }
+    if (static_cast<int>(batch.size()) < query.limit) break;
+  }
   FillKpis(total, out->mutable_total());
   for (const auto& [agency, counters] : by_agency) FillKpis(counters, &(*out->mutable_by_agency())[agency]);
   for (const auto& [code, counters] : by_procedure) FillKpis(counters, &(*out->mutable_by_procedure())[code]);

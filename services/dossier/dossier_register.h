@@ -1,6 +1,6 @@
 // DossierRegister: the dossier tracking register (sổ theo dõi hồ sơ) behind DossierService.
 // It turns validated requests into store writes: idempotent submission with computed due
-// dates, status moves under the state machine and the Decree 61/2018 lifecycle rules, reads,
+// dates, status moves under the state machine and the Decree 118/2025 lifecycle rules, reads,
 // pages and KPI statistics. It knows nothing of gRPC.
 #pragma once
 

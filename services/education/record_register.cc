@@ -1,6 +1,7 @@
 // Education records: upsert, read, snapshot listing, diploma verification.
 #include "services/education/record_register.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -186,8 +187,36 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
   gateway_->store->Write(std::move(call.log), std::move(fn), std::move(finish));
 }
 
+std::vector<std::string> RecordRegister::IssuerCodesOf(const std::string& issuer) const {
+  std::vector<std::string> codes{issuer};
+  if (auto it = keepers_.find(issuer); it != keepers_.end()) codes.push_back(it->second);
+  std::vector<std::string> kept;
+  for (const auto& [former, keeper] : keepers_) {
+    if (keeper == issuer) kept.push_back(former);
+  }
+  std::sort(kept.begin(), kept.end());
+  codes.insert(codes.end(), kept.begin(), kept.end());
+  return codes;
+}
+
+absl::StatusOr<std::optional<store::RecordRow>> RecordRegister::FindDiploma(
+    const std::string& issuer, const std::string& register_number) {
+  for (const std::string& code : IssuerCodesOf(issuer)) {
+    ASSIGN_OR_RETURN(auto row, gateway_->store->GetRecord(
+                                   v1::RECORD_TYPE_DIPLOMA, absl::StrCat(code, "/", register_number)));
+    if (row.has_value()) return row;
+  }
+  return std::nullopt;
+}
+
 absl::Status RecordRegister::Get(const v1::RecordKey& key, v1::EducationRecord* out) {
-  ASSIGN_OR_RETURN(auto row, gateway_->store->GetRecord(key.type(), key.key()));
+  std::optional<store::RecordRow> row;
+  const std::size_t slash = key.key().find('/');
+  if (key.type() == v1::RECORD_TYPE_DIPLOMA && slash != std::string::npos) {
+    ASSIGN_OR_RETURN(row, FindDiploma(key.key().substr(0, slash), key.key().substr(slash + 1)));
+  } else {
+    ASSIGN_OR_RETURN(row, gateway_->store->GetRecord(key.type(), key.key()));
+  }
   if (!row.has_value()) {
     return absl::NotFoundError(absl::StrCat("no ", TypeName(key.type()), " ", key.key()));
   }
@@ -300,8 +329,10 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
 absl::Status RecordRegister::VerifyDiploma(const v1::VerifyDiplomaRequest& request,
                                            v1::VerifyDiplomaResponse* out) {
   std::string key;
+  std::optional<store::RecordRow> row;
   if (!request.register_number().empty()) {
     key = absl::StrCat(request.issuing_agency_code(), "/", request.register_number());
+    ASSIGN_OR_RETURN(row, FindDiploma(request.issuing_agency_code(), request.register_number()));
   } else {
     ASSIGN_OR_RETURN(auto keys, gateway_->store->FindKeysBySecondaryKey(v1::RECORD_TYPE_DIPLOMA,
                                                                         request.serial_number()));
@@ -310,8 +341,8 @@ absl::Status RecordRegister::VerifyDiploma(const v1::VerifyDiplomaRequest& reque
       return absl::OkStatus();
     }
     key = keys.front();
+    ASSIGN_OR_RETURN(row, gateway_->store->GetRecord(v1::RECORD_TYPE_DIPLOMA, key));
   }
-  ASSIGN_OR_RETURN(auto row, gateway_->store->GetRecord(v1::RECORD_TYPE_DIPLOMA, key));
   if (!row.has_value()) {
     out->set_verdict(v1::VerifyDiplomaResponse::VERDICT_NOT_FOUND);
     return absl::OkStatus();

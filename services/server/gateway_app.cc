@@ -125,7 +125,11 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   }
   app->dossiers_ = std::make_unique<dossier::DossierRegister>(&context, &*app->calendar_,
                                                               std::move(procedures));
-  app->records_ = std::make_unique<education::RecordRegister>(&context);
+  education::DiplomaRegisterKeepers keepers;
+  for (const auto& keeper : config.diploma_register_keepers()) {
+    keepers[keeper.former_issuer_code()] = keeper.keeper_code();
+  }
+  app->records_ = std::make_unique<education::RecordRegister>(&context, std::move(keepers));
 
   app->services_.push_back(
       std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get()));

@@ -26,10 +26,11 @@ void CheckPhone(const FieldScope& at, absl::string_view leaf, absl::string_view 
 }
 
 // id_type and id_number of an applicant or representative. The number is compared with the
-// birth year and sex only for a personal identification number, the one that encodes them.
+// birth year and sex only for a personal identification number, the one that encodes them. A
+// CMND is refused for a dossier received after 31 December 2024 (`received_day`, when known).
 void CheckIdPaper(const FieldScope& at, v1::IdType wire_type, absl::string_view number,
                   Presence presence, std::optional<int> birth_year,
-                  std::optional<domain::Sex> sex) {
+                  std::optional<domain::Sex> sex, std::optional<absl::CivilDay> received_day) {
   at.Enum("id_type", wire_type, *v1::IdType_descriptor(), Presence::kOptional);
   if (number.empty()) {
     if (presence == Presence::kRequired) {
@@ -46,18 +47,25 @@ void CheckIdPaper(const FieldScope& at, v1::IdType wire_type, absl::string_view 
     return;
   }
   const absl::Status status = domain::CheckIdNumber(*type, number);
-  if (!status.ok()) at.Add("id_number", std::string(status.message()));
+  if (!status.ok()) {
+    at.Add("id_number", std::string(status.message()));
+  } else if (*type == domain::IdType::kCmnd && received_day.has_value()) {
+    const absl::Status valid = domain::CheckCmndValidOn(*received_day);
+    if (!valid.ok()) at.Add("id_type", std::string(valid.message()));
+  }
 }
 
-void CheckRepresentative(const v1::Representative& representative, const FieldScope& at) {
+void CheckRepresentative(const v1::Representative& representative, const FieldScope& at,
+                         std::optional<absl::CivilDay> received_day) {
   at.Text("full_name", representative.full_name(), kRequiredName);
   CheckIdPaper(at, representative.id_type(), representative.id_number(), Presence::kRequired,
-               std::nullopt, std::nullopt);
+               std::nullopt, std::nullopt, received_day);
   CheckPhone(at, "phone", representative.phone());
   at.Text("authorisation_reference", representative.authorisation_reference(), kOptionalReference);
 }
 
-void CheckApplicant(const v1::Applicant& applicant, const FieldScope& at, absl::CivilDay today) {
+void CheckApplicant(const v1::Applicant& applicant, const FieldScope& at, absl::CivilDay today,
+                    std::optional<absl::CivilDay> received_day) {
   at.Enum("kind", applicant.kind(), *v1::ApplicantKind_descriptor(), Presence::kOptional);
   at.Text("full_name", applicant.full_name(), kRequiredName);
   const std::optional<PartialDate> birth =
@@ -69,7 +77,7 @@ void CheckApplicant(const v1::Applicant& applicant, const FieldScope& at, absl::
   CheckIdPaper(at, applicant.id_type(), applicant.id_number(),
                is_person ? Presence::kRequired : Presence::kOptional,
                birth.has_value() ? std::optional<int>(birth->year) : std::nullopt,
-               SexFromWire(applicant.sex()));
+               SexFromWire(applicant.sex()), received_day);
   CheckPhone(at, "phone", applicant.phone());
   if (!applicant.email().empty() && !IsEmailAddress(applicant.email())) {
     at.Add("email", "expected an email address such as name@example.vn");
@@ -81,7 +89,7 @@ void CheckApplicant(const v1::Applicant& applicant, const FieldScope& at, absl::
     address.UnitCode("province_code", applicant.address().province_code());
   }
   if (applicant.has_representative()) {
-    CheckRepresentative(applicant.representative(), at.Field("representative"));
+    CheckRepresentative(applicant.representative(), at.Field("representative"), received_day);
   }
 }
 
@@ -112,8 +120,8 @@ void CheckResult(const v1::Result& result, const FieldScope& at) {
   at.Timestamp("issued_at", result.has_issued_at(), result.issued_at(), Presence::kOptional);
 }
 
-// Circular 01/2018/TT-VPCP Art. 19 and the portal's status codes: a dossier enters the system as
-// newly registered (1) or accepted (2); unset means accepted.
+// The portal's status codes (Circular 03/2025/TT-VPCP; docs/domain.md): a dossier enters the
+// system as newly registered (1) or accepted (2); unset means accepted.
 void CheckStatusOnSubmit(const FieldScope& at, v1::DossierStatus status) {
   if (status == v1::DOSSIER_STATUS_UNSPECIFIED || status == v1::DOSSIER_STATUS_NEWLY_REGISTERED ||
       status == v1::DOSSIER_STATUS_ACCEPTED) {
@@ -149,7 +157,7 @@ void CheckNewDossierTimes(const v1::Dossier& dossier, const FieldScope& at,
   if (code.has_value() && !domain::CheckDossierCodeReceiptDay(*code, VietnamDay(*received)).ok()) {
     at.Add("code",
            "the YYMMDD part must be the day of received_at in Asia/Ho_Chi_Minh (UTC+7) "
-           "(Circular 01/2018/TT-VPCP Art. 19)");
+           "(Circular 03/2025/TT-VPCP, as in Circular 01/2018/TT-VPCP Art. 19)");
   }
 }
 
@@ -161,8 +169,8 @@ void CheckNewDossier(const v1::Dossier& dossier, const FieldScope& at,
   if (code.has_value() && domain::IsValidAgencyCode(dossier.receiving_agency_code()) &&
       code->agency_code != dossier.receiving_agency_code()) {
     at.Add("code",
-           "the agency part must be receiving_agency_code (Circular 01/2018/TT-VPCP "
-           "Art. 19)");
+           "the agency part must be receiving_agency_code (Circular 03/2025/TT-VPCP, as in "
+           "Circular 01/2018/TT-VPCP Art. 19)");
   }
   at.Code("handling_agency_code", CodeKind::kAgency, dossier.handling_agency_code(),
           Presence::kOptional);
@@ -182,16 +190,23 @@ void CheckNewDossier(const v1::Dossier& dossier, const FieldScope& at,
   if (dossier.extension_count() != 0) {
     at.Add("extension_count",
            "must be 0 for a new dossier: the one new appointment date "
-           "(Decree 61/2018/NĐ-CP) is given through UpdateDossierStatus");
+           "(Decree 118/2025/NĐ-CP) is given through UpdateDossierStatus");
   }
 
   at.Unset("history", dossier.history_size() > 0, kSetByGateway);
   at.Unset("version", dossier.version() != 0, kSetByGateway);
   at.Unset("submitted_by", !dossier.submitted_by().empty(), kSetByGateway);
   at.Unset("updated_at", dossier.has_updated_at(), kSetByGateway);
+  at.Unset("original_due_at", dossier.has_original_due_at(),
+           "set by the gateway when an extension moves due_at");
 
   if (dossier.has_applicant()) {
-    CheckApplicant(dossier.applicant(), at.Field("applicant"), VietnamDay(context.now));
+    std::optional<absl::CivilDay> received_day;
+    if (dossier.has_received_at()) {
+      received_day = VietnamDay(absl::FromUnixSeconds(dossier.received_at().seconds()));
+    }
+    CheckApplicant(dossier.applicant(), at.Field("applicant"), VietnamDay(context.now),
+                   received_day);
   } else {
     at.Add("applicant", "required: the applicant (chủ hồ sơ)");
   }

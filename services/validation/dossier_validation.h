@@ -24,8 +24,8 @@ inline constexpr std::size_t kMaxSummaryCodePoints = 2000;
 inline constexpr int kMaxStatsPeriodYears = 5;
 
 // A new dossier: all of docs/domain.md that can be judged from the dossier alone, including the
-// Circular 01/2018/TT-VPCP Art. 19 code agreeing with the receipt day and agency, and gateway-set
-// fields left empty.
+// dossier code (Circular 03/2025/TT-VPCP, as in Circular 01/2018 Art. 19) agreeing with the
+// receipt day and agency, and gateway-set fields left empty.
 void ValidateSubmitDossier(const v1::SubmitDossierRequest& request,
                            const ValidationContext& context, FieldViolations* violations);
 

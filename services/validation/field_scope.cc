@@ -104,7 +104,7 @@ std::optional<domain::DossierCodeParts> FieldScope::DossierCode(absl::string_vie
   if (parts.ok()) return *std::move(parts);
   Add(leaf, absl::StrCat(value.empty() ? "required; " : "",
                          WithoutFieldPrefix(parts.status(), "dossier code"),
-                         " (Circular 01/2018/TT-VPCP Art. 19)"));
+                         " (Circular 03/2025/TT-VPCP, as in Circular 01/2018/TT-VPCP Art. 19)"));
   return std::nullopt;
 }
 

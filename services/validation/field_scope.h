@@ -70,7 +70,7 @@ class FieldScope {
   void Code(absl::string_view leaf, domain::CodeKind kind, absl::string_view value,
             Presence presence) const;
 
-  // A required dossier code (Circular 01/2018/TT-VPCP Art. 19), parsed.
+  // A required dossier code (Circular 03/2025/TT-VPCP, as in Circular 01/2018 Art. 19), parsed.
   std::optional<domain::DossierCodeParts> DossierCode(absl::string_view leaf,
                                                       absl::string_view value) const;
 

@@ -126,12 +126,33 @@ void CheckCopy(const v1::DiplomaCopy& copy, const FieldScope& at) {
 }
 
 // Circular 21/2019/TT-BGDĐT: the register entry of a diploma, its corrections and its copies.
+//
+// Amended Education Law (passed 10 December 2025, in force 1 January 2026; secondary sources,
+// docs/domain.md): no lower-secondary diploma for graduation years from
+// kEducationLaw2025FirstYear; the upper-secondary diploma is issued by the school's principal,
+// so its issuer may be a school code (and that of the certificate of completion, whose issuer
+// is unconfirmed, may be either).
 void CheckDiploma(const v1::Diploma& diploma, const FieldScope& at, absl::CivilDay today) {
   at.Enum("type", diploma.type(), *v1::DiplomaType_descriptor(), Presence::kRequired);
+  if (diploma.type() == v1::DIPLOMA_TYPE_LOWER_SECONDARY_GRADUATION &&
+      diploma.graduation_year() >= kEducationLaw2025FirstYear) {
+    at.Add("type", absl::StrCat("the lower-secondary (THCS) diploma was abolished by the amended "
+                                "Education Law for graduation years from ",
+                                kEducationLaw2025FirstYear,
+                                ": completing lower secondary is confirmed in the school record "
+                                "(học bạ), not by a diploma"));
+  }
   CheckSerialNumber(at, diploma.serial_number(), Presence::kRequired);
   CheckRegisterNumber(at, diploma.register_number(), Presence::kRequired);
-  at.Code("issuing_agency_code", CodeKind::kAgency, diploma.issuing_agency_code(),
-          Presence::kRequired);
+  if (!IsDiplomaIssuer(diploma.type(), diploma.graduation_year(), diploma.issuing_agency_code())) {
+    at.Add("issuing_agency_code",
+           absl::StrCat(diploma.issuing_agency_code().empty() ? "required; " : "",
+                        "expected an agency code (QCVN 102:2016 or Decision 20/2020 form)",
+                        IssuedBySchoolFrom2026(diploma.type()) &&
+                                diploma.graduation_year() >= kEducationLaw2025FirstYear
+                            ? ", or the issuing school's code (1 to 64 of [A-Za-z0-9._-])"
+                            : ""));
+  }
   CheckHolder(diploma.holder(), at.Field("holder"), Presence::kRequired, today);
   at.Text("school_or_council", diploma.school_or_council(), kOptionalName);
   // A diploma may be entered ahead of a graduation that ends the next calendar year.
@@ -209,7 +230,8 @@ std::optional<BatchKey> KeyOf(const v1::EducationRecord& record, int index) {
       return BatchKey{v1::RECORD_TYPE_STUDENT, "", record.student().student_id(), index,
                       "student.student_id"};
     case v1::EducationRecord::kDiploma:
-      if (!domain::IsValidAgencyCode(record.diploma().issuing_agency_code()) ||
+      if (!IsDiplomaIssuer(record.diploma().type(), record.diploma().graduation_year(),
+                           record.diploma().issuing_agency_code()) ||
           !IsRegisterNumber(record.diploma().register_number())) {
         return std::nullopt;
       }
@@ -241,6 +263,21 @@ void CheckDistinctKeys(const v1::UpsertRecordsRequest& request, const FieldScope
 }
 
 }  // namespace
+
+bool IssuedBySchoolFrom2026(v1::DiplomaType type) {
+  return type == v1::DIPLOMA_TYPE_UPPER_SECONDARY_GRADUATION ||
+         type == v1::DIPLOMA_TYPE_COMPLETION_CERTIFICATE;
+}
+
+bool IsDiplomaIssuer(v1::DiplomaType type, int graduation_year, absl::string_view issuer) {
+  if (domain::IsValidAgencyCode(issuer)) return true;
+  return IssuedBySchoolFrom2026(type) && graduation_year >= kEducationLaw2025FirstYear &&
+         IsOpaqueIdentifier(issuer);
+}
+
+bool IsAnyDiplomaIssuer(absl::string_view issuer) {
+  return domain::IsValidAgencyCode(issuer) || IsOpaqueIdentifier(issuer);
+}
 
 void ValidateEducationRecord(const v1::EducationRecord& record, absl::string_view path_prefix,
                              const ValidationContext& context, FieldViolations* violations) {
@@ -279,9 +316,10 @@ void ValidateGetRecord(const v1::GetRecordRequest& request, FieldViolations* vio
   } else if (type == v1::RECORD_TYPE_DIPLOMA) {
     // Agency codes hold no '/', so the first one ends the agency part.
     const std::size_t slash = value.find('/');
-    if (slash == absl::string_view::npos || !domain::IsValidAgencyCode(value.substr(0, slash)) ||
+    if (slash == absl::string_view::npos || !IsAnyDiplomaIssuer(value.substr(0, slash)) ||
         !IsRegisterNumber(value.substr(slash + 1))) {
-      key.Add("key", "expected \"<issuing agency code>/<register number>\" for a diploma");
+      key.Add("key", "expected \"<issuer code>/<register number>\" for a diploma (an agency "
+                     "code, or a school code for upper-secondary diplomas from 2026)");
     }
   }
 }
@@ -301,8 +339,11 @@ void ValidateVerifyDiploma(const v1::VerifyDiplomaRequest& request, FieldViolati
   const bool has_register = !request.register_number().empty();
   CheckSerialNumber(at, request.serial_number(), Presence::kOptional);
   CheckRegisterNumber(at, request.register_number(), Presence::kOptional);
-  at.Code("issuing_agency_code", CodeKind::kAgency, request.issuing_agency_code(),
-          Presence::kOptional);
+  if (!request.issuing_agency_code().empty() &&
+      !IsAnyDiplomaIssuer(request.issuing_agency_code())) {
+    at.Add("issuing_agency_code",
+           "expected an agency code, or a school code for upper-secondary diplomas from 2026");
+  }
   if (!has_serial && !has_register) {
     at.Add("serial_number", "required unless register_number and issuing_agency_code are given");
   }

@@ -19,6 +19,25 @@ namespace lienthong::validation {
 // system dates from 1945.
 inline constexpr int kEarliestGraduationYear = 1945;
 
+// The amended Education Law (passed 10 December 2025, in force 1 January 2026; secondary sources,
+// docs/domain.md): from graduation year 2026 there is no lower-secondary (THCS) diploma
+// (completion is confirmed in the school record), a certificate of completing the general
+// education programme is given to upper-secondary pupils who did not sit or did not pass the
+// graduation exam, and the upper-secondary diploma is issued by the school's principal.
+inline constexpr int kEducationLaw2025FirstYear = 2026;
+
+// True for the types a school issues from kEducationLaw2025FirstYear: the upper-secondary
+// diploma and the certificate of completion (the certificate's issuer is unconfirmed, so a
+// school code is accepted beside an agency code).
+bool IssuedBySchoolFrom2026(v1::DiplomaType type);
+
+// Whether `issuer` may issue a diploma of `type` and year: an agency code always; the school's
+// code (an opaque identifier) for IssuedBySchoolFrom2026 types from kEducationLaw2025FirstYear.
+bool IsDiplomaIssuer(v1::DiplomaType type, int graduation_year, absl::string_view issuer);
+
+// An issuer code of any diploma: an agency code or a school code (for lookups by key).
+bool IsAnyDiplomaIssuer(absl::string_view issuer);
+
 // One record as written by a sector system: exactly one of school, student or diploma, and the
 // gateway-set fields (version, updated_by, updated_at) empty. `path_prefix` is the record's own
 // path ("records[3]"), empty at the top of a message.

@@ -512,6 +512,29 @@ TEST_F(ConfigFileTest, BadHolidayDates) {
               "calendar.years[\"26\"]", "four digits");
 }
 
+// lienthongctl config check refuses a year whose list lacks the compensatory day off of a fixed
+// holiday on a weekend (Labour Code 2019 Art. 112.3; docs/domain.md), a malformed in-person
+// cut-off, and a keeper mapping that is not agency codes.
+TEST_F(ConfigFileTest, CalendarCompensatoryDayCutoffAndDiplomaKeepers) {
+  const std::string year_2027 =
+      "calendar:\n  years:\n    \"2027\":\n      holidays: [2027-01-01, 2027-04-30, 2027-05-01, "
+      "2027-09-02, 2027-09-03]\n";
+  ExpectError(absl::StrCat(kListener, year_2027), "calendar",
+              "2027-05-01 falls on a Saturday");
+  ExpectError(absl::StrCat(kListener, year_2027,
+                           "  in_person_cutoff: {applies: true, time: \"3pm\"}\n"),
+              "calendar", "in_person_cutoff.time: '3pm' is not HH:MM");
+  ExpectError(absl::StrCat(kListener, R"(diploma_register_keepers:
+  - {former_issuer_code: "Phòng GDĐT", keeper_code: "000.00.31.H49"}
+  - {former_issuer_code: "000.31.27.H49", keeper_code: "000.31.27.H49"}
+)"),
+              "diploma_register_keepers[0].former_issuer_code", "an agency code");
+  ExpectError(absl::StrCat(kListener, R"(diploma_register_keepers:
+  - {former_issuer_code: "000.31.27.H49", keeper_code: "000.31.27.H49"}
+)"),
+              "diploma_register_keepers[0].keeper_code", "must differ");
+}
+
 TEST_F(ConfigFileTest, BadProcedures) {
   ExpectError(absl::StrCat(kListener, R"(procedures:
   - {code: "2.002481", processing_days: 3}

@@ -25,17 +25,20 @@ const YearDays kDevCalendar[] = {
       "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02"},
      {"2025-04-26"}},
     {"2026",
-     {"2026-01-01", "2026-02-14", "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18",
-      "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-04-27", "2026-04-30",
-      "2026-05-01", "2026-09-01", "2026-09-02"},
-     {}},
+     {"2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-02-14", "2026-02-15",
+      "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
+      "2026-02-22", "2026-04-27", "2026-04-30", "2026-05-01", "2026-08-29", "2026-08-30",
+      "2026-08-31", "2026-09-01", "2026-09-02"},
+     {"2026-01-10", "2026-08-22"}},
     {"2027",
      {"2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09",
-      "2027-02-10", "2027-04-16", "2027-04-30", "2027-05-01", "2027-09-02", "2027-09-03"},
+      "2027-02-10", "2027-02-11", "2027-04-16", "2027-04-30", "2027-05-01", "2027-05-03",
+      "2027-09-02", "2027-09-03"},
      {}},
 };
 
-// config/lienthong.dev.yaml, procedures.
+// The test catalog: config/lienthong.dev.yaml's procedures and the commune-level ones the
+// demo's one-stop system also sends (docs/domain.md).
 const std::pair<const char*, int> kDevProcedures[] = {
     {"3.000181", 10}, {"3.000182", 10}, {"2.002492", 5},
     {"2.002493", 5},  {"2.002481", 3},  {"1.008725", 20},
@@ -67,6 +70,10 @@ void AddRegisterSettings(config::v1::GatewayConfig* config) {
     for (const auto& day : year.holidays) days.add_holidays(day);
     for (const auto& day : year.extra_working_days) days.add_extra_working_days(day);
   }
+  // config/lienthong.dev.yaml, diploma_register_keepers.
+  auto* keeper = config->add_diploma_register_keepers();
+  keeper->set_former_issuer_code("000.31.27.H49");
+  keeper->set_keeper_code("000.00.31.H49");
   for (const auto& [code, processing_days] : kDevProcedures) {
     auto* procedure = config->add_procedures();
     procedure->set_code(code);

@@ -37,6 +37,7 @@ TEST(Kpi, CountsASmallDataSet) {
   DossierKpiFacts a = Finished(Dossier(Local(2025, 3, 3, 9), Channel::kOnline, S::kResultReturned),
                                Local(2025, 3, 5, 10), Local(2025, 3, 7, 17));
   a.has_digitised_components = true;
+  a.carries_fees = true;
   a.paid_online = true;
   dossiers.push_back(a);
   // B: in person, result by post, finished on the due day before closing: on time.
@@ -48,10 +49,12 @@ TEST(Kpi, CountsASmallDataSet) {
   DossierKpiFacts c = Finished(Dossier(Local(2025, 3, 5, 9), Channel::kPostal, S::kFinished),
                                Local(2025, 3, 12, 9), Local(2025, 3, 11, 17));
   c.has_digitised_components = true;
+  c.carries_fees = true;  // paid at the desk
   dossiers.push_back(c);
   // D: online, in process, due 20 Mar: overdue at `now`; paid online.
   DossierKpiFacts d = Dossier(Local(2025, 3, 6, 9), Channel::kOnline, S::kInProcess);
   d.due_at = Local(2025, 3, 20, 17);
+  d.carries_fees = true;
   d.paid_online = true;
   dossiers.push_back(d);
   // E: accepted, due after `now`: not overdue.
@@ -102,6 +105,7 @@ TEST(Kpi, CountsASmallDataSet) {
   EXPECT_EQ(total.finished_on_time, 2);  // B I
   EXPECT_EQ(total.finished_late, 1);  // C
   EXPECT_EQ(total.overdue_in_process, 2);  // D F
+  EXPECT_EQ(total.carrying_fees, 3);  // A C D
   EXPECT_EQ(total.paid_online, 2);  // A D
   EXPECT_EQ(total.digitised, 2);  // A C
 
@@ -111,8 +115,116 @@ TEST(Kpi, CountsASmallDataSet) {
   EXPECT_DOUBLE_EQ(rates.on_time, 0.8);
   EXPECT_DOUBLE_EQ(rates.early, 0.4);
   EXPECT_DOUBLE_EQ(rates.late, 0.2);
-  EXPECT_DOUBLE_EQ(rates.online_payment, 2.0 / 9.0);
+  EXPECT_DOUBLE_EQ(rates.online_payment, 2.0 / 3.0);
   EXPECT_DOUBLE_EQ(rates.digitisation, 2.0 / 9.0);
+}
+
+// Decision 766/QĐ-TTg online payment: over the dossiers that carry fees, not over all of them.
+TEST(Decision766OnlinePaymentRate, CountsOnlyDossiersThatCarryFees) {
+  const absl::Time now = Local(2025, 4, 10);
+  KpiCounters total;
+  // Eight free dossiers (most education procedures), one of them flagged paid_online by a
+  // client mistake: none counts. Two with fees: one paid online, one at the desk.
+  for (int i = 0; i < 8; ++i) {
+    DossierKpiFacts free = Dossier(Local(2025, 3, 3 + i, 9), Channel::kOnline, DossierStatus::kAccepted);
+    free.paid_online = i == 0;
+    total += ClassifyDossier(free, kMarch2025, now);
+  }
+  DossierKpiFacts paid = Dossier(Local(2025, 3, 20, 9), Channel::kOnline, DossierStatus::kAccepted);
+  paid.carries_fees = true;
+  paid.paid_online = true;
+  total += ClassifyDossier(paid, kMarch2025, now);
+  DossierKpiFacts at_desk = Dossier(Local(2025, 3, 21, 9), Channel::kInPerson, DossierStatus::kAccepted);
+  at_desk.carries_fees = true;
+  total += ClassifyDossier(at_desk, kMarch2025, now);
+
+  EXPECT_EQ(total.received, 10);
+  EXPECT_EQ(total.carrying_fees, 2);
+  EXPECT_EQ(total.paid_online, 1);
+  EXPECT_DOUBLE_EQ(Decision766OnlinePaymentRate(total), 0.5);
+  EXPECT_DOUBLE_EQ(ComputeKpiRates(total).online_payment, 0.5);
+  EXPECT_DOUBLE_EQ(Decision766OnlinePaymentRate(KpiCounters{}), 0.0);
+}
+
+// Overdue in process for a past period is counted as of the period's end, not as of now.
+TEST(OverdueInProcess, CountedAsOfThePeriodEnd) {
+  using S = DossierStatus;
+  const absl::Time now = Local(2025, 5, 20, 12);  // March is long over
+  EXPECT_EQ(OverdueAsOf(kMarch2025, now), kMarch2025.to);
+  std::vector<DossierKpiFacts> dossiers;
+  // P: due 20 Mar, finished only on 5 Apr: overdue at the end of March.
+  DossierKpiFacts p = Finished(Dossier(Local(2025, 3, 6, 9), Channel::kInPerson, S::kFinished),
+                               Local(2025, 4, 5, 9), Local(2025, 3, 20, 17));
+  dossiers.push_back(p);
+  // Q: still in process, due 5 Apr: overdue now, not at the end of March.
+  DossierKpiFacts q = Dossier(Local(2025, 3, 25, 9), Channel::kInPerson, S::kInProcess);
+  q.due_at = Local(2025, 4, 5, 17);
+  dossiers.push_back(q);
+  // R: still in process, due 28 Mar: overdue then and now.
+  DossierKpiFacts r = Dossier(Local(2025, 3, 10, 9), Channel::kInPerson, S::kInProcess);
+  r.due_at = Local(2025, 3, 28, 17);
+  dossiers.push_back(r);
+  // T: due 20 Mar, finished 30 Mar (before the end): not in process at the end.
+  dossiers.push_back(Finished(Dossier(Local(2025, 3, 6, 9), Channel::kInPerson, S::kFinished),
+                              Local(2025, 3, 30, 9), Local(2025, 3, 20, 17)));
+  // U: received in April: after the end.
+  DossierKpiFacts u = Dossier(Local(2025, 4, 2, 9), Channel::kInPerson, S::kInProcess);
+  u.due_at = Local(2025, 4, 9, 17);
+  dossiers.push_back(u);
+  KpiCounters total;
+  for (const auto& dossier : dossiers) total += ClassifyDossier(dossier, kMarch2025, now);
+  EXPECT_EQ(total.overdue_in_process, 2);  // P R
+
+  // A period not over yet is judged as of now: Q is not overdue on 1 Apr, is on 10 Apr.
+  const KpiPeriod year{Local(2025, 1, 1), Local(2026, 1, 1)};
+  EXPECT_EQ(ClassifyDossier(q, year, Local(2025, 4, 1)).overdue_in_process, 0);
+  EXPECT_EQ(ClassifyDossier(q, year, Local(2025, 4, 10)).overdue_in_process, 1);
+}
+
+// Electronic results, reused data and the online share among procedures offered online, on a
+// known data set.
+TEST(Decision766Indicators, ElectronicResultsReusedDataAndOnlineShareOfOffered) {
+  using S = DossierStatus;
+  const absl::Time now = Local(2025, 4, 10);
+  std::vector<DossierKpiFacts> dossiers;
+  auto finished = [&](Channel channel, S status, bool electronic) {
+    DossierKpiFacts f = Finished(Dossier(Local(2025, 3, 3, 9), channel, status),
+                                 Local(2025, 3, 10, 9), Local(2025, 3, 12, 17));
+    f.has_electronic_result = electronic;
+    return f;
+  };
+  dossiers.push_back(finished(Channel::kOnline, S::kResultReturned, true));   // 1
+  dossiers.push_back(finished(Channel::kOnline, S::kFinished, true));         // 2
+  dossiers.push_back(finished(Channel::kInPerson, S::kFinished, false));      // 3
+  dossiers.push_back(finished(Channel::kOnline, S::kWithdrawn, true));        // 4: no result
+  // Received, not finished: reused data and online level.
+  for (int i = 0; i < 6; ++i) {
+    DossierKpiFacts d = Dossier(Local(2025, 3, 10 + i, 9), i < 3 ? Channel::kOnline : Channel::kInPerson,
+                                S::kInProcess);
+    d.due_at = Local(2025, 4, 30, 17);
+    d.reused_data = i % 2 == 0;               // i = 0, 2, 4
+    d.procedure_offered_online = i != 5;      // 0..4 offered online; 0..2 came online
+    dossiers.push_back(d);
+  }
+  dossiers[0].procedure_offered_online = true;  // online, offered
+  dossiers[2].procedure_offered_online = true;  // in person, offered
+  KpiCounters total;
+  for (const auto& dossier : dossiers) total += ClassifyDossier(dossier, kMarch2025, now);
+
+  EXPECT_EQ(total.received, 10);
+  EXPECT_EQ(total.finished, 4);
+  EXPECT_EQ(total.finished_with_result, 3);  // 1 2 3
+  EXPECT_EQ(total.electronic_results, 2);    // 1 2
+  EXPECT_DOUBLE_EQ(Decision766ElectronicResultRate(total), 2.0 / 3.0);
+  EXPECT_EQ(total.reused_data, 3);
+  EXPECT_DOUBLE_EQ(Decision766ReusedDataRate(total), 0.3);
+  EXPECT_EQ(total.received_offered_online, 7);     // two finished + five received
+  EXPECT_EQ(total.received_online_of_offered, 4);  // finished 1 + received 0, 1, 2
+  EXPECT_DOUBLE_EQ(Decision766OnlineShareOfOfferedRate(total), 4.0 / 7.0);
+  const KpiRates rates = ComputeKpiRates(total);
+  EXPECT_DOUBLE_EQ(rates.electronic_result, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(rates.reused_data, 0.3);
+  EXPECT_DOUBLE_EQ(rates.online_of_offered, 4.0 / 7.0);
 }
 
 KpiCounters ClassifyFinish(absl::Time finished_at, absl::Time due_at) {

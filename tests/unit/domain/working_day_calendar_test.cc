@@ -1,6 +1,9 @@
 // Tests of working days and due times against the 2025 calendar of state agencies.
 #include "services/domain/working_day_calendar.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace lienthong::domain {
@@ -240,11 +243,11 @@ TEST(DueDateCalendarConfig, RejectsInconsistentConfig) {
            Case{"uncovered_make_up", uncovered_make_up, ""},
            Case{"make_up_on_day_off", make_up_on_day_off, ""},
            Case{"closes_early", closes_early,
-                "calendar: office hours must open before and close after the 15:00 in-person "
-                "cut-off"},
+                "calendar: office hours must open before and close after the in-person "
+                "cut-off 15h"},
            Case{"opens_late", opens_late,
-                "calendar: office hours must open before and close after the 15:00 in-person "
-                "cut-off"},
+                "calendar: office hours must open before and close after the in-person "
+                "cut-off 15h"},
        }) {
     absl::StatusOr<DueDateCalendar> calendar = DueDateCalendar::Create(c.config);
     EXPECT_EQ(calendar.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
@@ -258,6 +261,104 @@ TEST(DueDateCalendarConfig, RejectsInconsistentConfig) {
             std::string("calendar: make-up working day 2026-01-03") + make_up_message);
   EXPECT_EQ(DueDateCalendar::Create(make_up_on_day_off).status().message(),
             std::string("calendar: make-up working day 2025-04-26") + make_up_message);
+}
+
+// The in-person cut-off is a setting: its time, and whether it applies at all.
+TEST(InPersonCutoffSetting, MovesTheStartOnlyWhenItApplies) {
+  // Thursday 6 Mar 2025, 15:30, in person.
+  const absl::Time received = Local(2025, 3, 6, 15, 30);
+  DueDateCalendarConfig default_config = Config2025();
+  const DueDateCalendar by_default = *DueDateCalendar::Create(default_config);
+  EXPECT_EQ(Effective(by_default, received, true), Local(2025, 3, 7, 8));
+
+  DueDateCalendarConfig later = Config2025();
+  later.in_person_cutoff = absl::Hours(16);
+  const DueDateCalendar at_16 = *DueDateCalendar::Create(later);
+  EXPECT_EQ(Effective(at_16, received, true), received);
+  EXPECT_EQ(Effective(at_16, Local(2025, 3, 6, 16), true), Local(2025, 3, 7, 8));
+
+  DueDateCalendarConfig off = Config2025();
+  off.in_person_cutoff_applies = false;
+  const DueDateCalendar no_cutoff = *DueDateCalendar::Create(off);
+  EXPECT_EQ(Effective(no_cutoff, received, true), received);
+  EXPECT_EQ(Effective(no_cutoff, Local(2025, 3, 6, 17), true), Local(2025, 3, 7, 8));
+
+  // A cut-off outside office hours is refused while it applies, ignored when it does not.
+  DueDateCalendarConfig outside = Config2025();
+  outside.in_person_cutoff = absl::Hours(18);
+  EXPECT_EQ(DueDateCalendar::Create(outside).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  outside.in_person_cutoff_applies = false;
+  EXPECT_TRUE(DueDateCalendar::Create(outside).ok());
+}
+
+// The 2026 calendar of state agencies as announced: New Year 1-4 Jan with Fri 2 Jan worked on
+// Sat 10 Jan (letter 12729/VPCP-KGVX); Tết 14-22 Feb; Hùng Kings Mon 27 Apr; 30 Apr-1 May;
+// National Day 29 Aug-2 Sep with Mon 31 Aug worked on Sat 22 Aug (secondary sources).
+DueDateCalendarConfig Config2026() {
+  DueDateCalendarConfig config;
+  config.days_off_by_year[2026] = {
+      CivilDay(2026, 1, 1),  CivilDay(2026, 1, 2),  CivilDay(2026, 2, 16), CivilDay(2026, 2, 17),
+      CivilDay(2026, 2, 18), CivilDay(2026, 2, 19), CivilDay(2026, 2, 20), CivilDay(2026, 4, 27),
+      CivilDay(2026, 4, 30), CivilDay(2026, 5, 1),  CivilDay(2026, 8, 31), CivilDay(2026, 9, 1),
+      CivilDay(2026, 9, 2)};
+  config.make_up_working_days = {CivilDay(2026, 1, 10), CivilDay(2026, 8, 22)};
+  return config;
+}
+
+TEST(Calendar2026AsAnnounced, SwappedDaysAndSaturdays) {
+  absl::StatusOr<DueDateCalendar> calendar = DueDateCalendar::Create(Config2026());
+  ASSERT_TRUE(calendar.ok()) << calendar.status();
+  EXPECT_FALSE(*calendar->IsWorkingDay(CivilDay(2026, 1, 2)));
+  EXPECT_TRUE(*calendar->IsWorkingDay(CivilDay(2026, 1, 10)));  // Saturday worked
+  EXPECT_FALSE(*calendar->IsWorkingDay(CivilDay(2026, 8, 31)));
+  EXPECT_TRUE(*calendar->IsWorkingDay(CivilDay(2026, 8, 22)));  // Saturday worked
+  EXPECT_TRUE(*calendar->IsWorkingDay(CivilDay(2026, 9, 3)));
+  // Monday 5 Jan 2026 + 5 working days:
+  // 6, 7, 8, 9 Jan and Saturday 10 Jan.
+  EXPECT_EQ(Due(*calendar, Local(2026, 1, 5, 9), 5, false), Local(2026, 1, 10, 17));
+  // Friday 28 Aug + 1: the next working day is Thursday 3 Sep.
+  EXPECT_EQ(Due(*calendar, Local(2026, 8, 28, 9), 1, false), Local(2026, 9, 3, 17));
+}
+
+// Labour Code 2019 Art. 112.3: a fixed holiday on a weekend needs a compensatory weekday off.
+TEST(CompensatoryDayRule, RefusesAYearWithoutTheCompensatoryDay) {
+  // 2027 (provisional): Saturday 1 May needs Monday 3 May off.
+  DueDateCalendarConfig config;
+  config.days_off_by_year[2027] = {CivilDay(2027, 1, 1), CivilDay(2027, 4, 30),
+                                   CivilDay(2027, 5, 1), CivilDay(2027, 9, 2),
+                                   CivilDay(2027, 9, 3)};
+  const std::vector<std::string> problems = CompensatoryDayProblems(config);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0],
+            "year 2027: 2027-05-01 falls on a Saturday and the list gives 1 weekday(s) off around "
+            "it for 2 holiday(s): list the compensatory day off (the next working day, Labour "
+            "Code 2019 Art. 112.3)");
+  absl::StatusOr<DueDateCalendar> refused = DueDateCalendar::Create(config);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(), "calendar: " + problems[0]);
+
+  config.days_off_by_year[2027].push_back(CivilDay(2027, 5, 3));
+  EXPECT_TRUE(CompensatoryDayProblems(config).empty());
+  EXPECT_TRUE(DueDateCalendar::Create(config).ok());
+}
+
+TEST(CompensatoryDayRule, AcceptsWeekdayHolidaysAndTwoWeekendHolidaysMadeUp) {
+  EXPECT_TRUE(CompensatoryDayProblems(Config2025()).empty());
+  EXPECT_TRUE(CompensatoryDayProblems(Config2026()).empty());
+  // 2022: Saturday 30 Apr and Sunday 1 May, made up on Monday 2 and Tuesday 3 May; Saturday
+  // 1 Jan made up on Monday 3 Jan.
+  DueDateCalendarConfig config;
+  config.days_off_by_year[2022] = {CivilDay(2022, 1, 1), CivilDay(2022, 1, 3),
+                                   CivilDay(2022, 4, 30), CivilDay(2022, 5, 1),
+                                   CivilDay(2022, 5, 2),  CivilDay(2022, 5, 3),
+                                   CivilDay(2022, 9, 1),  CivilDay(2022, 9, 2)};
+  EXPECT_TRUE(CompensatoryDayProblems(config).empty());
+  // Only one of the two made up: refused, once for the run.
+  config.days_off_by_year[2022].erase(config.days_off_by_year[2022].begin() + 5);
+  const std::vector<std::string> problems = CompensatoryDayProblems(config);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("2022-04-30 falls on a Saturday"), std::string::npos);
 }
 
 }  // namespace

@@ -329,11 +329,15 @@ bool Allowed(int from, int to) {
 
 class DossierMovesTest : public DossierServiceTest {
  protected:
-  // A new dossier brought to `status` (1 to 10) through allowed moves.
-  v1::Dossier Reach(int status) {
+  // A new dossier brought to `status` (1 to 10) through allowed moves. With
+  // `before_acceptance`, status 5 is reached from 1 (a supplement asked for at intake), else
+  // from 2.
+  v1::Dossier Reach(int status, bool before_acceptance = false) {
     v1::Dossier dossier = NewDossier(next_index_++, VietnamTime(2026, 4, 20, 9),
                                      v1::CHANNEL_IN_PERSON);
-    if (status == 1 || status == 3) dossier.set_status(v1::DOSSIER_STATUS_NEWLY_REGISTERED);
+    if (status == 1 || status == 3 || (status == 5 && before_acceptance)) {
+      dossier.set_status(v1::DOSSIER_STATUS_NEWLY_REGISTERED);
+    }
     dossier = MustSubmit(dossier);
     switch (status) {
       case 3:
@@ -366,7 +370,8 @@ TEST_P(DossierMovesTest, EveryAllowedMoveAppendsAStepAndAnUpdateEvent) {
   ASSERT_FALSE(moves.empty());
   for (const auto& [from, to] : moves) {
     SCOPED_TRACE(absl::StrCat(from, " -> ", to));
-    const v1::Dossier before = Reach(from);
+    // 5 -> 2 and 5 -> 3 end a supplement asked for before acceptance (1 -> 5).
+    const v1::Dossier before = Reach(from, from == 5 && (to == 2 || to == 3));
     ASSERT_EQ(before.status(), from);
     const auto to_status = static_cast<v1::DossierStatus>(to);
     const v1::Dossier after = Move(before, to_status);
@@ -447,13 +452,17 @@ TEST_P(DossierMovesTest, ANewAppointmentDateIsGivenOnceOnly) {
   // Received Monday 20 Apr 2026 09:00 at the desk, 3 days: due Thursday 23 Apr 17:00.
   const v1::Dossier dossier = Reach(2);
   ASSERT_EQ(FromTimestamp(dossier.due_at()), VietnamTime(2026, 4, 23, 17));
+  // Given on Wednesday 22 Apr, one day before the due date.
   v1::UpdateDossierStatusRequest late = Step(dossier, v1::DOSSIER_STATUS_IN_PROCESS);
-  *late.mutable_at() = ToTimestamp(VietnamTime(2026, 4, 24, 9));
+  *late.mutable_at() = ToTimestamp(VietnamTime(2026, 4, 22, 9));
   *late.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 4, 29, 17));
   v1::Dossier extended;
-  ASSERT_TRUE(Update(late, &extended).ok());
+  const grpc::Status given = Update(late, &extended);
+  ASSERT_TRUE(given.ok()) << given.error_message();
   EXPECT_EQ(extended.extension_count(), 1);
   EXPECT_EQ(FromTimestamp(extended.due_at()), VietnamTime(2026, 4, 29, 17));
+  // The rule's due date is kept next to the extended one.
+  EXPECT_EQ(FromTimestamp(extended.original_due_at()), VietnamTime(2026, 4, 23, 17));
 
   v1::UpdateDossierStatusRequest again = Step(extended, v1::DOSSIER_STATUS_FINISHED);
   *again.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 5, 6, 17));
@@ -469,6 +478,62 @@ TEST_P(DossierMovesTest, ANewAppointmentDateIsGivenOnceOnly) {
   const v1::Dossier finished = Move(extended, v1::DOSSIER_STATUS_FINISHED);
   EXPECT_EQ(finished.extension_count(), 1);
   EXPECT_EQ(FromTimestamp(finished.due_at()), VietnamTime(2026, 4, 29, 17));
+  EXPECT_EQ(FromTimestamp(finished.original_due_at()), VietnamTime(2026, 4, 23, 17));
+}
+
+// Decree 118/2025 (as in Decree 61/2018 Art. 19): the apology and new date come at least one
+// day before the due date; on the due day or after it they are refused and nothing changes.
+TEST_P(DossierMovesTest, ExtensionOnlyBeforeTheDueDate) {
+  const v1::Dossier dossier = Reach(2);  // due Thursday 23 Apr 2026 17:00
+  for (const absl::Time at : {VietnamTime(2026, 4, 23, 8), VietnamTime(2026, 4, 24, 9)}) {
+    v1::UpdateDossierStatusRequest late = Step(dossier, v1::DOSSIER_STATUS_IN_PROCESS);
+    *late.mutable_at() = ToTimestamp(at);
+    *late.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 4, 29, 17));
+    v1::Dossier after;
+    const grpc::Status status = Update(late, &after);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("at least 1 day before the due date"));
+  }
+  // A new date not after the current one is no extension either.
+  v1::UpdateDossierStatusRequest earlier = Step(dossier, v1::DOSSIER_STATUS_IN_PROCESS);
+  *earlier.mutable_at() = ToTimestamp(VietnamTime(2026, 4, 21, 9));
+  *earlier.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 4, 22, 17));
+  v1::Dossier after;
+  const grpc::Status status = Update(earlier, &after);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(test::ViolatedFields(status), ElementsAre("new_due_at"));
+  v1::Dossier read;
+  ASSERT_TRUE(Get(dossier.code(), &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), dossier.SerializeAsString());
+  EXPECT_EQ(ChangesOf(dossier.code()).size(), 1);
+}
+
+// Decree 118/2025 (as in Decree 61/2018 Art. 17.2(a)): a dossier incomplete at intake is asked
+// to supplement before acceptance (1 -> 5), then accepted (5 -> 2) or refused (5 -> 3); it does
+// not go straight to processing, and one supplemented after acceptance is not "accepted" again.
+TEST_P(DossierMovesTest, SupplementBeforeAcceptanceEndsInAcceptanceOrRefusal) {
+  const v1::Dossier at_intake = Reach(5, /*before_acceptance=*/true);
+  ASSERT_EQ(at_intake.history(0).from_status(), v1::DOSSIER_STATUS_NEWLY_REGISTERED);
+  v1::Dossier after;
+  grpc::Status status = Update(Step(at_intake, v1::DOSSIER_STATUS_IN_PROCESS), &after);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  const v1::Dossier accepted = Move(at_intake, v1::DOSSIER_STATUS_ACCEPTED);
+  EXPECT_EQ(accepted.status(), v1::DOSSIER_STATUS_ACCEPTED);
+  EXPECT_EQ(Move(accepted, v1::DOSSIER_STATUS_IN_PROCESS).status(), v1::DOSSIER_STATUS_IN_PROCESS);
+  const v1::Dossier refused =
+      Move(Reach(5, /*before_acceptance=*/true), v1::DOSSIER_STATUS_REFUSED_AT_INTAKE);
+  EXPECT_TRUE(refused.has_refused_at());
+
+  const v1::Dossier after_acceptance = Reach(5);
+  for (v1::DossierStatus to : {v1::DOSSIER_STATUS_ACCEPTED, v1::DOSSIER_STATUS_REFUSED_AT_INTAKE}) {
+    status = Update(Step(after_acceptance, to), &after);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << status.error_message();
+  }
+  v1::Dossier read;
+  ASSERT_TRUE(Get(after_acceptance.code(), &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), after_acceptance.SerializeAsString());
 }
 
 TEST_P(DossierMovesTest, ANewAppointmentDateBeforeTheStepIsInvalid) {
@@ -532,7 +597,7 @@ TEST_P(DossierMovesTest, AnUnknownProcessingTimeNeedsTheRestartedDueDateAndItIsN
 
   // The extension with apology is still there to be given, once.
   v1::UpdateDossierStatusRequest late = Step(after, v1::DOSSIER_STATUS_FINISHED);
-  *late.mutable_at() = ToTimestamp(VietnamTime(2026, 5, 7, 9));
+  *late.mutable_at() = ToTimestamp(VietnamTime(2026, 5, 5, 9));  // a day before 6 May
   *late.mutable_new_due_at() = ToTimestamp(VietnamTime(2026, 5, 8, 17));
   v1::Dossier extended;
   status = Update(late, &extended);
@@ -754,6 +819,10 @@ TEST_P(DossierServiceTest, ListFiltersSelectExactlyTheMatchingDossiers) {
 
 struct Expected {
   int64_t received, online, postal, finished, early, on_time, late, overdue, paid, digitised;
+  // Decision 766 indicators: dossiers carrying fees (online payment's denominator), with
+  // reused data, of procedures offered online and of those received online, finished with a
+  // result (9 or 10), and of those with an electronic result.
+  int64_t carrying_fees, reused, offered_online, online_of_offered, with_result, electronic;
 };
 
 void ExpectKpis(const v1::DossierKpis& kpis, const Expected& e) {
@@ -771,8 +840,17 @@ void ExpectKpis(const v1::DossierKpis& kpis, const Expected& e) {
   EXPECT_DOUBLE_EQ(kpis.online_rate(), rate(e.online, e.received));
   EXPECT_DOUBLE_EQ(kpis.postal_rate(), rate(e.postal, e.received));
   EXPECT_DOUBLE_EQ(kpis.on_time_rate(), rate(e.early + e.on_time, e.finished));
-  EXPECT_DOUBLE_EQ(kpis.online_payment_rate(), rate(e.paid, e.received));
+  EXPECT_DOUBLE_EQ(kpis.online_payment_rate(), rate(e.paid, e.carrying_fees));
   EXPECT_DOUBLE_EQ(kpis.digitisation_rate(), rate(e.digitised, e.received));
+  EXPECT_EQ(kpis.carrying_fees(), e.carrying_fees);
+  EXPECT_EQ(kpis.reused_data(), e.reused);
+  EXPECT_DOUBLE_EQ(kpis.reused_data_rate(), rate(e.reused, e.received));
+  EXPECT_EQ(kpis.received_offered_online(), e.offered_online);
+  EXPECT_EQ(kpis.received_online_of_offered(), e.online_of_offered);
+  EXPECT_DOUBLE_EQ(kpis.online_rate_of_offered(), rate(e.online_of_offered, e.offered_online));
+  EXPECT_EQ(kpis.finished_with_result(), e.with_result);
+  EXPECT_EQ(kpis.electronic_results(), e.electronic);
+  EXPECT_DOUBLE_EQ(kpis.electronic_result_rate(), rate(e.electronic, e.with_result));
 }
 
 TEST_P(DossierServiceTest, StatsCountAKnownDataSetExactly) {
@@ -841,8 +919,26 @@ TEST_P(DossierServiceTest, StatsCountAKnownDataSetExactly) {
     d.set_result_delivery(spec.delivery);
     d.clear_fees();
     d.set_paid_online(spec.paid_online);
+    // Online payment counts among the dossiers that carry fees: the paid ones carry a fee paid
+    // online; dossier 2 carries one paid at the desk; the others are free.
+    if (spec.paid_online || spec.index == 2) {
+      v1::Fee* fee = d.add_fees();
+      fee->set_description("Lệ phí");
+      fee->mutable_amount()->set_amount_vnd(20000);
+      fee->set_paid_online(spec.paid_online);
+    }
     d.set_digitised(spec.digitised);
-    for (auto& attachment : *d.mutable_attachments()) attachment.set_digitised(spec.digitised);
+    for (auto& attachment : *d.mutable_attachments()) {
+      attachment.set_digitised(spec.digitised);
+      attachment.set_reused(spec.index == 2);  // dossier 2 reuses data already held
+    }
+    // Dossiers 1 and 5 carry an electronic result (a digitally signed decision).
+    d.clear_results();
+    if (spec.index == 1 || spec.index == kFirstOfAgencyB + 5) {
+      v1::Result* result = d.add_results();
+      result->set_name("Quyết định");
+      result->set_electronic(true);
+    }
     *d.mutable_due_at() = ToTimestamp(spec.due);
     if (spec.newly_registered) d.set_status(v1::DOSSIER_STATUS_NEWLY_REGISTERED);
     d = MustSubmit(d);
@@ -859,11 +955,12 @@ TEST_P(DossierServiceTest, StatsCountAKnownDataSetExactly) {
     return response;
   };
   const v1::GetDossierStatsResponse all = stats(request);
-  const Expected total{7, 3, 2, 6, 2, 2, 2, 2, 3, 4};
-  const Expected agency_a{5, 2, 2, 5, 2, 1, 2, 2, 2, 3};
-  const Expected agency_b{2, 1, 0, 1, 0, 1, 0, 0, 1, 1};
-  const Expected p1{3, 1, 1, 4, 1, 2, 1, 1, 1, 1};
-  const Expected p2{4, 2, 1, 2, 1, 0, 1, 1, 2, 3};
+  // Overdue is judged at the period's end (1 May): 4 and 12.
+  const Expected total{7, 3, 2, 6, 2, 2, 2, 2, 3, 4, 4, 1, 3, 3, 5, 2};
+  const Expected agency_a{5, 2, 2, 5, 2, 1, 2, 2, 2, 3, 3, 1, 2, 2, 4, 1};
+  const Expected agency_b{2, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1};
+  const Expected p1{3, 1, 1, 4, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 4, 2};
+  const Expected p2{4, 2, 1, 2, 1, 0, 1, 1, 2, 3, 2, 0, 2, 2, 1, 0};
   {
     SCOPED_TRACE("total");
     ExpectKpis(all.total(), total);

@@ -582,6 +582,45 @@ TEST_P(VerifyDiplomaTest, AnUnknownSerialOrRegisterNumberIsNotFound) {
   EXPECT_EQ(response.verdict(), v1::VerifyDiplomaResponse::VERDICT_NOT_FOUND);
 }
 
+// District education offices were abolished on 1 July 2025; the Department keeps their diploma
+// registers (config diploma_register_keepers: 000.31.27.H49 kept by 000.00.31.H49). A diploma
+// is found by its old issuer's code and by the keeper's, through VerifyDiploma and GetRecord
+// (which diploma copies are issued from); an unmapped code still finds nothing.
+TEST_P(VerifyDiplomaTest, KeptRegistersAreFoundByTheOldIssuerCode) {
+  constexpr char kFormer[] = "000.31.27.H49";
+  constexpr char kKeeper[] = "000.00.31.H49";
+  ASSERT_EQ(d().issuing_agency_code(), kKeeper);  // the sample is held under the keeper's code
+  auto verdict_under = [&](const std::string& issuer, const std::string& register_number) {
+    v1::VerifyDiplomaRequest request = Presented();
+    request.clear_serial_number();
+    request.set_register_number(register_number);
+    request.set_issuing_agency_code(issuer);
+    v1::VerifyDiplomaResponse response;
+    EXPECT_TRUE(Verify(request, &response).ok());
+    return response.verdict();
+  };
+  using Verdict = v1::VerifyDiplomaResponse;
+  EXPECT_EQ(verdict_under(kFormer, d().register_number()), Verdict::VERDICT_MATCH);
+  EXPECT_EQ(verdict_under(kKeeper, d().register_number()), Verdict::VERDICT_MATCH);
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_DIPLOMA, absl::StrCat(kFormer, "/", d().register_number())),
+            grpc::StatusCode::OK);
+
+  // A diploma stored under the old code is found by the keeper's code too.
+  v1::EducationRecord old_entry = demo::MakeSampleDiploma(43);
+  old_entry.mutable_diploma()->set_issuing_agency_code(kFormer);
+  MustUpsert({old_entry});
+  const std::string old_register = old_entry.diploma().register_number();
+  v1::EducationRecord read;
+  ASSERT_TRUE(Get(v1::RECORD_TYPE_DIPLOMA, absl::StrCat(kKeeper, "/", old_register), &read).ok());
+  EXPECT_EQ(read.diploma().serial_number(), old_entry.diploma().serial_number());
+  EXPECT_EQ(read.diploma().issuing_agency_code(), kFormer);
+
+  // Another district's code is not mapped: not found.
+  EXPECT_EQ(verdict_under("000.31.28.H49", d().register_number()), Verdict::VERDICT_NOT_FOUND);
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_DIPLOMA, absl::StrCat("000.31.28.H49/", d().register_number())),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // --- The exchange log -----------------------------------------------------------------------
 
 TEST_P(EducationServiceTest, EveryCallLeavesAnExchangeLogEntryWithItsMemberMethodAndOutcome) {

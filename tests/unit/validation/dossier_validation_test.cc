@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/validation/rule_case.h"
@@ -255,12 +256,20 @@ const SubmitCase kSubmitCases[] = {
        A(r).clear_sex();
      },
      {}},
-    {"cmnd_nine_digits_passes",
+    // Identity Law 2023 Art. 46: CMND cards were valid until 31 December 2024; the sample is
+    // received on 20 November 2025.
+    {"cmnd_nine_digits_refused_after_2024",
      [](auto* r) {
        A(r).set_id_type(v1::ID_TYPE_CMND);
        A(r).set_id_number("012345678");
      },
-     {}},
+     {"dossier.applicant.id_type"}},
+    {"cmnd_of_representative_refused_after_2024",
+     [](auto* r) {
+       A(r).mutable_representative()->set_id_type(v1::ID_TYPE_CMND);
+       A(r).mutable_representative()->set_id_number("012345678");
+     },
+     {"dossier.applicant.representative.id_type"}},
     {"cmnd_twelve_digits",
      [](auto* r) { A(r).set_id_type(v1::ID_TYPE_CMND); },
      {"dossier.applicant.id_number"}},
@@ -390,6 +399,34 @@ TEST(SubmitDossier, ReportsEveryBadFieldNotJustTheFirst) {
   EXPECT_EQ(bad_request.field_violations_size(), 5);
 }
 
+// Identity Law 2023 Art. 46: a CMND identifies the applicant of a dossier received up to the
+// end of 31 December 2024 (Vietnam's day), not later.
+TEST(CmndValidity, AcceptedUpTo31December2024RefusedAfter) {
+  auto with_cmnd_received = [](int year, int month, int day, int hour) {
+    v1::SubmitDossierRequest request = samples::SubmitDossierRequest();
+    v1::Dossier& dossier = *request.mutable_dossier();
+    dossier.set_code(absl::StrFormat("000.00.15.H26-%02d%02d%02d-0001", year % 100, month, day));
+    *dossier.mutable_submitted_at() = VietnamTimestamp(year, month, day, hour, 0);
+    *dossier.mutable_received_at() = VietnamTimestamp(year, month, day, hour, 0);
+    dossier.clear_due_at();
+    dossier.mutable_fees(0)->clear_paid_at();
+    dossier.mutable_applicant()->set_id_type(v1::ID_TYPE_CMND);
+    dossier.mutable_applicant()->set_id_number("012345678");
+    return request;
+  };
+  // 31 Dec 2024, 23:00 in Vietnam: still valid.
+  EXPECT_THAT(ViolatedFields(ValidateSubmit(with_cmnd_received(2024, 12, 31, 23))), ElementsAre());
+  EXPECT_THAT(ViolatedFields(ValidateSubmit(with_cmnd_received(2024, 6, 3, 9))), ElementsAre());
+  // 1 Jan 2025 and later: refused, with a message naming the rule.
+  for (const auto& request :
+       {with_cmnd_received(2025, 1, 1, 0), with_cmnd_received(2025, 11, 20, 8)}) {
+    const FieldViolations violations = ValidateSubmit(request);
+    EXPECT_THAT(ViolatedFields(violations), ElementsAre("dossier.applicant.id_type"));
+    EXPECT_THAT(violations.proto().field_violations(0).description(),
+                HasSubstr("Identity Law 2023 Art. 46"));
+  }
+}
+
 TEST(SubmitDossier, CodeDateIsTheReceiptDayInVietnam) {
   // Received at 06:30 on 20 Nov in Hà Nội, still 19 Nov in UTC.
   v1::SubmitDossierRequest request = samples::SubmitDossierRequest();
@@ -448,8 +485,8 @@ TEST(GetDossier, NeedsAWellFormedCode) {
   ValidateGetDossier(request, &missing);
   ASSERT_EQ(missing.size(), 1);
   EXPECT_EQ(missing.proto().field_violations(0).description(),
-            "required; expected <agency code>-<YYMMDD>-<sequence> (Circular 01/2018/TT-VPCP "
-            "Art. 19)");
+            "required; expected <agency code>-<YYMMDD>-<sequence> (Circular 03/2025/TT-VPCP, as "
+            "in Circular 01/2018/TT-VPCP Art. 19)");
 
   for (const char* code :
        {"", "000.00.15.H26-251120-1", "000.00.15.H26-250230-0001", "000.00.15.H26-251120-0000"}) {

@@ -187,6 +187,49 @@ const UpsertCase kUpsertCases[] = {
     {"issuing_agency_malformed",
      [](auto* r) { Diploma(r).set_issuing_agency_code("H49-21"); },
      {"records[2].diploma.issuing_agency_code"}},
+    // Amended Education Law, from graduation year 2026: no lower-secondary (THCS) diploma, a
+    // certificate of completion instead, upper-secondary diplomas issued by the school.
+    {"lower_secondary_diploma_before_2026_passes",
+     [](auto* r) { Diploma(r).set_type(v1::DIPLOMA_TYPE_LOWER_SECONDARY_GRADUATION); },
+     {}},
+    {"lower_secondary_diploma_from_2026_refused",
+     [](auto* r) {
+       Diploma(r).set_type(v1::DIPLOMA_TYPE_LOWER_SECONDARY_GRADUATION);
+       Diploma(r).set_graduation_year(2026);
+       Diploma(r).set_issue_date("2026-06-30");
+     },
+     {"records[2].diploma.type"}},
+    {"completion_certificate_from_2026_passes",
+     [](auto* r) {
+       Diploma(r).set_type(v1::DIPLOMA_TYPE_COMPLETION_CERTIFICATE);
+       Diploma(r).set_graduation_year(2026);
+       Diploma(r).set_issue_date("2026-06-30");
+     },
+     {}},
+    {"upper_secondary_issued_by_school_code_from_2026_passes",
+     [](auto* r) {
+       Diploma(r).set_graduation_year(2026);
+       Diploma(r).set_issue_date("2026-07-20");
+       Diploma(r).set_issuing_agency_code("THPT-HONGGAI-01");
+     },
+     {}},
+    {"upper_secondary_school_code_issuer_before_2026_refused",
+     [](auto* r) { Diploma(r).set_issuing_agency_code("THPT-HONGGAI-01"); },
+     {"records[2].diploma.issuing_agency_code"}},
+    {"completion_certificate_school_code_issuer_from_2026_passes",
+     [](auto* r) {
+       Diploma(r).set_type(v1::DIPLOMA_TYPE_COMPLETION_CERTIFICATE);
+       Diploma(r).set_graduation_year(2026);
+       Diploma(r).set_issue_date("2026-06-30");
+       Diploma(r).set_issuing_agency_code("THPT-HONGGAI-01");
+     },
+     {}},
+    {"lower_secondary_school_code_issuer_refused",
+     [](auto* r) {
+       Diploma(r).set_type(v1::DIPLOMA_TYPE_LOWER_SECONDARY_GRADUATION);
+       Diploma(r).set_issuing_agency_code("THCS-HONGGAI-01");
+     },
+     {"records[2].diploma.issuing_agency_code"}},
     {"holder_missing",
      [](auto* r) { Diploma(r).clear_holder(); },
      {"records[2].diploma.holder.full_name", "records[2].diploma.holder.date_of_birth"}},
@@ -351,6 +394,8 @@ TEST(GetRecord, AcceptsTheKeyOfEachKind) {
   EXPECT_TRUE(ValidateGet(v1::RECORD_TYPE_SCHOOL, "22.THPT.HL-01").empty());
   EXPECT_TRUE(ValidateGet(v1::RECORD_TYPE_STUDENT, "3100512345").empty());
   EXPECT_TRUE(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "000.00.21.H49/THPT-2025/01234").empty());
+  // An upper-secondary diploma issued by the school (from 2026) is keyed by the school's code.
+  EXPECT_TRUE(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "THPT-HONGGAI-01/THPT-2026/00012").empty());
 }
 
 TEST(GetRecord, NeedsAnEducationRecordType) {
@@ -366,7 +411,9 @@ TEST(GetRecord, NeedsAWellFormedKey) {
   EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_SCHOOL, "")), ElementsAre("key.key"));
   EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_SCHOOL, "THPT Hạ Long")),
               ElementsAre("key.key"));
-  EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "THPT-2025/01234")),
+  EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "/THPT-2025/01234")),
+              ElementsAre("key.key"));
+  EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "THPT Hạ Long/01234")),
               ElementsAre("key.key"));
   EXPECT_THAT(ViolatedFields(ValidateGet(v1::RECORD_TYPE_DIPLOMA, "000.00.21.H49/")),
               ElementsAre("key.key"));
@@ -457,6 +504,9 @@ const VerifyCase kVerifyCases[] = {
     {"agency_malformed",
      [](auto* r) { r->set_issuing_agency_code("Sở GDĐT Quảng Ninh"); },
      {"issuing_agency_code"}},
+    {"school_code_issuer_passes",
+     [](auto* r) { r->set_issuing_agency_code("THPT-HONGGAI-01"); },
+     {}},
     {"holder_date_of_birth_malformed",
      [](auto* r) { r->mutable_holder()->set_date_of_birth("20/02/2007"); },
      {"holder.date_of_birth"}},
