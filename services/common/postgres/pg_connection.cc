@@ -207,11 +207,17 @@ PgArgs& PgArgs::Null() {
   return *this;
 }
 
-absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs& args) {
-  last_sqlstate_.clear();
+absl::StatusOr<std::string> PgConnection::PreparedName(const std::string& sql, bool pipelined) {
   auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = absl::StrCat("lt", prepared_.size() + 1);
+  if (it != prepared_.end()) return it->second;
+  std::string name = absl::StrCat("lt", ++statements_named_);
+  if (pipelined) {
+    // Its reply comes in order before the statement's; a failed one is forgotten then.
+    if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) != 1) {
+      return ErrorOf(nullptr, sql);
+    }
+    owed_.push_back(Owed{Owed::kPrepare, sql, nullptr});
+  } else {
     PGresult* prepared = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
     if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
       absl::Status error = ErrorOf(prepared, sql);
@@ -219,8 +225,32 @@ absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs&
       return error;
     }
     PQclear(prepared);
-    it = prepared_.emplace(sql, std::move(name)).first;
   }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs& args) {
+  last_sqlstate_.clear();
+  if (in_pipeline()) {
+    RETURN_IF_ERROR(SendStatement(sql, args, /*prepare=*/true, nullptr));
+    RETURN_IF_ERROR(FlushPipeline());
+    std::optional<PgResult> rows;
+    absl::Status mine;
+    while (!owed_.empty()) {
+      const bool last = owed_.size() == 1;
+      absl::Status read = ReadOwed(last ? &rows : nullptr);
+      if (last) mine = read;
+      if (!healthy()) {
+        owed_.clear();
+        return pipeline_failure_;
+      }
+    }
+    if (!mine.ok()) return mine;
+    if (!rows.has_value()) return absl::InternalError("pipeline: the statement's reply is missing");
+    return std::move(*rows);
+  }
+  ASSIGN_OR_RETURN(std::string name, PreparedName(sql, /*pipelined=*/false));
   const size_t n = args.values_.size();
   std::vector<const char*> values(n);
   std::vector<int> lengths(n);
@@ -228,9 +258,140 @@ absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs&
     values[i] = args.null_[i] ? nullptr : args.values_[i].data();
     lengths[i] = static_cast<int>(args.values_[i].size());
   }
-  PGresult* result = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
+  PGresult* result = PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
                                     lengths.data(), args.formats_.data(), /*resultFormat=*/0);
   return Finish(result, sql);
+}
+
+absl::Status PgConnection::EnterPipeline() {
+  owed_.clear();
+  pipeline_failure_ = absl::OkStatus();
+  if (PQenterPipelineMode(conn_) != 1) {
+    return absl::InternalError(absl::StrCat("postgres: cannot enter pipeline mode: ",
+                                            PQerrorMessage(conn_)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgConnection::Send(const std::string& sql, const PgArgs& args, Check check,
+                                bool prepare) {
+  last_sqlstate_.clear();
+  if (!in_pipeline()) return absl::FailedPreconditionError("pipeline: Send outside pipeline mode");
+  return SendStatement(sql, args, prepare, std::move(check));
+}
+
+absl::Status PgConnection::SendStatement(const std::string& sql, const PgArgs& args, bool prepare,
+                                         Check check) {
+  const size_t n = args.values_.size();
+  std::vector<const char*> values(n);
+  std::vector<int> lengths(n);
+  for (size_t i = 0; i < n; ++i) {
+    values[i] = args.null_[i] ? nullptr : args.values_[i].data();
+    lengths[i] = static_cast<int>(args.values_[i].size());
+  }
+  int sent = 0;
+  if (prepare) {
+    auto name = PreparedName(sql, /*pipelined=*/true);
+    if (!name.ok()) {
+      NotePipelineFailure(name.status());
+      return name.status();
+    }
+    sent = PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(n), values.data(),
+                               lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+  } else {
+    sent = PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(n), nullptr, values.data(),
+                             lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+  }
+  if (sent != 1) {
+    absl::Status error = ErrorOf(nullptr, sql);
+    NotePipelineFailure(error);
+    return error;
+  }
+  owed_.push_back(Owed{Owed::kStatement, sql, std::move(check)});
+  return absl::OkStatus();
+}
+
+absl::Status PgConnection::FlushPipeline() {
+  if (PQsendFlushRequest(conn_) != 1 || PQflush(conn_) != 0) {
+    absl::Status error = ErrorOf(nullptr, "(flush)");
+    NotePipelineFailure(error);
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+void PgConnection::NotePipelineFailure(absl::Status failure) {
+  if (pipeline_failure_.ok()) pipeline_failure_ = std::move(failure);
+}
+
+absl::Status PgConnection::ReadOwed(std::optional<PgResult>* keep) {
+  Owed owed = std::move(owed_.front());
+  owed_.pop_front();
+  PGresult* result = PQgetResult(conn_);
+  if (result == nullptr) {
+    absl::Status error = ErrorOf(nullptr, owed.sql);
+    NotePipelineFailure(error);
+    return error;
+  }
+  const ExecStatusType status = PQresultStatus(result);
+  if (owed.kind == Owed::kSync) {
+    PQclear(result);
+    if (status == PGRES_PIPELINE_SYNC) return absl::OkStatus();
+    absl::Status error = absl::InternalError("pipeline: expected the sync's reply");
+    NotePipelineFailure(error);
+    return error;
+  }
+  // A statement's reply ends with a null result.
+  if (PGresult* end = PQgetResult(conn_); end != nullptr) PQclear(end);
+  absl::Status outcome;
+  if (status == PGRES_PIPELINE_ABORTED) {
+    PQclear(result);
+    outcome = absl::Status(
+        pipeline_failure_.ok() ? absl::StatusCode::kAborted : pipeline_failure_.code(),
+        absl::StrCat("not run after an earlier failure in the pipeline: ",
+                     pipeline_failure_.message()));
+  } else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    outcome = ErrorOf(result, owed.sql);
+    PQclear(result);
+  } else {
+    PgResult rows(result);
+    if (owed.check) outcome = owed.check(rows);
+    if (outcome.ok() && keep != nullptr) *keep = std::move(rows);
+  }
+  if (owed.kind == Owed::kPrepare && !outcome.ok()) prepared_.erase(owed.sql);
+  if (!outcome.ok()) NotePipelineFailure(outcome);
+  return outcome;
+}
+
+absl::Status PgConnection::Drain() {
+  if (owed_.empty()) return pipeline_failure_;
+  RETURN_IF_ERROR(FlushPipeline());
+  while (!owed_.empty()) {
+    (void)ReadOwed(nullptr);
+    if (!healthy()) owed_.clear();
+  }
+  return pipeline_failure_;
+}
+
+absl::Status PgConnection::ExitPipeline() {
+  if (!in_pipeline()) return pipeline_failure_;
+  if (PQpipelineSync(conn_) == 1) {
+    owed_.push_back(Owed{Owed::kSync, "(sync)", nullptr});
+  } else {
+    NotePipelineFailure(ErrorOf(nullptr, "(sync)"));
+    owed_.clear();
+  }
+  while (!owed_.empty()) {
+    (void)ReadOwed(nullptr);
+    if (!healthy()) owed_.clear();
+  }
+  if (PQexitPipelineMode(conn_) != 1 && healthy()) {
+    NotePipelineFailure(absl::InternalError(
+        absl::StrCat("postgres: cannot leave pipeline mode: ", PQerrorMessage(conn_))));
+  }
+  absl::Status failure = std::move(pipeline_failure_);
+  pipeline_failure_ = absl::OkStatus();
+  return failure;
 }
 
 absl::StatusOr<PgResult> PgConnection::QueryAll(const std::string& sql) {

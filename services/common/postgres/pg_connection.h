@@ -7,6 +7,8 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +93,27 @@ class PgConnection {
   absl::StatusOr<PgResult> QueryAll(const std::string& sql);
   // False once the server connection is lost.
   bool healthy() const;
+
+  // Pipeline mode (libpq 14+): statements go out without waiting for each one's reply, and the
+  // replies are read in order later, so a run of writes costs one round trip instead of one
+  // each. The server stops at the first failure and skips everything after it up to the next
+  // sync (those replies read as failures too). While in it, Run sends its statement and reads
+  // every reply owed up to its own (one round trip); Exec, Query and QueryAll are refused.
+  using Check = std::function<absl::Status(const PgResult&)>;
+  absl::Status EnterPipeline();
+  bool in_pipeline() const { return PQpipelineStatus(conn_) != PQ_PIPELINE_OFF; }
+  // Sends one statement whose reply is read later and handed to `check` (may be empty); a
+  // failure of either becomes pipeline_failure(). `prepare`: as Run (cached by its text);
+  // otherwise sent unnamed, for one-off SQL.
+  absl::Status Send(const std::string& sql, const PgArgs& args, Check check = nullptr,
+                    bool prepare = true);
+  // Reads every reply owed so far.
+  absl::Status Drain();
+  // Sends a sync, reads every reply up to it and leaves pipeline mode. Returns
+  // pipeline_failure(). After a failure, an open transaction is left aborted (ROLLBACK it).
+  absl::Status ExitPipeline();
+  // The first failure since EnterPipeline (a statement's, or its check's); OK when none.
+  const absl::Status& pipeline_failure() const { return pipeline_failure_; }
   // The SQLSTATE of the last failed Exec or Query ("" when it had none, or it succeeded).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   PGconn* handle() { return conn_; }
@@ -101,9 +124,28 @@ class PgConnection {
   // `result` as rows, or (cleared) as the error it reports.
   absl::StatusOr<PgResult> Finish(PGresult* result, const std::string& sql);
 
+  // A reply the pipeline still owes, in the order the statements were sent.
+  struct Owed {
+    enum Kind { kPrepare, kStatement, kSync } kind;
+    std::string sql;   // for messages; for kPrepare, the cache key to forget if it fails
+    Check check;
+  };
+  // The cached statement name for `sql`, sending its PREPARE first when new.
+  absl::StatusOr<std::string> PreparedName(const std::string& sql, bool pipelined);
+  absl::Status SendStatement(const std::string& sql, const PgArgs& args, bool prepare,
+                             Check check);
+  // Flushes what was sent and asks the server for its replies so far.
+  absl::Status FlushPipeline();
+  // Reads the front owed reply; its rows are kept when `keep` is given.
+  absl::Status ReadOwed(std::optional<PgResult>* keep);
+  void NotePipelineFailure(absl::Status failure);
+
   PGconn* conn_;
   mutable std::string last_sqlstate_;
+  std::deque<Owed> owed_;
+  absl::Status pipeline_failure_;
   absl::flat_hash_map<std::string, std::string> prepared_;  // sql -> statement name
+  int64_t statements_named_ = 0;  // names are never reused, even after a failed PREPARE
 };
 
 // The password a password file holds (its first line); NOT_FOUND etc. naming the file.

@@ -155,18 +155,29 @@ std::string TextLiteral(const std::string& text) {
 }  // namespace
 
 // The WriteTransaction handed to WriteFns: statements on one writer connection, inside the
-// batch's transaction.
+// batch's transaction. On a pipelined connection, statements whose rows are not needed (the
+// writes) are sent without waiting and checked when the next read or the commit reads their
+// replies.
 class PostgresStore::Transaction final : public WriteTransaction {
  public:
-  Transaction(PgConnection* db, absl::Time now, int64_t seq_prefix, absl::BitGen* gen)
-      : db_(db), now_(now), seq_prefix_(seq_prefix), gen_(gen) {}
+  Transaction(PgConnection* db, absl::Time now, int64_t xid_base, absl::BitGen* gen)
+      : db_(db), now_(now), xid_base_(xid_base), gen_(gen) {}
+
+  // The batch transaction's id, which the cursors are made of (pipelined: when its reply is read).
+  void SetXid(int64_t xid) {
+    seq_prefix_ = (xid - xid_base_) << kSeqIndexBits;
+    have_xid_ = true;
+  }
 
   void Begin(ExchangeLogEntry* entry) {
     entry_ = entry;
     last_appended_ = 0;
     conflict_ = false;
+    writes_sent_ = 0;
     pending_creation_.reset();
   }
+  // Writes of the current WriteFn sent down the pipeline (undone only by rolling back).
+  int writes_sent() const { return writes_sent_; }
   int64_t last_appended() const { return last_appended_; }
   bool appended_any() const { return next_index_ > 0; }
   // Whether a statement of the current write met another writer's row (run it again).
@@ -209,8 +220,9 @@ class PostgresStore::Transaction final : public WriteTransaction {
         .Bytes(row.request_digest).Bytes(row.payload);
     const std::string* sql = row.version <= 1 ? &insert : &update;
     if (row.version > 1) {
+      ASSIGN_OR_RETURN(const int64_t prefix, SeqPrefix());
       auto last = last_dossier_change_.find(row.code);
-      args.Int(last != last_dossier_change_.end() ? last->second : seq_prefix_).Int(seq_prefix_);
+      args.Int(last != last_dossier_change_.end() ? last->second : prefix).Int(prefix);
     }
     const bool with_event = pending_creation_.has_value() && pending_creation_->key == row.code &&
                             row.version <= 1;
@@ -220,9 +232,11 @@ class PostgresStore::Transaction final : public WriteTransaction {
           .Time(e.commit_time).Text(e.origin_member).Text(e.agency);
       sql = &insert_with_event;
     }
-    ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(*sql, args)));
+    RETURN_IF_ERROR(Write(*sql, args, [this, code = row.code](const PgResult& r) {
+      return ExpectOneRow(r, "dossier", code);
+    }));
     if (with_event) pending_creation_.reset();
-    return ExpectOneRow(r, "dossier", row.code);
+    return absl::OkStatus();
   }
 
   // After a WriteFn succeeded: a creation event whose dossier row never came is written as it
@@ -254,9 +268,13 @@ class PostgresStore::Transaction final : public WriteTransaction {
     PgArgs args;
     args.Int(row.type).Text(row.key).Text(row.agency).Text(row.school_code)
         .Text(row.secondary_key).Int(row.version).Int(row.last_change.seq).Bytes(row.payload);
-    if (row.version > 1) args.Int(seq_prefix_);
-    ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(row.version <= 1 ? insert : update, args)));
-    return ExpectOneRow(r, "record", row.key);
+    if (row.version > 1) {
+      ASSIGN_OR_RETURN(const int64_t prefix, SeqPrefix());
+      args.Int(prefix);
+    }
+    return Write(row.version <= 1 ? insert : update, args, [this, key = row.key](const PgResult& r) {
+      return ExpectOneRow(r, "record", key);
+    });
   }
 
   absl::StatusOr<std::vector<std::string>> FindKeysBySecondaryKey(
@@ -283,11 +301,10 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
   absl::Status PutRequest(const std::string& member, const std::string& request_id,
                           const StoredRequest& request) override {
-    return Checked(db_->Run("INSERT INTO requests (member, request_id, request_digest, response) "
-                            "VALUES ($1, $2, $3, $4)",
-                            PgArgs().Text(member).Text(request_id).Bytes(request.request_digest)
-                                .Bytes(request.response)))
-        .status();
+    return Write("INSERT INTO requests (member, request_id, request_digest, response) "
+                 "VALUES ($1, $2, $3, $4)",
+                 PgArgs().Text(member).Text(request_id).Bytes(request.request_digest)
+                     .Bytes(request.response));
   }
 
   absl::StatusOr<ChangeCursor> AppendChange(ChangeRow& row) override {
@@ -296,7 +313,8 @@ class PostgresStore::Transaction final : public WriteTransaction {
           "one transaction can hold at most ", int64_t{1} << kSeqIndexBits, " changes"));
     }
     RETURN_IF_ERROR(FlushPending());
-    row.cursor = ChangeCursor{seq_prefix_ | next_index_++};
+    ASSIGN_OR_RETURN(const int64_t prefix, SeqPrefix());
+    row.cursor = ChangeCursor{prefix | next_index_++};
     row.event_id = NewUuid(*gen_);
     row.commit_time = now_;
     if (row.payload_is_dossier_row && row.payload.empty() &&
@@ -318,20 +336,18 @@ class PostgresStore::Transaction final : public WriteTransaction {
   }
 
   absl::Status PutSubscription(const SubscriptionRow& row) override {
-    return Checked(db_->Run("INSERT INTO subscriptions (member, name, acked_seq, acked_at, "
-                            "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member, name) "
-                            "DO UPDATE SET acked_seq = $3, acked_at = $4",
-                            PgArgs().Text(row.member).Text(row.name).Int(row.acked.seq)
-                                .Time(row.acked_at).Time(row.created_at)))
-        .status();
+    return Write("INSERT INTO subscriptions (member, name, acked_seq, acked_at, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member, name) "
+                 "DO UPDATE SET acked_seq = $3, acked_at = $4",
+                 PgArgs().Text(row.member).Text(row.name).Int(row.acked.seq).Time(row.acked_at)
+                     .Time(row.created_at));
   }
 
   absl::Status PutCheckpoint(const std::string& adapter, ChangeCursor cursor) override {
-    return Checked(db_->Run("INSERT INTO adapter_checkpoints (adapter, seq, updated_at) "
-                            "VALUES ($1, $2, $3) ON CONFLICT (adapter) DO UPDATE SET "
-                            "seq = $2, updated_at = $3",
-                            PgArgs().Text(adapter).Int(cursor.seq).Time(now_)))
-        .status();
+    return Write("INSERT INTO adapter_checkpoints (adapter, seq, updated_at) "
+                 "VALUES ($1, $2, $3) ON CONFLICT (adapter) DO UPDATE SET "
+                 "seq = $2, updated_at = $3",
+                 PgArgs().Text(adapter).Int(cursor.seq).Time(now_));
   }
 
   absl::StatusOr<int64_t> AddDeadLetter(const DeadLetterRow& row) override {
@@ -346,9 +362,8 @@ class PostgresStore::Transaction final : public WriteTransaction {
   }
 
   absl::Status ResolveDeadLetter(int64_t id) override {
-    return Checked(db_->Run("UPDATE dead_letters SET resolved_at = $2 WHERE id = $1",
-                            PgArgs().Int(id).Time(now_)))
-        .status();
+    return Write("UPDATE dead_letters SET resolved_at = $2 WHERE id = $1",
+                 PgArgs().Int(id).Time(now_));
   }
 
   absl::Status CheckLease(const std::string& name, const std::string& holder,
@@ -416,14 +431,31 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
  private:
   absl::Status InsertChange(const ChangeRow& row) {
-    return Checked(db_->Run("INSERT INTO change_events (seq, event_id, record_type, record_key, "
-                            "operation, version, commit_time, origin_member, agency, payload) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                            PgArgs().Int(row.cursor.seq).Text(row.event_id).Int(row.type)
-                                .Text(row.key).Int(row.operation).Int(row.version)
-                                .Time(row.commit_time).Text(row.origin_member).Text(row.agency)
-                                .Bytes(row.payload)))
-        .status();
+    return Write("INSERT INTO change_events (seq, event_id, record_type, record_key, "
+                 "operation, version, commit_time, origin_member, agency, payload) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 PgArgs().Int(row.cursor.seq).Text(row.event_id).Int(row.type).Text(row.key)
+                     .Int(row.operation).Int(row.version).Time(row.commit_time)
+                     .Text(row.origin_member).Text(row.agency).Bytes(row.payload));
+  }
+
+  // A statement whose rows are not needed. Pipelined: sent now, and `check` sees its reply when
+  // the replies are next read (a failure then fails the batch's fast path). Otherwise run now.
+  absl::Status Write(const std::string& sql, const PgArgs& args,
+                     PgConnection::Check check = nullptr) {
+    if (db_->in_pipeline()) {
+      ++writes_sent_;
+      return db_->Send(sql, args, std::move(check));
+    }
+    ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(sql, args)));
+    return check ? check(r) : absl::OkStatus();
+  }
+
+  // The cursor prefix of this transaction; pipelined, its id's reply may still be owed.
+  absl::StatusOr<int64_t> SeqPrefix() {
+    if (!have_xid_) RETURN_IF_ERROR(db_->Drain());
+    if (!have_xid_) return absl::InternalError("the batch's transaction id is unknown");
+    return seq_prefix_;
   }
 
   // Notes a failed statement that met another writer's row.
@@ -441,7 +473,10 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
   PgConnection* db_;
   absl::Time now_;
-  int64_t seq_prefix_;
+  int64_t xid_base_;
+  int64_t seq_prefix_ = 0;
+  bool have_xid_ = false;
+  int writes_sent_ = 0;
   absl::BitGen* gen_;
   ExchangeLogEntry* entry_ = nullptr;
   int64_t next_index_ = 0;
@@ -643,12 +678,161 @@ absl::Status PostgresStore::Health() {
   return health_;
 }
 
+namespace {
+
+// Ends the connection's transaction after a failure, if one is still open.
+void RollbackIfOpen(PgConnection& db) {
+  const PGTransactionStatusType state = PQtransactionStatus(db.handle());
+  if (state == PQTRANS_INTRANS || state == PQTRANS_INERROR) (void)db.Exec("ROLLBACK");
+}
+
+}  // namespace
+
+std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite>& batch,
+                                                        const std::vector<absl::Status>& results,
+                                                        int64_t seq, std::string hash) {
+  // Entries as SQL literals: one multi-row INSERT whatever the batch's size.
+  std::string insert = "INSERT INTO exchange_log (seq, time, member, method, request_digest, "
+                       "status, request_bytes, response_bytes, records, prev_hash, hash) VALUES ";
+  bool first = true;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (IsRetryInLaterBatch(results[i])) continue;  // logged when it runs
+    ExchangeLogEntry& entry = batch[i].log;
+    entry.seq = ++seq;
+    entry.prev_hash = hash;
+    entry.hash = ComputeEntryHash(entry, entry.prev_hash);
+    hash = entry.hash;
+    absl::StrAppend(&insert, first ? "(" : ", (", entry.seq, ", ",
+                    absl::ToUnixMicros(entry.time), ", ", TextLiteral(entry.member), ", ",
+                    TextLiteral(entry.method), ", ", HexLiteral(entry.request_digest), ", ",
+                    entry.status_code, ", ", entry.request_bytes, ", ", entry.response_bytes, ", ",
+                    TextLiteral(absl::StrJoin(entry.records, "\n")), ", ",
+                    HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ")");
+    first = false;
+  }
+  std::vector<std::string> statements;
+  if (!first) statements.push_back(std::move(insert));  // else every write went to a later batch
+  statements.push_back(absl::StrCat("UPDATE exchange_log_head SET seq = ", seq,
+                                    ", hash = ", HexLiteral(hash), " WHERE id = 1"));
+  return statements;
+}
+
+// The chain's head, locked: its row lock orders this batch's entries after every other writer's.
+constexpr char kLockChainHeadSql[] = "SELECT seq, hash FROM exchange_log_head WHERE id = 1 FOR UPDATE";
+constexpr char kBeginSql[] = "BEGIN";
+constexpr char kTransactionIdSql[] = "SELECT pg_current_xact_id()::text::bigint";
+constexpr char kNotifySql[] = "SELECT pg_notify($1, '')";
+constexpr char kCommitSql[] = "COMMIT";
+
+PostgresStore::BatchOutcome PostgresStore::CommitPipelined(PgConnection& db,
+                                                           std::vector<PendingWrite>& batch,
+                                                           absl::BitGen& gen) {
+  BatchOutcome out;
+  out.results.resize(batch.size());
+  Transaction txn(&db, absl::Now(), xid_base_, &gen);
+  // Leaves the pipeline and the transaction; the careful path runs the batch again.
+  auto fall_back = [&]() {
+    (void)db.ExitPipeline();
+    if (db.healthy()) RollbackIfOpen(db);
+    out.fall_back = true;
+    return std::move(out);
+  };
+  if (!db.EnterPipeline().ok()) return fall_back();
+  (void)db.Send(kBeginSql, PgArgs());
+  (void)db.Send(kTransactionIdSql, PgArgs(), [&txn](const PgResult& r) {
+    txn.SetXid(r.Int(0, 0));
+    return absl::OkStatus();
+  });
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingWrite& write = batch[i];
+    txn.Begin(&write.log);
+    if (!write.fn) continue;
+    const size_t records_before = write.log.records.size();
+    out.results[i] = write.fn(txn);
+    if (out.results[i].ok()) out.results[i] = txn.FlushPending();
+    // A failed statement aborts the whole transaction, and a WriteFn that failed after sending
+    // writes leaves them in it: only the careful path (a savepoint a write) can undo one write.
+    if (!db.pipeline_failure().ok() || (!out.results[i].ok() && txn.writes_sent() > 0)) {
+      return fall_back();
+    }
+    if (!out.results[i].ok()) write.log.records.resize(records_before);
+    write.log.status_code = static_cast<int>(out.results[i].code());
+  }
+  // Reads every reply still owed: a write that failed (a conflict) shows here.
+  auto head = db.Run(kLockChainHeadSql, PgArgs());
+  if (!head.ok() || !db.pipeline_failure().ok()) return fall_back();
+  for (std::string& statement :
+       ChainStatements(batch, out.results, head->Int(0, 0), head->Bytes(0, 1))) {
+    (void)db.Send(statement, PgArgs(), nullptr, /*prepare=*/false);
+  }
+  out.appended = txn.appended_any();
+  if (out.appended) (void)db.Send(kNotifySql, PgArgs().Text(notify_channel_));
+  (void)db.Send(kCommitSql, PgArgs());
+  out.fatal = db.ExitPipeline();
+  return out;
+}
+
+PostgresStore::BatchOutcome PostgresStore::CommitCareful(PgConnection& db,
+                                                         std::vector<PendingWrite>& batch,
+                                                         absl::BitGen& gen) {
+  BatchOutcome out;
+  out.results.resize(batch.size());
+  auto begun = db.QueryAll("BEGIN; SELECT pg_current_xact_id()::text::bigint");
+  if (!begun.ok()) {
+    out.fatal = begun.status();
+    return out;
+  }
+  Transaction txn(&db, absl::Now(), xid_base_, &gen);
+  txn.SetXid(begun->Int(0, 0));
+  absl::Status& fatal = out.fatal;
+  for (size_t i = 0; i < batch.size() && fatal.ok(); ++i) {
+    PendingWrite& write = batch[i];
+    txn.Begin(&write.log);
+    if (!write.fn) continue;
+    const size_t records_before = write.log.records.size();
+    fatal = db.Exec("SAVEPOINT w");
+    if (!fatal.ok()) break;
+    out.results[i] = write.fn(txn);
+    if (out.results[i].ok()) out.results[i] = txn.FlushPending();
+    if (out.results[i].ok()) {
+      fatal = db.Exec("RELEASE w");
+    } else {
+      // Only this write's own changes go; the others in the batch stay.
+      write.log.records.resize(records_before);
+      fatal = db.Exec("ROLLBACK TO w");
+      if (fatal.ok()) fatal = db.Exec("RELEASE w");
+      // Another writer got to its rows first. Run again here, it would follow that writer's
+      // commit with cursors of an older transaction (a newer version before an older one in
+      // the feed): it goes to a later batch, whose transaction is younger.
+      if (txn.conflict()) out.results[i] = RetryInLaterBatch(out.results[i].message());
+    }
+    write.log.status_code = static_cast<int>(out.results[i].code());
+  }
+  if (fatal.ok()) {
+    auto head = db.QueryAll(kLockChainHeadSql);
+    if (!head.ok()) {
+      fatal = head.status();
+    } else {
+      std::string sql = absl::StrJoin(
+          ChainStatements(batch, out.results, head->Int(0, 0), head->Bytes(0, 1)), "; ");
+      out.appended = txn.appended_any();
+      if (out.appended) {
+        absl::StrAppend(&sql, "; SELECT pg_notify(", TextLiteral(notify_channel_), ", '')");
+      }
+      fatal = db.Exec(sql);
+    }
+  }
+  if (fatal.ok() && PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
+    fatal = absl::InternalError("the batch's transaction was aborted");
+  }
+  if (fatal.ok()) fatal = db.Exec("COMMIT");
+  return out;
+}
+
 std::vector<absl::Status> PostgresStore::CommitBatch(int writer, std::vector<PendingWrite>& batch) {
   thread_local absl::BitGen gen;
-  std::vector<absl::Status> results(batch.size());
   auto fail_all = [&](const absl::Status& why) {
-    for (auto& r : results) r = why;
-    return results;
+    return std::vector<absl::Status>(batch.size(), why);
   };
   std::unique_ptr<PgConnection>& db = writer_dbs_[static_cast<size_t>(writer)];
   if (db != nullptr) (void)PQconsumeInput(db->handle());  // notices a connection the server closed
@@ -668,94 +852,37 @@ std::vector<absl::Status> PostgresStore::CommitBatch(int writer, std::vector<Pen
     }
     db = std::move(*connected);
   }
-  auto lost = [&](const absl::Status& why) {
-    SetUnavailable(why);
-    db.reset();
-    return fail_all(absl::UnavailableError(absl::StrCat("store commit failed: ", why.message())));
-  };
 
-  auto begun = db->QueryAll("BEGIN; SELECT pg_current_xact_id()::text::bigint");
-  if (!begun.ok()) {
-    if (!db->healthy()) return lost(begun.status());
-    (void)db->Exec("ROLLBACK");
-    return fail_all(absl::UnavailableError(begun.status().message()));
-  }
-  const int64_t xid = begun->Int(0, 0);
-  Transaction txn(db.get(), absl::Now(), (xid - xid_base_) << kSeqIndexBits, &gen);
-  absl::Status fatal;
-  for (size_t i = 0; i < batch.size() && fatal.ok(); ++i) {
-    PendingWrite& write = batch[i];
-    txn.Begin(&write.log);
-    if (!write.fn) continue;
-    const size_t records_before = write.log.records.size();
-    fatal = db->Exec("SAVEPOINT w");
-    if (!fatal.ok()) break;
-    results[i] = write.fn(txn);
-    if (results[i].ok()) results[i] = txn.FlushPending();
-    if (results[i].ok()) {
-      fatal = db->Exec("RELEASE w");
-    } else {
-      // Only this write's own changes go; the others in the batch stay.
-      write.log.records.resize(records_before);
-      fatal = db->Exec("ROLLBACK TO w");
-      if (fatal.ok()) fatal = db->Exec("RELEASE w");
-      // Another writer got to its rows first. Run again here, it would follow that writer's
-      // commit with cursors of an older transaction (a newer version before an older one in
-      // the feed): it goes to a later batch, whose transaction is younger.
-      if (txn.conflict()) results[i] = RetryInLaterBatch(results[i].message());
+  // What the WriteFns add to their log entries is undone before the careful path runs them again.
+  std::vector<size_t> records_before(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) records_before[i] = batch[i].log.records.size();
+  BatchOutcome outcome = CommitPipelined(*db, batch, gen);
+  if (outcome.fall_back && db->healthy()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].log.records.resize(records_before[i]);
+      batch[i].log.status_code = 0;
     }
-    write.log.status_code = static_cast<int>(results[i].code());
+    outcome = CommitCareful(*db, batch, gen);
+  } else if (outcome.fall_back) {
+    outcome.fatal = absl::UnavailableError("the connection was lost");
   }
-  // The chain: its head's row lock orders this batch's entries after every other writer's.
-  if (fatal.ok()) {
-    auto head = db->QueryAll("SELECT seq, hash FROM exchange_log_head WHERE id = 1 FOR UPDATE");
-    if (!head.ok()) {
-      fatal = head.status();
-    } else {
-      int64_t seq = head->Int(0, 0);
-      std::string hash = head->Bytes(0, 1);
-      std::string sql = "INSERT INTO exchange_log (seq, time, member, method, request_digest, "
-                        "status, request_bytes, response_bytes, records, prev_hash, hash) VALUES ";
-      bool first = true;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (IsRetryInLaterBatch(results[i])) continue;  // logged when it runs
-        ExchangeLogEntry& entry = batch[i].log;
-        entry.seq = ++seq;
-        entry.prev_hash = hash;
-        entry.hash = ComputeEntryHash(entry, entry.prev_hash);
-        hash = entry.hash;
-        absl::StrAppend(&sql, first ? "(" : ", (", entry.seq, ", ",
-                        absl::ToUnixMicros(entry.time), ", ", TextLiteral(entry.member), ", ",
-                        TextLiteral(entry.method), ", ", HexLiteral(entry.request_digest), ", ",
-                        entry.status_code, ", ", entry.request_bytes, ", ", entry.response_bytes,
-                        ", ", TextLiteral(absl::StrJoin(entry.records, "\n")), ", ",
-                        HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ")");
-        first = false;
-      }
-      if (first) sql.clear();  // every write goes to a later batch: no entry here
-      absl::StrAppend(&sql, first ? "" : "; ", "UPDATE exchange_log_head SET seq = ", seq,
-                      ", hash = ", HexLiteral(hash), " WHERE id = 1");
-      if (txn.appended_any()) {
-        absl::StrAppend(&sql, "; SELECT pg_notify(", TextLiteral(notify_channel_), ", '')");
-      }
-      fatal = db->Exec(sql);
+  if (!outcome.fatal.ok()) {
+    if (!db->healthy()) {
+      SetUnavailable(outcome.fatal);
+      db.reset();
+      return fail_all(
+          absl::UnavailableError(absl::StrCat("store commit failed: ", outcome.fatal.message())));
     }
-  }
-  if (fatal.ok() && PQtransactionStatus(db->handle()) != PQTRANS_INTRANS) {
-    fatal = absl::InternalError("the batch's transaction was aborted");
-  }
-  if (fatal.ok()) fatal = db->Exec("COMMIT");
-  if (!fatal.ok()) {
-    if (!db->healthy()) return lost(fatal);
-    (void)db->Exec("ROLLBACK");
-    LogLine(LogLevel::kError, "store commit failed").Str("error", fatal.message())
+    RollbackIfOpen(*db);
+    LogLine(LogLevel::kError, "store commit failed").Str("error", outcome.fatal.message())
         .Int("writes", static_cast<int64_t>(batch.size()));
-    return fail_all(absl::UnavailableError(absl::StrCat("store commit failed: ", fatal.message())));
+    return fail_all(
+        absl::UnavailableError(absl::StrCat("store commit failed: ", outcome.fatal.message())));
   }
   // The notifier reads the newest readable head and tells the commit listeners, on its own
   // thread: a subscriber may see a change a little after its writer's reply.
-  if (txn.appended_any()) WakeNotifier();
-  return results;
+  if (outcome.appended) WakeNotifier();
+  return std::move(outcome.results);
 }
 
 void PostgresStore::WakeNotifier() {

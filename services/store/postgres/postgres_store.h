@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -102,6 +103,24 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::unique_ptr<pg::PgConnection>> Connect();
   absl::Status Migrate(pg::PgConnection& db);
   std::vector<absl::Status> CommitBatch(int writer, std::vector<PendingWrite>& batch);
+  // One batch's transaction: per-write results, or a failure of the whole (fatal).
+  struct BatchOutcome {
+    std::vector<absl::Status> results;
+    absl::Status fatal;
+    bool appended = false;   // it added change events (tell the other replicas)
+    bool fall_back = false;  // the pipelined path gave up: run the batch on the careful one
+  };
+  // The fast path: the writes' statements pipelined, no savepoints, a round trip per read.
+  BatchOutcome CommitPipelined(pg::PgConnection& db, std::vector<PendingWrite>& batch,
+                               absl::BitGen& gen);
+  // The careful path: a savepoint around each write, so that one write's failure (or conflict,
+  // sent to a later batch) undoes only that write.
+  BatchOutcome CommitCareful(pg::PgConnection& db, std::vector<PendingWrite>& batch,
+                             absl::BitGen& gen);
+  // The exchange-log statements of a batch: its entries, chained from the head (seq, hash).
+  static std::vector<std::string> ChainStatements(std::vector<PendingWrite>& batch,
+                                                  const std::vector<absl::Status>& results,
+                                                  int64_t seq, std::string hash);
   // The notifier thread: LISTEN, poll, and tell the commit listeners of new readable heads.
   void NotifierLoop();
   void WakeNotifier();
