@@ -230,7 +230,10 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
     txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
     return absl::OkStatus();
   };
-  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done));
+  store::ReadAhead read_ahead;
+  read_ahead.dossier_codes.push_back(row->code);
+  if (!request.request_id().empty()) read_ahead.requests.emplace_back(call.member, request.request_id());
+  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done), std::move(read_ahead));
 }
 
 void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
@@ -368,7 +371,9 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     return absl::OkStatus();
   };
   // `request` outlives the write: the reactor holding it finishes only in `done`.
-  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done));
+  store::ReadAhead read_ahead;
+  read_ahead.dossier_codes.push_back(request.code());
+  gateway_->store->Write(std::move(call.log), std::move(fn), std::move(done), std::move(read_ahead));
 }
 
 absl::Status DossierRegister::Get(const std::string& code, v1::Dossier* out) {

@@ -25,6 +25,7 @@ struct PendingWrite {
   ExchangeLogEntry log;
   WriteFn fn;
   DoneFn done;
+  ReadAhead read_ahead;  // keys fn will look up (an engine may fetch them for the batch)
   int requeues = 0;  // times an engine sent it to a later batch
 };
 

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -95,12 +96,27 @@ using WriteFn = absl::AnyInvocable<absl::Status(WriteTransaction&)>;
 // Called once with the outcome, after the commit is durable (or failed).
 using DoneFn = absl::AnyInvocable<void(absl::Status)>;
 
+// The keys a WriteFn is going to look up, given with the write so that an engine that pays a
+// round trip per read (PostgreSQL) can fetch them for its whole batch at once. A hint changes
+// no outcome: a key not hinted is read when asked, a key the batch wrote is read again, and a
+// write that follows a stale hint fails its version check and runs again.
+struct ReadAhead {
+  std::vector<std::string> dossier_codes;
+  std::vector<std::pair<std::string, std::string>> requests;  // (member, request_id)
+  std::vector<std::pair<v1::RecordType, std::string>> records;  // (type, key)
+};
+
 // What callers write through.
 class StoreWrites {
  public:
   virtual ~StoreWrites() = default;
   // Queues `fn`; it runs in the next group-committed transaction with `log_entry`.
-  virtual void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) = 0;
+  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) {
+    Write(std::move(log_entry), std::move(fn), std::move(done), ReadAhead{});
+  }
+  // The same, with the keys `fn` will look up.
+  virtual void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done,
+                     ReadAhead read_ahead) = 0;
   // Queues an exchange-log entry of a call that wrote nothing (reads, refusals).
   virtual void LogExchange(ExchangeLogEntry entry) = 0;
 };

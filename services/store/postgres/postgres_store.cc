@@ -183,7 +183,79 @@ class PostgresStore::Transaction final : public WriteTransaction {
   // Whether a statement of the current write met another writer's row (run it again).
   bool conflict() const { return conflict_; }
 
+  // Sends the queries that fetch the keys the batch's WriteFns said they will look up (one
+  // round trip with BEGIN instead of one a read); their replies are read at the first lookup.
+  void SendReadAhead(const std::vector<PendingWrite>& batch) {
+    std::vector<std::string> codes, members, request_ids, record_keys;
+    std::vector<std::string> record_types;
+    for (const PendingWrite& write : batch) {
+      for (const std::string& code : write.read_ahead.dossier_codes) {
+        if (read_ahead_dossiers_.try_emplace(code).second) codes.push_back(code);
+      }
+      for (const auto& request : write.read_ahead.requests) {
+        if (read_ahead_requests_.try_emplace(request).second) {
+          members.push_back(request.first);
+          request_ids.push_back(request.second);
+        }
+      }
+      for (const auto& [type, key] : write.read_ahead.records) {
+        if (read_ahead_records_.try_emplace(std::make_pair(static_cast<int>(type), key)).second) {
+          record_types.push_back(absl::StrCat(static_cast<int>(type)));
+          record_keys.push_back(key);
+        }
+      }
+    }
+    if (!codes.empty()) {
+      static const std::string sql = absl::StrCat("SELECT ", kDossierColumns,
+                                                  " FROM dossiers WHERE code = ANY($1::text[])");
+      (void)db_->Send(sql, PgArgs().Text(pg::PgTextArray(codes)), [this](const PgResult& r) {
+        for (int i = 0; i < r.rows(); ++i) {
+          DossierRow row = ReadDossier(r, i);
+          std::string code = row.code;
+          read_ahead_dossiers_[code] = std::move(row);
+        }
+        return absl::OkStatus();
+      });
+    }
+    if (!members.empty()) {
+      (void)db_->Send("SELECT member, request_id, request_digest, response FROM requests "
+                      "WHERE (member, request_id) IN "
+                      "(SELECT * FROM unnest($1::text[], $2::text[]))",
+                      PgArgs().Text(pg::PgTextArray(members)).Text(pg::PgTextArray(request_ids)),
+                      [this](const PgResult& r) {
+                        for (int i = 0; i < r.rows(); ++i) {
+                          read_ahead_requests_[std::make_pair(r.Get(i, 0), r.Get(i, 1))] =
+                              StoredRequest{r.Bytes(i, 2), r.Bytes(i, 3)};
+                        }
+                        return absl::OkStatus();
+                      });
+    }
+    if (!record_keys.empty()) {
+      static const std::string sql = absl::StrCat(
+          "SELECT ", kRecordColumns, " FROM records WHERE (type, key) IN "
+          "(SELECT * FROM unnest($1::integer[], $2::text[]))");
+      (void)db_->Send(sql,
+                      PgArgs().Text(absl::StrCat("{", absl::StrJoin(record_types, ","), "}"))
+                          .Text(pg::PgTextArray(record_keys)),
+                      [this](const PgResult& r) {
+                        for (int i = 0; i < r.rows(); ++i) {
+                          RecordRow row = ReadRecord(r, i);
+                          auto key = std::make_pair(static_cast<int>(row.type), row.key);
+                          read_ahead_records_[key] = std::move(row);
+                        }
+                        return absl::OkStatus();
+                      });
+    }
+    read_ahead_owed_ = !codes.empty() || !members.empty() || !record_keys.empty();
+  }
+
   absl::StatusOr<std::optional<DossierRow>> FindDossier(const std::string& code) override {
+    if (!read_ahead_dossiers_.empty()) {
+      RETURN_IF_ERROR(ReadAheadReady());
+      if (auto hit = read_ahead_dossiers_.find(code); hit != read_ahead_dossiers_.end()) {
+        return hit->second;
+      }
+    }
     static const std::string sql =
         absl::StrCat("SELECT ", kDossierColumns, " FROM dossiers WHERE code = $1");
     ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(sql, PgArgs().Text(code))));
@@ -224,6 +296,7 @@ class PostgresStore::Transaction final : public WriteTransaction {
       auto last = last_dossier_change_.find(row.code);
       args.Int(last != last_dossier_change_.end() ? last->second : prefix).Int(prefix);
     }
+    read_ahead_dossiers_.erase(row.code);  // later lookups must see this write
     const bool with_event = pending_creation_.has_value() && pending_creation_->key == row.code &&
                             row.version <= 1;
     if (with_event) {
@@ -250,6 +323,11 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
   absl::StatusOr<std::optional<RecordRow>> FindRecord(v1::RecordType type,
                                                       const std::string& key) override {
+    if (!read_ahead_records_.empty()) {
+      RETURN_IF_ERROR(ReadAheadReady());
+      auto hit = read_ahead_records_.find(std::make_pair(static_cast<int>(type), key));
+      if (hit != read_ahead_records_.end()) return hit->second;
+    }
     static const std::string sql =
         absl::StrCat("SELECT ", kRecordColumns, " FROM records WHERE type = $1 AND key = $2");
     ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(sql, PgArgs().Int(type).Text(key))));
@@ -265,6 +343,7 @@ class PostgresStore::Transaction final : public WriteTransaction {
         "UPDATE records SET agency = $3, school_code = $4, secondary_key = $5, version = $6, "
         "last_seq = $7, payload = $8 WHERE type = $1 AND key = $2 AND version = $6 - 1 "
         "AND last_seq < $9";
+    read_ahead_records_.erase(std::make_pair(static_cast<int>(row.type), row.key));
     PgArgs args;
     args.Int(row.type).Text(row.key).Text(row.agency).Text(row.school_code)
         .Text(row.secondary_key).Int(row.version).Int(row.last_change.seq).Bytes(row.payload);
@@ -291,6 +370,11 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
   absl::StatusOr<std::optional<StoredRequest>> FindRequest(const std::string& member,
                                                            const std::string& request_id) override {
+    if (!read_ahead_requests_.empty()) {
+      RETURN_IF_ERROR(ReadAheadReady());
+      auto hit = read_ahead_requests_.find(std::make_pair(member, request_id));
+      if (hit != read_ahead_requests_.end()) return hit->second;
+    }
     ASSIGN_OR_RETURN(PgResult r,
                      Checked(db_->Run("SELECT request_digest, response FROM requests "
                                       "WHERE member = $1 AND request_id = $2",
@@ -301,6 +385,7 @@ class PostgresStore::Transaction final : public WriteTransaction {
 
   absl::Status PutRequest(const std::string& member, const std::string& request_id,
                           const StoredRequest& request) override {
+    read_ahead_requests_.erase(std::make_pair(member, request_id));
     return Write("INSERT INTO requests (member, request_id, request_digest, response) "
                  "VALUES ($1, $2, $3, $4)",
                  PgArgs().Text(member).Text(request_id).Bytes(request.request_digest)
@@ -451,6 +536,13 @@ class PostgresStore::Transaction final : public WriteTransaction {
     return check ? check(r) : absl::OkStatus();
   }
 
+  // Reads the read-ahead replies when they are still owed.
+  absl::Status ReadAheadReady() {
+    if (!read_ahead_owed_) return absl::OkStatus();
+    read_ahead_owed_ = false;
+    return db_->Drain();
+  }
+
   // The cursor prefix of this transaction; pipelined, its id's reply may still be owed.
   absl::StatusOr<int64_t> SeqPrefix() {
     if (!have_xid_) RETURN_IF_ERROR(db_->Drain());
@@ -483,6 +575,12 @@ class PostgresStore::Transaction final : public WriteTransaction {
   int64_t last_appended_ = 0;
   bool conflict_ = false;
   std::optional<ChangeRow> pending_creation_;  // a dossier creation awaiting its PutDossier
+  // Read-ahead: each hinted key's row as the batch began (nullopt: absent), until written.
+  bool read_ahead_owed_ = false;
+  absl::flat_hash_map<std::string, std::optional<DossierRow>> read_ahead_dossiers_;
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::optional<StoredRequest>>
+      read_ahead_requests_;
+  absl::flat_hash_map<std::pair<int, std::string>, std::optional<RecordRow>> read_ahead_records_;
   absl::flat_hash_map<std::string, int64_t> last_dossier_change_;  // code -> its newest change
 };
 
@@ -652,8 +750,10 @@ static std::string ReadableBound(int64_t xid_base) {
                       ") << ", kSeqIndexBits, ")");
 }
 
-void PostgresStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) {
-  committer_->Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done)});
+void PostgresStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done,
+                          ReadAhead read_ahead) {
+  committer_->Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done),
+                                   std::move(read_ahead)});
 }
 
 void PostgresStore::LogExchange(ExchangeLogEntry entry) {
@@ -743,6 +843,7 @@ PostgresStore::BatchOutcome PostgresStore::CommitPipelined(PgConnection& db,
     txn.SetXid(r.Int(0, 0));
     return absl::OkStatus();
   });
+  txn.SendReadAhead(batch);
   for (size_t i = 0; i < batch.size(); ++i) {
     PendingWrite& write = batch[i];
     txn.Begin(&write.log);

@@ -61,7 +61,8 @@ class PostgresStore final : public Store {
   static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const PostgresOptions& options);
   ~PostgresStore() override;
 
-  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) override;
+  using StoreWrites::Write;
+  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done, ReadAhead read_ahead) override;
   void LogExchange(ExchangeLogEntry entry) override;
   void AddCommitListener(CommitListener listener) override;
 

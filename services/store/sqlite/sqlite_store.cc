@@ -479,7 +479,8 @@ absl::Status SqliteStore::LoadChainHead() {
   return absl::OkStatus();
 }
 
-void SqliteStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) {
+// Reads are local and cheap here: the read-ahead hints are not needed.
+void SqliteStore::Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done, ReadAhead) {
   committer_->Enqueue(PendingWrite{std::move(log_entry), std::move(fn), std::move(done)});
 }
 

@@ -35,7 +35,8 @@ class SqliteStore final : public Store {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
   ~SqliteStore() override;
 
-  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done) override;
+  using StoreWrites::Write;
+  void Write(ExchangeLogEntry log_entry, WriteFn fn, DoneFn done, ReadAhead read_ahead) override;
   void LogExchange(ExchangeLogEntry entry) override;
   void AddCommitListener(CommitListener listener) override;
 
