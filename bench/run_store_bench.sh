@@ -9,8 +9,8 @@
 #
 # Usage: bench/run_store_bench.sh      (build/ configured first by deploy/build.sh)
 # Environment: BUILD_DIR (build), DURATION (20s), WARMUP (3s), CHANNELS (4), CONCURRENCY (64; the
-#   two replicas get half each), PG_CONNECTIONS (4: the store's writer_connections and the
-#   baseline's connections), GATEWAY_PORT (17453; the second replica GATEWAY_PORT + 1), PG_PORT
+#   two replicas get half each), PG_CONNECTIONS (4: the baseline's connections), STORE_WRITERS
+#   (the store's writer_connections; default: the store's own default), GATEWAY_PORT (17453; the second replica GATEWAY_PORT + 1), PG_PORT
 #   (the first free from 55440), LIENTHONG_PG_BIN (/usr/lib/postgresql/15/bin), BENCH_TMPDIR (the
 #   temp-dir parent; put it on the disk you want measured: both stores live there), SKIP_BUILD=1
 #   (use the binaries already in BUILD_DIR), GATEWAYD (the lienthongd to measure; default the one
@@ -27,6 +27,8 @@ duration=${DURATION:-20s}
 warmup=${WARMUP:-3s}
 channels=${CHANNELS:-4}
 pg_connections=${PG_CONNECTIONS:-4}
+# The store's writer_connections: unset, the store's own default (not written to the config).
+store_writers=${STORE_WRITERS:-}
 gateway_port=${GATEWAY_PORT:-17453}
 pg_bin=${LIENTHONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 throughput_target=0.50
@@ -153,7 +155,7 @@ write_config() {  # name port [database replica-name] -> path of the config
   mkdir -p "$dir/config" "$dir/var/data"
   ln -s "$tmp/pki" "$dir/var/pki"
   [[ -z "${3:-}" ]] || conninfo=$(conninfo_of "$3")
-  awk -v port="$2" -v conninfo="$conninfo" -v replica="${4:-}" -v writers="$pg_connections" '
+  awk -v port="$2" -v conninfo="$conninfo" -v replica="${4:-}" -v writers="$store_writers" '
     /^[^[:space:]#]/ { section = $1 }
     section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
     section == "adapters:" { next }
@@ -168,7 +170,7 @@ write_config() {  # name port [database replica-name] -> path of the config
         print "  kind: POSTGRES"
         print "  postgres:"
         print "    conninfo: \"" conninfo "\""
-        print "    writer_connections: " writers
+        if (writers != "") print "    writer_connections: " writers
         print "    replica_name: " replica
       } else if ($0 !~ /^[[:space:]]/) print
       next
@@ -282,7 +284,7 @@ run_loads baseline "baseline|$baseline --conninfo postgresql://postgres@127.0.0.
 base_result=$(result_of baseline)
 
 # (c) lienthongd on the PostgreSQL store, one replica.
-echo "== pg-store: lienthongd (PostgreSQL store, $pg_connections writer connections), lienthong_loadgen at $concurrency" >&2
+echo "== pg-store: lienthongd (PostgreSQL store, writer connections: ${store_writers:-the default}), lienthong_loadgen at $concurrency" >&2
 make_database store_one
 config=$(write_config pg1 "$gateway_port" store_one bench-1)
 start_server pg1 "$config" "$gateway_port"

@@ -186,15 +186,23 @@ TEST_F(PostgresStoreTest, ARecordsVersionsReachTheFeedInOrderWhenAnOlderTransact
   EXPECT_OK(test::VerifyExchangeLogChain(*store_));
 }
 
-TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasAtOnceIsStoredOnce) {
-  std::unique_ptr<Store> replica = OpenReplica();
-  ASSERT_NE(replica, nullptr);
+// With read-ahead hints, each batch fetches its dossiers with its BEGIN (pipelined path): a
+// hint that another replica's commit made stale must still end in one stored dossier.
+ReadAhead DossierHint(const std::string& code, bool hinted) {
+  ReadAhead read_ahead;
+  if (hinted) read_ahead.dossier_codes.push_back(code);
+  return read_ahead;
+}
+
+void ExpectEachDossierStoredOnceFromTwoReplicas(Store& store, Store& replica, bool hinted,
+                                                int first) {
+
   constexpr int kDossiers = 40;
   Outcomes outcomes;
   for (int i = 0; i < kDossiers; ++i) {
-    const std::string code = absl::StrCat("000.00.31.H49-261206-", 1000 + i);
-    store_->Write(LogEntry("a"), SubmitDossier(code), outcomes.Done(code));
-    replica->Write(LogEntry("b"), SubmitDossier(code), outcomes.Done(code));
+    const std::string code = absl::StrCat("000.00.31.H49-261206-", first + i);
+    store.Write(LogEntry("a"), SubmitDossier(code), outcomes.Done(code), DossierHint(code, hinted));
+    replica.Write(LogEntry("b"), SubmitDossier(code), outcomes.Done(code), DossierHint(code, hinted));
   }
   ASSERT_TRUE(outcomes.WaitFor(2 * kDossiers));
   std::map<std::string, std::vector<absl::StatusCode>> codes;
@@ -205,25 +213,46 @@ TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasAtOnceIsStoredOnce) {
                                                       absl::StatusCode::kAlreadyExists}))
         << code;
   }
-  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(*replica));
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(replica));
   EXPECT_EQ(changes.size(), static_cast<size_t>(kDossiers)) << "one change event per dossier";
-  EXPECT_OK(test::VerifyExchangeLogChain(*store_));
-  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(*store_));
-  EXPECT_EQ(log.size(), static_cast<size_t>(2 * kDossiers));
+  EXPECT_OK(test::VerifyExchangeLogChain(store));
 }
 
-TEST_F(PostgresStoreTest, AStaleVersionIsRefusedWhicheverReplicaWroteFirst) {
+TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasAtOnceIsStoredOnce) {
   std::unique_ptr<Store> replica = OpenReplica();
   ASSERT_NE(replica, nullptr);
+  ExpectEachDossierStoredOnceFromTwoReplicas(*store_, *replica, /*hinted=*/false, 1000);
+  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(*store_));
+  EXPECT_EQ(log.size(), 80u);
+}
+
+TEST_F(PostgresStoreTest, TheSameDossierSentToTwoReplicasWithReadAheadHintsIsStoredOnce) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  ExpectEachDossierStoredOnceFromTwoReplicas(*store_, *replica, /*hinted=*/true, 3000);
+  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(*store_));
+  EXPECT_EQ(log.size(), 80u);
+}
+
+
+void ExpectOneUpdateOfEachAcceptedFromTwoReplicas(Store& store, Store& replica, bool hinted,
+                                                 int first) {
   constexpr int kDossiers = 30;
-  for (int i = 0; i < kDossiers; ++i) {
-    ASSERT_OK(WriteAndWait(SubmitDossier(absl::StrCat("000.00.31.H49-261206-", 2000 + i))));
+  {
+    Outcomes created;
+    for (int i = 0; i < kDossiers; ++i) {
+      const std::string code = absl::StrCat("000.00.31.H49-261206-", first + i);
+      store.Write(LogEntry("a"), SubmitDossier(code), created.Done(code));
+    }
+    ASSERT_TRUE(created.WaitFor(kDossiers));
+    for (const auto& outcome : created.done()) ASSERT_OK(outcome.status);
   }
   Outcomes outcomes;
   for (int i = 0; i < kDossiers; ++i) {
-    const std::string code = absl::StrCat("000.00.31.H49-261206-", 2000 + i);
-    store_->Write(LogEntry("a"), UpdateDossier(code, 1), outcomes.Done(code));
-    replica->Write(LogEntry("b"), UpdateDossier(code, 1), outcomes.Done(code));
+    const std::string code = absl::StrCat("000.00.31.H49-261206-", first + i);
+    store.Write(LogEntry("a"), UpdateDossier(code, 1), outcomes.Done(code), DossierHint(code, hinted));
+    replica.Write(LogEntry("b"), UpdateDossier(code, 1), outcomes.Done(code),
+                  DossierHint(code, hinted));
   }
   ASSERT_TRUE(outcomes.WaitFor(2 * kDossiers));
   std::map<std::string, std::vector<absl::StatusCode>> codes;
@@ -233,10 +262,65 @@ TEST_F(PostgresStoreTest, AStaleVersionIsRefusedWhicheverReplicaWroteFirst) {
     EXPECT_EQ(answers,
               (std::vector<absl::StatusCode>{absl::StatusCode::kOk, absl::StatusCode::kAborted}))
         << code;
-    ASSERT_OK_AND_ASSIGN(auto stored, replica->GetDossier(code));
+    ASSERT_OK_AND_ASSIGN(auto stored, replica.GetDossier(code));
     ASSERT_TRUE(stored.has_value());
     EXPECT_EQ(stored->version, 2);
   }
+}
+
+TEST_F(PostgresStoreTest, AStaleVersionIsRefusedWhicheverReplicaWroteFirst) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  ExpectOneUpdateOfEachAcceptedFromTwoReplicas(*store_, *replica, /*hinted=*/false, 2000);
+}
+
+TEST_F(PostgresStoreTest, AStaleVersionIsRefusedWhicheverReplicaWroteFirstWithReadAheadHints) {
+  std::unique_ptr<Store> replica = OpenReplica();
+  ASSERT_NE(replica, nullptr);
+  ExpectOneUpdateOfEachAcceptedFromTwoReplicas(*store_, *replica, /*hinted=*/true, 4000);
+}
+
+// One batch (a long linger gathers them): a hinted key that an earlier write of the same batch
+// wrote is read again, not taken from what the batch fetched before it began; and a write that
+// fails after sending its statements takes the batch to the careful path, which undoes only that
+// write.
+TEST_F(PostgresStoreTest, InOneBatchAHintedKeyIsReadAfterItsWriteAndAFailedWriteUndoesOnlyItself) {
+  test::StoreOpenOptions options;
+  options.group_commit_linger = absl::Milliseconds(300);
+  options.writer_connections = 1;
+  auto opened = harness_->Open(options);
+  ASSERT_OK(opened);
+  Store& store = **opened;
+  const std::string code = "000.00.31.H49-261206-5000";
+  Outcomes outcomes;
+  store.Write(LogEntry("a"), SubmitDossier(code), outcomes.Done("first"), DossierHint(code, true));
+  store.Write(LogEntry("a"), SubmitDossier(code), outcomes.Done("again"), DossierHint(code, true));
+  // Sends its dossier, then fails: only a savepoint (the careful path) can undo it alone.
+  store.Write(LogEntry("a"),
+              [](WriteTransaction& txn) -> absl::Status {
+                RETURN_IF_ERROR(
+                    PutDossierVersion("000.00.31.H49-261206-5001", 1, "undone")(txn));
+                return absl::FailedPreconditionError("changed its mind");
+              },
+              outcomes.Done("failed"), DossierHint("000.00.31.H49-261206-5001", true));
+  store.Write(LogEntry("a"), SubmitDossier("000.00.31.H49-261206-5002"), outcomes.Done("other"),
+              DossierHint("000.00.31.H49-261206-5002", true));
+  ASSERT_TRUE(outcomes.WaitFor(4));
+  std::map<std::string, absl::StatusCode> answers;
+  for (const auto& outcome : outcomes.done()) answers[outcome.key] = outcome.status.code();
+  EXPECT_EQ(answers["first"], absl::StatusCode::kOk);
+  EXPECT_EQ(answers["again"], absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(answers["failed"], absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(answers["other"], absl::StatusCode::kOk);
+  ASSERT_OK_AND_ASSIGN(auto undone, store.GetDossier("000.00.31.H49-261206-5001"));
+  EXPECT_FALSE(undone.has_value());
+  ASSERT_OK_AND_ASSIGN(auto other, store.GetDossier("000.00.31.H49-261206-5002"));
+  EXPECT_TRUE(other.has_value());
+  ASSERT_OK_AND_ASSIGN(auto changes, test::ReadAllChanges(store));
+  EXPECT_EQ(KeysOf(changes), (std::vector<std::string>{code, "000.00.31.H49-261206-5002"}));
+  ASSERT_OK_AND_ASSIGN(auto log, test::ReadAllExchangeLog(store));
+  EXPECT_EQ(log.size(), 4u) << "every write is logged, the failed ones too";
+  EXPECT_OK(test::VerifyExchangeLogChain(store));
 }
 
 TEST_F(PostgresStoreTest, OneReplicasCommitsWakeTheOthersListeners) {
