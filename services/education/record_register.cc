@@ -90,7 +90,8 @@ bool MatchesListFilters(const store::RecordRow& row, const v1::ListRecordsReques
 
 void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecordsRequest& request,
                             v1::UpsertRecordsResponse* response, Done done) {
-  auto fn = [&request, response, member = call.member](store::WriteTransaction& txn) -> absl::Status {
+  auto fn = [this, &request, response,
+             member = call.member](store::WriteTransaction& txn) -> absl::Status {
     // A store may run this more than once (write_transaction.h): start each run afresh.
     response->Clear();
     if (!request.request_id().empty()) {
@@ -122,6 +123,21 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
                                           ? "this personal ID already belongs to student "
                                           : "this serial number already belongs to diploma ",
                 other, "; identifiers are immutable once issued (Circular 42/2021/TT-BGDĐT)"));
+          }
+        }
+      }
+      // A register kept by another code (diploma_register_keepers) holds each diploma once: one
+      // written under the other code of its register would be a second entry.
+      if (incoming.has_diploma()) {
+        for (const std::string& code : IssuerCodesOf(incoming.diploma().issuing_agency_code())) {
+          if (code == incoming.diploma().issuing_agency_code()) continue;
+          const std::string alias =
+              absl::StrCat(code, "/", incoming.diploma().register_number());
+          ASSIGN_OR_RETURN(auto kept, txn.FindRecord(v1::RECORD_TYPE_DIPLOMA, alias));
+          if (kept.has_value()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "records[", i, "]: this register entry is kept as diploma ", alias,
+                " (diploma_register_keepers): write it under that key"));
           }
         }
       }

@@ -615,6 +615,22 @@ TEST_P(VerifyDiplomaTest, KeptRegistersAreFoundByTheOldIssuerCode) {
   EXPECT_EQ(read.diploma().serial_number(), old_entry.diploma().serial_number());
   EXPECT_EQ(read.diploma().issuing_agency_code(), kFormer);
 
+  // Written again under the other code of its register, it would be a second entry: refused,
+  // and nothing changes.
+  v1::EducationRecord copy_under_old = diploma_;
+  copy_under_old.mutable_diploma()->set_issuing_agency_code(kFormer);
+  copy_under_old.mutable_diploma()->set_serial_number("C7777777");
+  v1::UpsertRecordsResponse refused;
+  const grpc::Status status = Upsert({copy_under_old}, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("diploma_register_keepers"));
+  EXPECT_EQ(Lookup(v1::RECORD_TYPE_DIPLOMA, absl::StrCat(kFormer, "/", d().register_number())),
+            grpc::StatusCode::OK);  // still the keeper's entry, found through the mapping
+  v1::EducationRecord kept;
+  ASSERT_TRUE(Get(v1::RECORD_TYPE_DIPLOMA, absl::StrCat(kKeeper, "/", d().register_number()), &kept)
+                  .ok());
+  EXPECT_EQ(kept.diploma().serial_number(), d().serial_number());
+
   // Another district's code is not mapped: not found.
   EXPECT_EQ(verdict_under("000.31.28.H49", d().register_number()), Verdict::VERDICT_NOT_FOUND);
   EXPECT_EQ(Lookup(v1::RECORD_TYPE_DIPLOMA, absl::StrCat("000.31.28.H49/", d().register_number())),

@@ -175,6 +175,10 @@ const SubmitCase kSubmitCases[] = {
     {"updated_at_set",
      [](auto* r) { *D(r).mutable_updated_at() = VietnamTimestamp(2025, 11, 20, 9, 0); },
      {"dossier.updated_at"}},
+    // The original due date is kept by the gateway when an extension moves due_at.
+    {"original_due_at_set",
+     [](auto* r) { *D(r).mutable_original_due_at() = VietnamTimestamp(2025, 11, 27, 17, 0); },
+     {"dossier.original_due_at"}},
     // Free text.
     {"summary_over_2000_characters",
      [](auto* r) {
