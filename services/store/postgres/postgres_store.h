@@ -39,7 +39,9 @@ struct PostgresOptions {
   // File whose first line is the password (optional).
   std::string password_file;
   // Group commit: transactions in flight at once (one connection each), and what each gathers.
-  int writer_connections = 4;
+  // Two: commits take turns on the chain head (one at a time), so a second connection overlaps
+  // one batch's statements with the other's commit, and more only make batches smaller.
+  int writer_connections = 2;
   absl::Duration group_commit_linger = absl::ZeroDuration();
   int group_commit_max_batch = 512;
   int reader_connections = 4;
