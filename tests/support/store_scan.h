@@ -13,7 +13,9 @@
 
 namespace lienthong::test {
 
-// Every retained change event after `after`, in commit order (read in pages).
+// Every retained change event after `after`, in commit order (read in pages), once every change
+// committed before the call is readable (up to 10 s; on PostgreSQL a commit can become readable
+// a moment after its writer's reply).
 absl::StatusOr<std::vector<store::ChangeRow>> ReadAllChanges(store::Store& store,
                                                             store::ChangeCursor after = {});
 
