@@ -168,7 +168,7 @@ void CheckPostgresStore(ErrorList& errors, const v1::PostgresStore& pg) {
   }
   RequireReadableFile(errors, "store.postgres.password_file", pg.password_file(), false);
   if (pg.writer_connections() > 64) {
-    errors.Add("store.postgres.writer_connections", "must be between 1 and 64 (default 4)");
+    errors.Add("store.postgres.writer_connections", "must be between 1 and 64 (default 2)");
   }
   if (pg.reader_connections() > 256) {
     errors.Add("store.postgres.reader_connections", "must be between 1 and 256 (default 4)");
@@ -436,7 +436,7 @@ void ApplyDefaults(v1::GatewayConfig* config, const std::string& config_dir) {
   if (store->kind() == v1::STORE_KIND_UNSPECIFIED) store->set_kind(v1::STORE_KIND_SQLITE);
   if (store->kind() == v1::STORE_KIND_POSTGRES) {
     auto* postgres = store->mutable_postgres();
-    if (postgres->writer_connections() == 0) postgres->set_writer_connections(4);
+    if (postgres->writer_connections() == 0) postgres->set_writer_connections(2);
     if (postgres->reader_connections() == 0) postgres->set_reader_connections(4);
   } else if (store->sqlite_file().empty()) {
     store->set_sqlite_file(config_dir.empty() ? "lienthong.db"

@@ -217,7 +217,7 @@ TEST_F(ConfigFileTest, GoodPostgresStoreLoadsWithItsDefaults) {
             "host=db1 port=5433 dbname=lienthong user=lienthong options='-c search_path=lt'");
   EXPECT_EQ(pg.password_file(), dir_.Path("config/pg.password"));  // beside the config
   EXPECT_EQ(pg.replica_name(), "gw-1.example:7443");
-  EXPECT_EQ(pg.writer_connections(), 4u);
+  EXPECT_EQ(pg.writer_connections(), 2u);
   EXPECT_EQ(pg.reader_connections(), 4u);
   EXPECT_EQ(config.store().group_commit_max_batch(), 512u);
   EXPECT_EQ(config.store().sqlite_file(), "");  // no SQLite file for a PostgreSQL store
