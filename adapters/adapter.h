@@ -18,6 +18,7 @@
 #include "lienthong/config/v1/config.pb.h"
 #include "lienthong/v1/change_event.pb.h"
 #include "lienthong/v1/common.pb.h"
+#include "services/common/record_type_names.h"  // RecordTypeName, and the names config files use
 
 namespace lienthong::adapters {
 
@@ -66,9 +67,9 @@ class AdapterFactory {
       const config::v1::Adapter& config) const = 0;
 };
 
-// "dossier", "school", "student", "diploma" (the names config files use) and back.
-std::string RecordTypeName(v1::RecordType type);
-// INVALID_ARGUMENT for any other name.
+// The record type a config file names (lienthong::RecordTypeFromName of
+// services/common/record_type_names.h, the one home of the names); INVALID_ARGUMENT, listing
+// the names, for any other name.
 absl::StatusOr<v1::RecordType> RecordTypeFromName(absl::string_view name);
 
 }  // namespace lienthong::adapters

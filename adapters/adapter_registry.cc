@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/record_type_names.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
-#include "services/security/access_policy.h"
 
 namespace lienthong::adapters {
 
@@ -24,16 +24,8 @@ bool IsTransientFailure(const absl::Status& status) {
   }
 }
 
-// The names are the access policy's, so that a config says "diploma" the same way everywhere.
-std::string RecordTypeName(v1::RecordType type) {
-  return std::string(security::RecordTypeName(type));
-}
-
 absl::StatusOr<v1::RecordType> RecordTypeFromName(absl::string_view name) {
-  for (v1::RecordType type : {v1::RECORD_TYPE_DOSSIER, v1::RECORD_TYPE_SCHOOL,
-                              v1::RECORD_TYPE_STUDENT, v1::RECORD_TYPE_DIPLOMA}) {
-    if (name == RecordTypeName(type)) return type;
-  }
+  if (const auto type = lienthong::RecordTypeFromName(name)) return *type;
   return absl::InvalidArgumentError(
       absl::StrCat("unknown record type '", name, "' (dossier, school, student or diploma)"));
 }

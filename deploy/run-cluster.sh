@@ -102,10 +102,10 @@ done
 
 first="127.0.0.1:$first_port"
 last="127.0.0.1:$((first_port + replicas - 1))"
-if [[ "${LIENTHONG_DEMO:-1}" != "0" && -x build/services/demo/lienthong_demo ]]; then
+if [[ "${LIENTHONG_DEMO:-1}" != "0" && -x build/examples/lienthong_demo ]]; then
   echo
   echo "== the demo one-stop client against r1 ($first)"
-  build/services/demo/lienthong_demo --target "$first" --pki "$cluster_dir/pki"
+  build/examples/lienthong_demo --target "$first" --pki "$cluster_dir/pki"
 fi
 echo
 echo "== status as r$replicas ($last) sees it: the same store, who runs what"

@@ -3,16 +3,19 @@
 
 #include "adapters/adapter.h"
 #include "adapters/grpc/grpc_adapter.h"
+#include "adapters/typed_adapter_factory.h"
 
 namespace lienthong::adapters::grpc_sink {
 
-class GrpcAdapterFactory final : public AdapterFactory {
+class GrpcAdapterFactory final : public TypedAdapterFactory<config::v1::GrpcAdapterConfig> {
  public:
   std::string kind() const override { return "grpc"; }
-  std::vector<v1::RecordType> record_types() const override;
-  absl::Status Validate(const config::v1::Adapter& config) const override;
-  absl::StatusOr<std::unique_ptr<Adapter>> Create(
-      const config::v1::Adapter& config) const override;
+
+ protected:
+  void ValidateKind(const config::v1::GrpcAdapterConfig& grpc,
+                    FieldViolations* violations) const override;
+  absl::StatusOr<std::unique_ptr<Adapter>> CreateKind(
+      const config::v1::Adapter& entry, const config::v1::GrpcAdapterConfig& grpc) const override;
 };
 
 }  // namespace lienthong::adapters::grpc_sink

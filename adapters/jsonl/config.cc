@@ -1,8 +1,6 @@
 // The "jsonl" adapter factory.
 #include "adapters/jsonl/config.h"
 
-#include "services/common/rpc_status.h"
-#include "services/common/status_macros.h"
 
 namespace lienthong::adapters::jsonl {
 
@@ -18,30 +16,18 @@ JsonlOptions JsonlOptionsFromConfig(const config::v1::JsonlAdapterConfig& config
   return options;
 }
 
-std::vector<v1::RecordType> JsonlAdapterFactory::record_types() const {
-  return {v1::RECORD_TYPE_DOSSIER, v1::RECORD_TYPE_SCHOOL, v1::RECORD_TYPE_STUDENT,
-          v1::RECORD_TYPE_DIPLOMA};
-}
-
-absl::Status JsonlAdapterFactory::Validate(const config::v1::Adapter& config) const {
-  FieldViolations violations;
-  if (!config.has_jsonl()) {
-    violations.Add("jsonl", "required for an adapter of kind jsonl");
-    return violations.ToStatus();
-  }
-  const auto& jsonl = config.jsonl();
-  if (jsonl.output_file().empty()) violations.Add("jsonl.output_file", "required");
+void JsonlAdapterFactory::ValidateKind(const config::v1::JsonlAdapterConfig& jsonl,
+                                       FieldViolations* violations) const {
+  if (jsonl.output_file().empty()) violations->Add("jsonl.output_file", "required");
   if (jsonl.rotate_bytes() != 0 && jsonl.rotate_bytes() < kMinRotateBytes) {
-    violations.Add("jsonl.rotate_bytes", "at least 4096 (0 for the default 64 MiB)");
+    violations->Add("jsonl.rotate_bytes", "at least 4096 (0 for the default 64 MiB)");
   }
-  if (jsonl.keep_files() > kMaxKeepFiles) violations.Add("jsonl.keep_files", "at most 1000");
-  return violations.ToStatus();
+  if (jsonl.keep_files() > kMaxKeepFiles) violations->Add("jsonl.keep_files", "at most 1000");
 }
 
-absl::StatusOr<std::unique_ptr<Adapter>> JsonlAdapterFactory::Create(
-    const config::v1::Adapter& config) const {
-  RETURN_IF_ERROR(Validate(config));
-  return std::make_unique<JsonlAdapter>(JsonlOptionsFromConfig(config.jsonl()));
+absl::StatusOr<std::unique_ptr<Adapter>> JsonlAdapterFactory::CreateKind(
+    const config::v1::Adapter&, const config::v1::JsonlAdapterConfig& jsonl) const {
+  return std::make_unique<JsonlAdapter>(JsonlOptionsFromConfig(jsonl));
 }
 
 }  // namespace lienthong::adapters::jsonl

@@ -3,19 +3,23 @@
 
 #include "adapters/adapter.h"
 #include "adapters/jsonl/jsonl_adapter.h"
+#include "adapters/typed_adapter_factory.h"
 
 namespace lienthong::adapters::jsonl {
 
 // The options a validated config describes, defaults applied.
 JsonlOptions JsonlOptionsFromConfig(const config::v1::JsonlAdapterConfig& config);
 
-class JsonlAdapterFactory final : public AdapterFactory {
+class JsonlAdapterFactory final : public TypedAdapterFactory<config::v1::JsonlAdapterConfig> {
  public:
   std::string kind() const override { return "jsonl"; }
-  std::vector<v1::RecordType> record_types() const override;
-  absl::Status Validate(const config::v1::Adapter& config) const override;
-  absl::StatusOr<std::unique_ptr<Adapter>> Create(
-      const config::v1::Adapter& config) const override;
+
+ protected:
+  void ValidateKind(const config::v1::JsonlAdapterConfig& jsonl,
+                    FieldViolations* violations) const override;
+  absl::StatusOr<std::unique_ptr<Adapter>> CreateKind(
+      const config::v1::Adapter& entry,
+      const config::v1::JsonlAdapterConfig& jsonl) const override;
 };
 
 }  // namespace lienthong::adapters::jsonl

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/common/files.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::adapters::jsonl {
@@ -38,13 +39,11 @@ absl::Status MakeFolders(const std::string& folder) {
   return absl::OkStatus();
 }
 
+// lienthong::SyncFolder, as the destination's failure (UNAVAILABLE: retried).
 absl::Status SyncFolder(const std::string& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return FileError("open folder", folder);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return FileError("fsync folder", folder);
-  return absl::OkStatus();
+  absl::Status synced = lienthong::SyncFolder(folder);
+  if (synced.ok()) return synced;
+  return absl::UnavailableError(synced.message());
 }
 
 // The event_id of one line written by this adapter (proto3 JSON, field names preserved).

@@ -6,8 +6,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/postgres/pg_connection.h"
-#include "services/common/rpc_status.h"
-#include "services/common/status_macros.h"
 
 namespace lienthong::adapters::postgres {
 namespace {
@@ -24,37 +22,25 @@ bool IsPlainIdentifier(const std::string& name) {
 
 }  // namespace
 
-std::vector<v1::RecordType> PostgresAdapterFactory::record_types() const {
-  return {v1::RECORD_TYPE_DOSSIER, v1::RECORD_TYPE_SCHOOL, v1::RECORD_TYPE_STUDENT,
-          v1::RECORD_TYPE_DIPLOMA};
-}
-
-absl::Status PostgresAdapterFactory::Validate(const config::v1::Adapter& config) const {
-  FieldViolations violations;
-  if (!config.has_postgres()) {
-    violations.Add("postgres", "required for an adapter of kind postgres");
-    return violations.ToStatus();
-  }
-  const auto& pg = config.postgres();
+void PostgresAdapterFactory::ValidateKind(const config::v1::PostgresAdapterConfig& pg,
+                                          FieldViolations* violations) const {
   if (pg.conninfo().empty()) {
-    violations.Add("postgres.conninfo", "required (libpq keywords or a postgresql:// URI)");
+    violations->Add("postgres.conninfo", "required (libpq keywords or a postgresql:// URI)");
   } else {
     const std::string problem = pg::ConninfoProblem(pg.conninfo(), "postgres.password_file");
-    if (!problem.empty()) violations.Add("postgres.conninfo", problem);
+    if (!problem.empty()) violations->Add("postgres.conninfo", problem);
   }
   if (!pg.schema().empty() && !IsPlainIdentifier(pg.schema())) {
-    violations.Add("postgres.schema", "1-63 characters of [a-z0-9_], not starting with a digit");
+    violations->Add("postgres.schema", "1-63 characters of [a-z0-9_], not starting with a digit");
   }
-  return violations.ToStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Adapter>> PostgresAdapterFactory::Create(
-    const config::v1::Adapter& config) const {
-  RETURN_IF_ERROR(Validate(config));
+absl::StatusOr<std::unique_ptr<Adapter>> PostgresAdapterFactory::CreateKind(
+    const config::v1::Adapter&, const config::v1::PostgresAdapterConfig& pg) const {
   PostgresOptions options;
-  options.conninfo = config.postgres().conninfo();
-  options.password_file = config.postgres().password_file();
-  if (!config.postgres().schema().empty()) options.schema = config.postgres().schema();
+  options.conninfo = pg.conninfo();
+  options.password_file = pg.password_file();
+  if (!pg.schema().empty()) options.schema = pg.schema();
   return std::make_unique<PostgresAdapter>(std::move(options));
 }
 

@@ -4,16 +4,21 @@
 
 #include "adapters/adapter.h"
 #include "adapters/postgres/postgres_adapter.h"
+#include "adapters/typed_adapter_factory.h"
 
 namespace lienthong::adapters::postgres {
 
-class PostgresAdapterFactory final : public AdapterFactory {
+class PostgresAdapterFactory final
+    : public TypedAdapterFactory<config::v1::PostgresAdapterConfig> {
  public:
   std::string kind() const override { return "postgres"; }
-  std::vector<v1::RecordType> record_types() const override;
-  absl::Status Validate(const config::v1::Adapter& config) const override;
-  absl::StatusOr<std::unique_ptr<Adapter>> Create(
-      const config::v1::Adapter& config) const override;
+
+ protected:
+  void ValidateKind(const config::v1::PostgresAdapterConfig& pg,
+                    FieldViolations* violations) const override;
+  absl::StatusOr<std::unique_ptr<Adapter>> CreateKind(
+      const config::v1::Adapter& entry,
+      const config::v1::PostgresAdapterConfig& pg) const override;
 };
 
 }  // namespace lienthong::adapters::postgres

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adapters/postgres/sector_schema.h"
+#include "services/common/record_type_names.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::adapters::postgres {
@@ -90,7 +91,8 @@ absl::Status PostgresAdapter::ApplyInTransactionLocked(absl::Span<const v1::Chan
       if (!already.insert(event.event_id()).second) continue;  // applied before, or twice here
       RETURN_IF_ERROR(AppendSectorRows(event, &rows));
       applied_params.insert(applied_params.end(),
-                            {event.event_id(), event.cursor(), RecordTypeName(event.key().type()),
+                            {event.event_id(), event.cursor(),
+                             std::string(RecordTypeName(event.key().type())),
                              event.key().key()});
       ++fresh;
     }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/common/proto_time.h"
 
 namespace lienthong::adapters::postgres {
 namespace {
@@ -135,8 +136,7 @@ PgParam Int(int64_t value) { return absl::StrCat(value); }
 PgParam Bool(bool value) { return value ? std::string("true") : std::string("false"); }
 PgParam Time(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return std::nullopt;
-  const absl::Time t = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+  return absl::FormatTime(absl::RFC3339_full, FromProtoTimestamp(ts), absl::UTCTimeZone());
 }
 PgParam Json(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;

@@ -20,8 +20,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "lienthong/v1/change_feed_service.grpc.pb.h"
 #include "lienthong/v1/education_record_service.grpc.pb.h"
-#include "services/demo/sample_dossiers.h"
 #include "services/security/client_credentials.h"
+#include "tests/support/sample_dossiers.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Gateway address (the subscribers').");
 ABSL_FLAG(std::string, write_target, "",

@@ -17,8 +17,8 @@
 #include "bench/loadgen/closed_loop.h"
 #include "bench/loadgen/load_summary.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "services/demo/sample_dossiers.h"
 #include "services/security/client_credentials.h"
+#include "tests/support/sample_dossiers.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Server address host:port.");
 ABSL_FLAG(std::string, pki, "var/pki",

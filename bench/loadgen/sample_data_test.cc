@@ -1,4 +1,4 @@
-// The sample data the load generator sends is valid and distinct (services/demo).
+// The sample data the load generator sends is valid and distinct (tests/support).
 #include <optional>
 #include <string>
 
@@ -6,11 +6,11 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "services/demo/sample_dossiers.h"
 #include "services/domain/codes.h"
 #include "services/domain/personal_id.h"
 #include "services/validation/dossier_validation.h"
 #include "services/validation/record_validation.h"
+#include "tests/support/sample_dossiers.h"
 
 namespace lienthong::demo {
 namespace {

@@ -30,7 +30,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "services/common/postgres/pg_connection.h"
-#include "services/demo/sample_dossiers.h"
+#include "tests/support/sample_dossiers.h"
 
 ABSL_FLAG(std::string, conninfo, "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
           "libpq conninfo of the PostgreSQL server.");

@@ -6,17 +6,18 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
+#include "services/common/proto_time.h"
 #include "services/common/status_macros.h"
 #include "services/store/exchange_log.h"
+#include "services/store/write_and_wait.h"
 
 namespace lienthong::admin {
 
 absl::Duration ExchangeLogMaxAge(const config::v1::GatewayConfig& config) {
   const auto& age = config.retention().exchange_log_max_age();
-  const absl::Duration configured = absl::Seconds(age.seconds()) + absl::Nanoseconds(age.nanos());
+  const absl::Duration configured = FromProtoDuration(age);
   if (!config.retention().has_exchange_log_max_age() || configured <= absl::ZeroDuration()) {
     return absl::Hours(24 * 1826);  // 5 years
   }
@@ -85,22 +86,14 @@ absl::StatusOr<int64_t> ExchangeLogRetention::RunOnce() {
     entry.method = kPruneMethod;
     entry.request_digest =
         store::Sha256(absl::StrCat("before=", absl::ToUnixMicros(before)));
-    absl::Notification done;
-    absl::Status outcome;
-    store_->Write(
-        std::move(entry),
+    RETURN_IF_ERROR(store::WriteAndWait(
+        store_, std::move(entry),
         [&removed, before, this, token = lease->token](store::WriteTransaction& txn)
             -> absl::Status {
           RETURN_IF_ERROR(txn.CheckLease("retention/exchange_log", replica_, token));
           ASSIGN_OR_RETURN(removed, txn.PruneExchangeLogBefore(before));
           return absl::OkStatus();
-        },
-        [&](absl::Status status) {
-          outcome = std::move(status);
-          done.Notify();
-        });
-    done.WaitForNotification();
-    RETURN_IF_ERROR(outcome);
+        }));
     ASSIGN_OR_RETURN(ends, store_->GetExchangeLogEnds());
   }
   // The head, logged as a witness kept outside the database.

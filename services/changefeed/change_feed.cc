@@ -5,13 +5,13 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "lienthong/v1/change_feed_service.pb.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/common/thread_name.h"
 #include "services/store/change_event.h"
+#include "services/store/write_and_wait.h"
 
 namespace lienthong::changefeed {
 
@@ -310,26 +310,18 @@ absl::StatusOr<int64_t> ChangeFeed::PruneOnce(absl::Time now) {
     upto = std::min(upto, checkpoint.has_value() ? checkpoint->seq : int64_t{0});
   }
   if (upto < bounds.oldest.seq) return 0;
-  absl::Notification done;
   int64_t pruned = 0;
-  absl::Status result;
   store::ExchangeLogEntry entry;
   entry.time = now;
   entry.member = "lienthongd";
   entry.method = "retention/change_events";
-  store_->Write(
-      std::move(entry),
+  RETURN_IF_ERROR(store::WriteAndWait(
+      store_, std::move(entry),
       [&pruned, upto, this, token = lease->token](store::WriteTransaction& txn) -> absl::Status {
         RETURN_IF_ERROR(txn.CheckLease("retention/change_events", options_.replica_name, token));
         ASSIGN_OR_RETURN(pruned, txn.PruneChangesUpTo(store::ChangeCursor{upto}));
         return absl::OkStatus();
-      },
-      [&](absl::Status status) {
-        result = std::move(status);
-        done.Notify();
-      });
-  done.WaitForNotification();
-  RETURN_IF_ERROR(result);
+      }));
   return pruned;
 }
 

@@ -4,42 +4,34 @@
 
 #include <deque>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
-#include "services/domain/codes.h"
 #include "services/exchange/unary_call.h"
+#include "services/store/write_and_wait.h"
+#include "services/validation/subscribe_validation.h"
 
 namespace lienthong::changefeed {
 namespace {
 
 constexpr char kSubscribe[] = "/lienthong.v1.ChangeFeedService/Subscribe";
 constexpr char kAck[] = "/lienthong.v1.ChangeFeedService/Ack";
-constexpr uint32_t kMaxEventsPerMessage = 1000;
-
-bool IsSubscriptionName(const std::string& name) {
-  return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
-         });
-}
-
-// Runs a store write and waits for its durable outcome (subscription bookkeeping is rare).
-absl::Status WriteAndWait(store::Store* store, store::ExchangeLogEntry entry, store::WriteFn fn) {
-  absl::Notification done;
-  absl::Status result;
-  store->Write(std::move(entry), std::move(fn), [&](absl::Status status) {
-    result = std::move(status);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
+// What a valid Subscribe request asks for: its record types (all when none is named) and
+// agencies.
+FeedFilter FilterOf(const v1::SubscribeRequest& request) {
+  FeedFilter filter;
+  for (int type : request.record_types()) filter.record_types |= 1u << type;
+  if (request.record_types().empty()) {
+    for (int type = v1::RECORD_TYPE_DOSSIER; type <= v1::RECORD_TYPE_DIPLOMA; ++type) {
+      filter.record_types |= 1u << type;
+    }
+  }
+  filter.agencies.insert(request.agency_codes().begin(), request.agency_codes().end());
+  return filter;
 }
 
 absl::Status CursorExpired(int64_t oldest_seq) {
@@ -360,49 +352,15 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
   }
 
   FieldViolations violations;
-  FeedFilter filter;
-  for (int i = 0; i < request.record_types_size(); ++i) {
-    const int type = request.record_types(i);
-    if (type <= v1::RECORD_TYPE_UNSPECIFIED || !v1::RecordType_IsValid(type)) {
-      violations.Add(absl::StrCat("record_types[", i, "]"), "must be a defined record type");
-      continue;
-    }
-    filter.record_types |= 1u << type;
-  }
-  if (request.record_types().empty()) {
-    for (int type = v1::RECORD_TYPE_DOSSIER; type <= v1::RECORD_TYPE_DIPLOMA; ++type) {
-      filter.record_types |= 1u << type;
-    }
-  }
-  for (int i = 0; i < request.agency_codes_size(); ++i) {
-    if (!domain::IsValidAgencyCode(request.agency_codes(i))) {
-      violations.Add(absl::StrCat("agency_codes[", i, "]"), "expected an agency code");
-    }
-    filter.agencies.insert(request.agency_codes(i));
-  }
-  if (request.max_events_per_message() > kMaxEventsPerMessage) {
-    violations.Add("max_events_per_message",
-                   absl::StrCat("at most ", kMaxEventsPerMessage, " (0 or 1: one per message)"));
-  }
-  if (!request.subscription_name().empty() && !IsSubscriptionName(request.subscription_name())) {
-    violations.Add("subscription_name", "1-64 characters of [A-Za-z0-9._-]");
-  }
   store::ChangeCursor from;
-  if (request.start_case() == v1::SubscribeRequest::kFromCursor &&
-      !request.from_cursor().empty()) {
-    auto decoded = store::DecodeCursor(request.from_cursor());
-    if (!decoded.ok()) {
-      violations.Add("from_cursor", std::string(decoded.status().message()));
-    } else {
-      from = *decoded;
-    }
-  }
+  validation::ValidateSubscribe(request, &from, &violations);
   auto fail = [&](absl::Status status) {
     exchange::LogReadOnlyCall(*gateway_, std::move(*call), status, 0);
     stream->Refuse(std::move(status));
     return stream;
   };
   if (!violations.empty()) return fail(violations.ToStatus());
+  FeedFilter filter = FilterOf(request);
 
   // A member only sees the record types its access policy lets it subscribe to; a request for
   // more is refused rather than silently narrowed, so the consumer knows what it will miss.
@@ -440,7 +398,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
       entry.method = "/lienthong.v1.ChangeFeedService/Subscribe#create";
       const std::string member = call->member;
       const std::string name = request.subscription_name();
-      absl::Status created = WriteAndWait(
+      absl::Status created = store::WriteAndWait(
           feed_->store(), std::move(entry),
           [member, name, position](store::WriteTransaction& txn) -> absl::Status {
             ASSIGN_OR_RETURN(auto found, txn.FindSubscription(member, name));
@@ -474,11 +432,7 @@ grpc::ServerUnaryReactor* ChangeFeedServiceImpl::Ack(grpc::CallbackServerContext
       *gateway_, context, kAck, *request,
       [&](const exchange::ExchangeCall&) {
         FieldViolations violations;
-        if (!IsSubscriptionName(request->subscription_name())) {
-          violations.Add("subscription_name", "1-64 characters of [A-Za-z0-9._-]");
-        }
-        auto cursor = store::DecodeCursor(request->cursor());
-        if (!cursor.ok()) violations.Add("cursor", std::string(cursor.status().message()));
+        validation::ValidateAck(*request, &violations);
         return violations.ToStatus();
       },
       [&](exchange::ExchangeCall call, exchange::WriteDone done) {

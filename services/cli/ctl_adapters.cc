@@ -17,6 +17,7 @@
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/cli/ctl_connection.h"
+#include "services/cli/ctl_errors.h"
 #include "services/common/rpc_status.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
@@ -26,16 +27,6 @@ ABSL_FLAG(int, watch_timeout_s, 3600, "adapters watch: give up after this many s
 
 namespace lienthong::cli {
 namespace {
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "lienthongctl: %s\n", message.c_str());
-  return 1;
-}
-
-int Usage(const char* usage) {
-  std::fprintf(stderr, "usage: lienthongctl %s [connection flags]\n", usage);
-  return 2;
-}
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));

@@ -13,22 +13,13 @@
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/cli/ctl_connection.h"
+#include "services/cli/ctl_errors.h"
 #include "services/common/rpc_status.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
 
 namespace lienthong::cli {
 namespace {
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "lienthongctl: %s\n", message.c_str());
-  return 1;
-}
-
-int Usage(const char* usage) {
-  std::fprintf(stderr, "usage: lienthongctl %s [connection flags]\n", usage);
-  return 2;
-}
 
 std::string Time(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "-";

@@ -18,11 +18,12 @@
 #include "services/cli/ctl_adapters.h"
 #include "services/cli/ctl_admin.h"
 #include "services/cli/ctl_connection.h"
+#include "services/cli/ctl_errors.h"
 #include "services/cli/ctl_watch.h"
 #include "services/common/rpc_status.h"
 #include "services/config/gateway_config.h"
 #include "services/config/yaml_proto.h"
-#include "services/security/pki.h"
+#include "services/security/dev_pki.h"
 #include "services/sync/sync_engine.h"
 
 ABSL_FLAG(bool, force, false, "pki init: replace an existing CA.");
@@ -33,11 +34,7 @@ ABSL_FLAG(int, timeout_s, 10, "Deadline of each call, in seconds.");
 namespace {
 
 using Args = std::vector<std::string>;
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "lienthongctl: %s\n", message.c_str());
-  return 1;
-}
+using lienthong::cli::Fail;
 
 int ConfigCheck(const Args& args) {
   if (args.size() != 1) return Fail("usage: lienthongctl config check FILE [--print]");

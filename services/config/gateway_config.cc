@@ -22,6 +22,7 @@
 #include "lienthong/v1/education_record_service.pb.h"
 #include "lienthong/v1/sector_sink_service.pb.h"
 #include "services/common/postgres/pg_connection.h"
+#include "services/common/record_type_names.h"
 #include "services/config/yaml_proto.h"
 #include "services/domain/codes.h"
 
@@ -190,8 +191,7 @@ bool IsIsoDate(const std::string& value, int* year) {
 }  // namespace
 
 bool IsRecordTypeName(const std::string& name) {
-  return name == "*" || name == "dossier" || name == "school" || name == "student" ||
-         name == "diploma";
+  return name == "*" || RecordTypeFromName(name).has_value();
 }
 
 absl::StatusOr<domain::DueDateCalendar> BuildDueDateCalendar(const v1::Calendar& calendar) {

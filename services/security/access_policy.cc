@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/record_type_names.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::security {
@@ -23,14 +24,8 @@ absl::StatusOr<uint32_t> TypeBits(const google::protobuf::RepeatedPtrField<std::
   for (const std::string& name : names) {
     if (name == "*") {
       bits = kAllTypes;
-    } else if (name == "dossier") {
-      bits |= TypeBit(v1::RECORD_TYPE_DOSSIER);
-    } else if (name == "school") {
-      bits |= TypeBit(v1::RECORD_TYPE_SCHOOL);
-    } else if (name == "student") {
-      bits |= TypeBit(v1::RECORD_TYPE_STUDENT);
-    } else if (name == "diploma") {
-      bits |= TypeBit(v1::RECORD_TYPE_DIPLOMA);
+    } else if (const auto type = RecordTypeFromName(name)) {
+      bits |= TypeBit(*type);
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": unknown record type '", name, "'"));
@@ -51,21 +46,6 @@ absl::Status Denied(absl::string_view member, absl::string_view action) {
 }
 
 }  // namespace
-
-absl::string_view RecordTypeName(v1::RecordType type) {
-  switch (type) {
-    case v1::RECORD_TYPE_DOSSIER:
-      return "dossier";
-    case v1::RECORD_TYPE_SCHOOL:
-      return "school";
-    case v1::RECORD_TYPE_STUDENT:
-      return "student";
-    case v1::RECORD_TYPE_DIPLOMA:
-      return "diploma";
-    default:
-      return "unspecified";
-  }
-}
 
 std::shared_ptr<const AccessPolicy> AccessPolicy::DenyAll() {
   return std::shared_ptr<const AccessPolicy>(new AccessPolicy());

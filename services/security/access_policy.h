@@ -115,7 +115,4 @@ class AccessPolicyHolder {
   std::shared_ptr<const AccessPolicy> policy_ ABSL_GUARDED_BY(mu_);
 };
 
-// "dossier", "school", "student", "diploma" (the names the config uses) for a record type.
-absl::string_view RecordTypeName(v1::RecordType type);
-
 }  // namespace lienthong::security

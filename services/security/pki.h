@@ -1,4 +1,5 @@
-// Certificate issuance (ECDSA P-256 CA, leaves, CRLs) for development PKIs and for tests.
+// Certificate issuance (ECDSA P-256 CA, leaves, CRLs) for development PKIs (dev_pki.h) and for
+// tests.
 #pragma once
 
 #include <sys/types.h>
@@ -10,13 +11,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/files.h"
 #include "services/security/tls_material.h"
 
 namespace lienthong::security {
 
 // Member identity convention (guarantee 9). A member of the exchange is an agency, named by its
-// agency code (docs/domain.md, "Agency codes": the QCVN 102:2016 form such as "000.00.31.H49", or the
-// Decision 20/2020 left-to-right form). A member certificate carries that code twice:
+// agency code (docs/domain.md, "Agency codes": the QCVN 102:2016 form such as "000.00.31.H49",
+// or the Decision 20/2020 left-to-right form). A member certificate carries that code twice:
 //   - as the subject common name:   CN=000.00.31.H49
 //   - as a URI SAN:                 urn:lienthong:member:000.00.31.H49  (kMemberUriPrefix)
 // The gateway reads one of the two, as configured (MemberIdSource in tls_material.h). The URI
@@ -97,43 +99,13 @@ absl::StatusOr<std::string> CreateCrl(const KeyAndCert& ca,
                                       const std::vector<std::string>& revoked_serials_hex,
                                       absl::Time this_update, absl::Time next_update);
 
-// File modes of what InitDevelopmentPki and rotation scripts write.
+// File modes of what InitDevelopmentPki (dev_pki.h) and rotation scripts write.
 inline constexpr mode_t kPrivateKeyMode = 0600;
 inline constexpr mode_t kCertificateMode = 0644;
 inline constexpr mode_t kPrivateDirMode = 0700;
 
-// Replaces `path` atomically with `contents`: writes a temporary file in the same folder with
-// `mode`, fsyncs it, renames it over `path` and fsyncs the folder. A reader sees the old file or
-// the new one, never a part (the gateway's rotation watches such files).
-absl::Status WritePrivateFile(const std::string& path, absl::string_view contents, mode_t mode);
-
-// One member certificate of a development PKI: members/<name>.crt and members/<name>.key.
-struct DevMember {
-  std::string name;         // file name stem: [a-z0-9_-]+
-  std::string agency_code;  // the member identity (an example code)
-  std::string description;  // subject OU, e.g. "Department of Education and Training"
-};
-
-// The example members: "motcua" (the provincial e-one-stop system, 000.00.00.H49), "giaoduc"
-// (the provincial Department of Education and Training as an education consumer,
-// 000.00.31.H49) and "admin" (an administrator, 000.00.99.H49). The codes are examples.
-std::vector<DevMember> DefaultDevelopmentMembers();
-
-struct DevPkiSpec {
-  bool force = false;  // replace an existing CA (every certificate it issued stops verifying)
-  absl::Time now = absl::Now();
-  std::string organization = "lienthong development";
-  std::vector<DevMember> members = DefaultDevelopmentMembers();
-};
-
-// Creates a development PKI in `dir` (made with mode 0700 if absent, set to 0700 otherwise):
-//   ca.crt, ca.key                 the CA, 10 years
-//   gateway.crt, gateway.key       CN=lienthong-gateway, DNS localhost, IP 127.0.0.1 and ::1,
-//                                  serverAuth + clientAuth, 825 days
-//   members/<name>.crt, .key       one client certificate per member, 825 days
-//   README.txt                     says these are development certificates with example codes
-// Keys are written with mode 0600, certificates with 0644, members/ with 0700.
-// FAILED_PRECONDITION when dir/ca.crt or dir/ca.key exists and spec.force is false.
-absl::Status InitDevelopmentPki(const std::string& dir, const DevPkiSpec& spec = DevPkiSpec());
+// Replaces a file atomically (services/common/files.h): what rotation scripts and tests use to
+// write key and certificate files.
+using ::lienthong::WritePrivateFile;
 
 }  // namespace lienthong::security

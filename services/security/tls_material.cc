@@ -2,16 +2,13 @@
 #include "services/security/tls_material.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <ctime>
 #include <utility>
@@ -36,11 +33,6 @@ struct X509StackDeleter {
   void operator()(STACK_OF(X509) * stack) const { sk_X509_free(stack); }
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
-
-// Closes the descriptor a unique_ptr points at.
-struct FdCloser {
-  void operator()(const int* fd) const { ::close(*fd); }
-};
 
 // Frees a string that OpenSSL allocated (OPENSSL_free is a macro).
 struct OpenSslStringDeleter {
@@ -429,25 +421,6 @@ absl::StatusOr<std::string> MemberIdFromCertificate(absl::string_view cert_pem,
                                                     MemberIdSource source) {
   ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(cert_pem));
   return MemberIdFromCertificate(*certs.front(), source);
-}
-
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", path));
-  }
-  const std::unique_ptr<const int, FdCloser> closer(&fd);
-  std::string contents;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n == 0) return contents;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", path));
-    }
-    contents.append(buf, static_cast<size_t>(n));
-  }
 }
 
 }  // namespace lienthong::security

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/files.h"
 
 namespace lienthong::security {
 
@@ -129,8 +130,7 @@ absl::StatusOr<std::string> MemberIdFromCertificate(absl::string_view cert_pem,
                                                     MemberIdSource source);
 absl::StatusOr<std::string> MemberIdFromCertificate(const X509& cert, MemberIdSource source);
 
-// Reads a whole file. The code follows errno (NOT_FOUND when the file does not exist,
-// PERMISSION_DENIED when it may not be read, ...); every message names the path.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+// Reads a whole file (services/common/files.h).
+using ::lienthong::ReadFileToString;
 
 }  // namespace lienthong::security

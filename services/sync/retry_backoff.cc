@@ -4,21 +4,17 @@
 #include <algorithm>
 
 #include "absl/random/distributions.h"
+#include "services/common/proto_time.h"
 
 namespace lienthong::sync {
-namespace {
-
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-}  // namespace
 
 RetryPolicy RetryPolicyFromConfig(const config::v1::Retry& retry) {
   RetryPolicy policy;
   if (retry.max_attempts() > 0) policy.max_attempts = static_cast<int>(retry.max_attempts());
-  if (retry.has_initial_backoff()) policy.initial_backoff = ToDuration(retry.initial_backoff());
-  if (retry.has_max_backoff()) policy.max_backoff = ToDuration(retry.max_backoff());
+  if (retry.has_initial_backoff()) {
+    policy.initial_backoff = FromProtoDuration(retry.initial_backoff());
+  }
+  if (retry.has_max_backoff()) policy.max_backoff = FromProtoDuration(retry.max_backoff());
   policy.max_backoff = std::max(policy.max_backoff, policy.initial_backoff);
   return policy;
 }

@@ -12,7 +12,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/dossier_service.grpc.pb.h"
-#include "services/demo/sample_dossiers.h"
+#include "tests/support/sample_dossiers.h"
 #include "tests/support/test_gateway.h"
 
 namespace lienthong::test {

@@ -6,8 +6,8 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "lienthong/v1/dossier_service.pb.h"
-#include "services/demo/sample_dossiers.h"
 #include "services/store/exchange_log.h"
+#include "tests/support/sample_dossiers.h"
 
 namespace lienthong::exchange {
 namespace {

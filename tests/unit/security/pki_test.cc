@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/security/dev_pki.h"
 #include "services/security/tls_material.h"
 #include "tests/unit/security/test_pki.h"
 

@@ -1,5 +1,5 @@
 // Sample dossiers and education records built from an index, deterministically.
-#include "services/demo/sample_dossiers.h"
+#include "tests/support/sample_dossiers.h"
 
 #include <cstddef>
 #include <string>
@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/common/proto_time.h"
 
 namespace lienthong::demo {
 namespace {
@@ -138,12 +139,8 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
 }
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 void ShiftTimestamp(absl::Duration delta, google::protobuf::Timestamp* t) {
-  SetTimestamp(FromTimestamp(*t) + delta, t);
+  SetTimestamp(FromProtoTimestamp(*t) + delta, t);
 }
 
 // The education procedures of docs/domain.md with the components their dossiers carry. Processing
@@ -278,7 +275,7 @@ absl::Time SampleReceivedAt(uint64_t index, absl::Time received_at) {
 void AssignSampleDossierIdentity(uint64_t index, absl::Time received_at, v1::Dossier* dossier) {
   const absl::Time receipt = SampleReceivedAt(index, received_at);
   if (dossier->has_received_at()) {
-    const absl::Duration delta = receipt - FromTimestamp(dossier->received_at());
+    const absl::Duration delta = receipt - FromProtoTimestamp(dossier->received_at());
     if (delta != absl::ZeroDuration()) {
       if (dossier->has_submitted_at()) ShiftTimestamp(delta, dossier->mutable_submitted_at());
       for (v1::Fee& fee : *dossier->mutable_fees()) {
