@@ -200,6 +200,17 @@ PgArgs& PgArgs::Time(const std::optional<absl::Time>& value) {
   return value.has_value() ? Time(*value) : Null();
 }
 
+PgArgs::Arrays PgArgs::AsArrays() const {
+  Arrays arrays;
+  arrays.values.resize(values_.size());
+  arrays.lengths.resize(values_.size());
+  for (size_t i = 0; i < values_.size(); ++i) {
+    arrays.values[i] = null_[i] ? nullptr : values_[i].data();
+    arrays.lengths[i] = static_cast<int>(values_[i].size());
+  }
+  return arrays;
+}
+
 PgArgs& PgArgs::Null() {
   values_.emplace_back();
   null_.push_back(true);
@@ -252,14 +263,9 @@ absl::StatusOr<PgResult> PgConnection::Run(const std::string& sql, const PgArgs&
   }
   ASSIGN_OR_RETURN(std::string name, PreparedName(sql, /*pipelined=*/false));
   const size_t n = args.values_.size();
-  std::vector<const char*> values(n);
-  std::vector<int> lengths(n);
-  for (size_t i = 0; i < n; ++i) {
-    values[i] = args.null_[i] ? nullptr : args.values_[i].data();
-    lengths[i] = static_cast<int>(args.values_[i].size());
-  }
-  PGresult* result = PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
-                                    lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+  const PgArgs::Arrays arrays = args.AsArrays();
+  PGresult* result = PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), arrays.values.data(),
+                                    arrays.lengths.data(), args.formats_.data(), /*resultFormat=*/0);
   return Finish(result, sql);
 }
 
@@ -283,12 +289,7 @@ absl::Status PgConnection::Send(const std::string& sql, const PgArgs& args, Chec
 absl::Status PgConnection::SendStatement(const std::string& sql, const PgArgs& args, bool prepare,
                                          Check check) {
   const size_t n = args.values_.size();
-  std::vector<const char*> values(n);
-  std::vector<int> lengths(n);
-  for (size_t i = 0; i < n; ++i) {
-    values[i] = args.null_[i] ? nullptr : args.values_[i].data();
-    lengths[i] = static_cast<int>(args.values_[i].size());
-  }
+  const PgArgs::Arrays arrays = args.AsArrays();
   int sent = 0;
   if (prepare) {
     auto name = PreparedName(sql, /*pipelined=*/true);
@@ -296,11 +297,11 @@ absl::Status PgConnection::SendStatement(const std::string& sql, const PgArgs& a
       NotePipelineFailure(name.status());
       return name.status();
     }
-    sent = PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(n), values.data(),
-                               lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+    sent = PQsendQueryPrepared(conn_, name->c_str(), static_cast<int>(n), arrays.values.data(),
+                               arrays.lengths.data(), args.formats_.data(), /*resultFormat=*/0);
   } else {
-    sent = PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(n), nullptr, values.data(),
-                             lengths.data(), args.formats_.data(), /*resultFormat=*/0);
+    sent = PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(n), nullptr, arrays.values.data(),
+                             arrays.lengths.data(), args.formats_.data(), /*resultFormat=*/0);
   }
   if (sent != 1) {
     absl::Status error = ErrorOf(nullptr, sql);

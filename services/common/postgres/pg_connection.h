@@ -66,6 +66,12 @@ class PgArgs {
 
  private:
   friend class PgConnection;
+  // The values and lengths libpq takes (pointers into this PgArgs; NULL for SQL NULL).
+  struct Arrays {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+  };
+  Arrays AsArrays() const;
   std::vector<std::string> values_;
   std::vector<bool> null_;
   std::vector<int> formats_;

@@ -69,7 +69,7 @@ listeners:
     tls:
       cert_path: certs/server.pem
       key_file: /opt/keys/../keys/server.key
-      ca_files: [ca/root.pem, ../shared/ca.pem]
+      ca_files: [ca/root.pem, ../trust/ca.pem]
       crl_dir: crl/
       trust_dirs: [trust]
       extra_paths: [./a/./b.pem]
@@ -139,7 +139,7 @@ TEST(LoadYamlIntoMessage, GoodDocumentLoadsExactValues) {
       tls {
         cert_path: "/etc/lt/certs/server.pem"
         key_file: "/opt/keys/../keys/server.key"
-        ca_files: [ "/etc/lt/ca/root.pem", "/etc/shared/ca.pem" ]
+        ca_files: [ "/etc/lt/ca/root.pem", "/etc/trust/ca.pem" ]
         crl_dir: "/etc/lt/crl/"
         trust_dirs: "/etc/lt/trust"
         extra_paths: "/etc/lt/a/b.pem"
