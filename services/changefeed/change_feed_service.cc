@@ -9,8 +9,10 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
+#include "services/exchange/malformed_request.h"
 #include "services/exchange/unary_call.h"
 #include "services/store/write_and_wait.h"
 #include "services/validation/subscribe_validation.h"
@@ -94,10 +96,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       if (finished_ || in_flight_ || now - last_write_ < feed_->options().progress_interval) return;
       v1::SubscribeResponse response;
       response.mutable_progress()->set_cursor(store::EncodeCursor(store::ChangeCursor{position_}));
-      const int64_t micros = absl::ToUnixMicros(position_time_);
-      response.mutable_progress()->mutable_as_of()->set_seconds(micros / 1000000);
-      response.mutable_progress()->mutable_as_of()->set_nanos(
-          static_cast<int32_t>(micros % 1000000 * 1000));
+      ToProtoTimestamp(position_time_, response.mutable_progress()->mutable_as_of());
       const std::string bytes = response.SerializeAsString();
       grpc::Slice slice(bytes);
       out_ = grpc::ByteBuffer(&slice, 1);
@@ -341,7 +340,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeedServiceImpl::Subscribe(
     grpc::ByteBuffer copy(*raw_request);
     grpc::ProtoBufferReader reader(&copy);
     if (!request.ParseFromZeroCopyStream(&reader)) {
-      stream->Refuse(absl::InvalidArgumentError("SubscribeRequest does not parse"));
+      // Counted, logged and written to the exchange log by the listener, as for every method.
+      stream->Refuse(exchange::MalformedRequestError(request.GetDescriptor()->full_name()));
       return stream;
     }
   }

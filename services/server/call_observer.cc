@@ -16,9 +16,9 @@ using grpc::experimental::InterceptionHookPoints;
 class CallObserver : public grpc::experimental::Interceptor {
  public:
   CallObserver(grpc::experimental::ServerRpcInfo* info, GatewayMetrics* metrics,
-               config::v1::MemberIdSource source, bool access_log)
+               config::v1::MemberIdSource source, bool access_log, MalformedRequests* malformed)
       : info_(info), metrics_(metrics), source_(source), access_log_(access_log),
-        start_(absl::Now()) {}
+        malformed_(malformed), start_(absl::Now()) {}
 
   ~CallObserver() override {
     // A call cancelled by its client never sends a status.
@@ -26,14 +26,36 @@ class CallObserver : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // The one request of a unary or server-streaming call arrives with no message when its bytes
+    // did not parse; gRPC then answers UNIMPLEMENTED itself (see malformed_requests.h).
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr && SingleRequest()) {
+      unparsed_request_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      Record(status.error_code(), status.error_message());
+      if (unparsed_request_ && malformed_ != nullptr &&
+          status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+        status = MalformedRequests::RefusalOf(info_->method());
+        methods->ModifySendStatus(status);
+      }
+      if (malformed_ != nullptr && MalformedRequests::IsRefusal(status)) {
+        malformed_->Account(info_->method(), info_->server_context());
+        recorded_ = true;  // Account logs it, at most once per member per minute
+        metrics_->RecordCall(info_->method(), status.error_code(), absl::Now() - start_);
+      } else {
+        Record(status.error_code(), status.error_message());
+      }
     }
     methods->Proceed();
   }
 
  private:
+  bool SingleRequest() const {
+    return info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
+           info_->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING;
+  }
+
   void Record(int code, const std::string& message) {
     recorded_ = true;
     const absl::Duration latency = absl::Now() - start_;
@@ -55,15 +77,17 @@ class CallObserver : public grpc::experimental::Interceptor {
   GatewayMetrics* metrics_;
   config::v1::MemberIdSource source_;
   bool access_log_;
+  MalformedRequests* malformed_;
   absl::Time start_;
   bool recorded_ = false;
+  bool unparsed_request_ = false;
 };
 
 }  // namespace
 
 grpc::experimental::Interceptor* CallObserverFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallObserver(info, metrics_, source_, access_log_);
+  return new CallObserver(info, metrics_, source_, access_log_, malformed_);
 }
 
 }  // namespace lienthong::server

@@ -174,7 +174,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
                    GatewayServer::Start(config, services, &app->metrics_,
                                         security::MakeServerCredentials(
                                             *app->listener_tls_,
-                                            config.listener().tls().member_id_source())));
+                                            config.listener().tls().member_id_source()),
+                                        &context));
   app->health_thread_ = StartNamedThread("lt-health", [a = app.get()] { a->HealthLoop(); });
   LogLine(LogLevel::kInfo, "replica").Str("name", app->replica_name_);
   return app;

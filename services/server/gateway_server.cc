@@ -24,7 +24,8 @@ int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration f
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& services,
-    GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials) {
+    GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials,
+    const exchange::GatewayContext* gateway) {
   const auto& listener = config.listener();
   if (credentials == nullptr) {
     ASSIGN_OR_RETURN(credentials, security::MakeStaticServerCredentials(listener.tls()));
@@ -70,9 +71,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 
   const bool access_log =
       !config.logging().has_access_log() || config.logging().access_log();
+  auto malformed = std::make_unique<MalformedRequests>(*metrics->registry(), gateway);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
   observers.push_back(std::make_unique<CallObserverFactory>(
-      metrics, listener.tls().member_id_source(), access_log));
+      metrics, listener.tls().member_id_source(), access_log, malformed.get()));
   builder.experimental().SetInterceptorCreators(std::move(observers));
 
   for (grpc::Service* service : services) builder.RegisterService(service);
@@ -86,7 +88,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   server->GetHealthCheckService()->SetServingStatus(true);
   LogLine(LogLevel::kInfo, "listening").Str("address", listener.address()).Int("port", port)
       .Str("security", "mutual TLS");
-  return std::unique_ptr<GatewayServer>(new GatewayServer(std::move(server), port));
+  return std::unique_ptr<GatewayServer>(
+      new GatewayServer(std::move(malformed), std::move(server), port));
 }
 
 void GatewayServer::Shutdown(absl::Duration grace) {

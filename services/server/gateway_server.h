@@ -9,7 +9,9 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/exchange/exchange_call.h"
 #include "services/server/gateway_metrics.h"
+#include "services/server/malformed_requests.h"
 
 namespace lienthong::server {
 
@@ -18,10 +20,13 @@ class GatewayServer {
   // Listens with `credentials` (the gateway passes its rotating mutual-TLS material,
   // security/server_credentials.h; when null, static credentials are built from the config,
   // refusing bad TLS material), registers `services` (not owned; they must outlive the server)
-  // plus health and reflection, and starts listening.
+  // plus health and reflection, and starts listening. Requests that do not parse are refused
+  // with INVALID_ARGUMENT and written to the exchange log of `gateway`'s store when it has one
+  // (not owned; must outlive the server).
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& services,
-      GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+      GatewayMetrics* metrics, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+      const exchange::GatewayContext* gateway = nullptr);
 
   // The port actually bound (useful when the config says port 0).
   int port() const { return port_; }
@@ -37,9 +42,12 @@ class GatewayServer {
   void SetServing(bool serving) { server_->GetHealthCheckService()->SetServingStatus(serving); }
 
  private:
-  GatewayServer(std::unique_ptr<grpc::Server> server, int port)
-      : server_(std::move(server)), port_(port) {}
+  GatewayServer(std::unique_ptr<MalformedRequests> malformed,
+                std::unique_ptr<grpc::Server> server, int port)
+      : malformed_(std::move(malformed)), server_(std::move(server)), port_(port) {}
 
+  // Declared before server_: the server's interceptors use it until the server is destroyed.
+  std::unique_ptr<MalformedRequests> malformed_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
 };
