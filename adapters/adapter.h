@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "lienthong/config/v1/config.pb.h"
@@ -44,6 +45,16 @@ class Adapter {
   //       then dead-letters it (or stops the adapter when configured to).
   virtual absl::Status Apply(absl::Span<const v1::ChangeEvent> events) = 0;
 };
+
+// A resync (`lienthongctl adapters resync`, SyncControl::Resync) sends records again as they are
+// now, to repair a destination that lost data: each as an UPDATE event whose event_id starts
+// with this prefix (unique per resync run, so that event-id dedup lets it through), with the
+// record's current version. It is not a new change: an adapter that sends changes as steps (the
+// dvcqg kind) sends only the record's state for it.
+inline constexpr absl::string_view kResyncEventIdPrefix = "resync:";
+inline bool IsResyncEvent(const v1::ChangeEvent& event) {
+  return absl::StartsWith(event.event_id(), kResyncEventIdPrefix);
+}
 
 // True for the codes that mean "try the same batch again later" (see Adapter::Apply).
 bool IsTransientFailure(const absl::Status& status);

@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libssl-dev libsqlite3-dev libpq-dev libyaml-cpp-dev prometheus-cpp-dev libgoogle-perftools-dev
-  libicu-dev
+  libicu-dev libcurl4-openssl-dev nlohmann-json3-dev tzdata
+  libcpp-httplib-dev
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--with-postgres" ]]; then

@@ -1,0 +1,48 @@
+// HttpJsonClient: POSTs JSON bodies over HTTP(S) with libcurl and says whose fault a failure is
+// (the adapter contract's status codes, adapters/adapter.h).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace lienthong::adapters::dvcqg {
+
+struct HttpOptions {
+  // CA bundle that signs the server's certificate; empty: the system store.
+  std::string ca_file;
+  // Whole-call bound (connect, send, answer).
+  absl::Duration timeout = absl::Seconds(30);
+};
+
+struct HttpReply {
+  long status_code = 0;  // e.g. 200
+  std::string body;
+};
+
+// One libcurl easy handle, reused so that connections (and TLS sessions) are kept between
+// calls. Not thread-safe: one caller at a time (the adapter's worker, see adapters/adapter.h).
+class HttpJsonClient {
+ public:
+  explicit HttpJsonClient(HttpOptions options);
+  ~HttpJsonClient();
+  HttpJsonClient(const HttpJsonClient&) = delete;
+  HttpJsonClient& operator=(const HttpJsonClient&) = delete;
+
+  // POSTs `json` to `url` with "Content-Type: application/json" and `headers` ("name: value").
+  // Any HTTP answer is returned as it is. Failures to get one: DEADLINE_EXCEEDED for a timeout,
+  // UNAVAILABLE for everything else on the way (connection refused, reset, DNS, TLS handshake,
+  // certificate not verified), naming the URL but never the body.
+  absl::StatusOr<HttpReply> PostJson(const std::string& url,
+                                     const std::vector<std::string>& headers,
+                                     const std::string& json);
+
+ private:
+  const HttpOptions options_;
+  void* curl_;  // CURL*, kept out of the header
+};
+
+}  // namespace lienthong::adapters::dvcqg

@@ -1,0 +1,61 @@
+// PortalSession: the portal's login session and its integration calls (docs/dvcqg.md,
+// "Protocol"): logs in when it has no session, renews an expired one once per call, and turns
+// the portal's answers into the adapter contract's status codes (adapters/adapter.h).
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "adapters/dvcqg/http_client.h"
+#include "nlohmann/json.hpp"
+
+namespace lienthong::adapters::dvcqg {
+
+struct PortalAccount {
+  std::string base_url;  // "https://host[:port]"
+  std::string auth_path;
+  std::string integration_path;
+  std::string username;
+  std::string password_file;  // read at each login, so a changed password needs no restart
+  std::string dstcode;
+  std::string madonvi;
+  // error_code values that mean "session expired" (HTTP 401 always does).
+  std::set<int64_t> session_expired_error_codes;
+};
+
+// Not thread-safe: one caller at a time (the adapter's, adapters/adapter.h).
+class PortalSession {
+ public:
+  PortalSession(PortalAccount account, std::unique_ptr<HttpJsonClient> http)
+      : account_(std::move(account)), http_(std::move(http)) {}
+
+  // POSTs {"session", "madonvi", "service": service, ...fields} to the integration path and
+  // returns the portal's answer when its error_code is 0. An expired session is renewed and the
+  // call sent once more. Failures:
+  //   UNAVAILABLE / DEADLINE_EXCEEDED: no answer, HTTP 5xx or another HTTP error that is not the
+  //     content's fault (404, 403, 429...), an answer that is not JSON, a login the portal
+  //     refused, a password file that cannot be read, a session expired twice in a row;
+  //   INVALID_ARGUMENT: the portal refused the content (error_code not 0, HTTP 400/413/422),
+  //     with the portal's own message.
+  // No error ever holds the password or a session.
+  absl::StatusOr<nlohmann::json> Call(const std::string& service, nlohmann::ordered_json fields);
+
+  // Logins made so far (tests, benchmarks).
+  int logins() const { return logins_; }
+
+ private:
+  enum class Outcome { kOk, kSessionExpired };
+  absl::Status Login();
+  // One POST of a call with the current session.
+  absl::StatusOr<Outcome> SendOnce(const std::string& service,
+                                   const nlohmann::ordered_json& fields, nlohmann::json* answer);
+
+  const PortalAccount account_;
+  const std::unique_ptr<HttpJsonClient> http_;
+  std::string session_;  // empty until logged in
+  int logins_ = 0;
+};
+
+}  // namespace lienthong::adapters::dvcqg

@@ -1,0 +1,105 @@
+// StandInPortal: a stand-in for the National Public Service Portal's integration API, an HTTP
+// server on loopback (cpp-httplib, Debian's libcpp-httplib-dev) for the dvcqg adapter's tests
+// and benchmark. It speaks the protocol of docs/dvcqg.md, records every request it receives
+// (headers and JSON body), keeps what it was sent per dossier, and misbehaves on demand:
+// refuses a dossier, expires the sessions, answers 503, or goes down altogether.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace lienthong::test {
+
+class StandInPortal {
+ public:
+  // The account the portal accepts.
+  struct Account {
+    std::string username = "sgddt_qn";
+    std::string password = "mat-khau-bi-mat-9f3c";
+    std::string dstcode = "H49";
+  };
+  // One request as received.
+  struct Request {
+    std::string path;
+    std::string dstcode;       // the "dstcode" header
+    std::string content_type;  // the "Content-Type" header
+    nlohmann::json body;       // null when the body was not JSON
+  };
+
+  static constexpr char kAuthPath[] = "/api/auth/login";
+  static constexpr char kIntegrationPath[] = "/api/integration";
+  // error_code of an integration call made with an unknown or expired session.
+  static constexpr int kSessionExpiredCode = 401;
+
+  StandInPortal() : StandInPortal(Account{}) {}
+  explicit StandInPortal(Account account);
+  ~StandInPortal();
+
+  // Listens on 127.0.0.1 (port 0: any free one; after Stop, the same port again).
+  absl::Status Start(int port = 0);
+  // Stops listening: connections are refused until Start.
+  void Stop();
+  int port() const { return port_; }
+  std::string base_url() const;
+
+  // Every integration item whose MaHoSo is `code` is refused with error_code 1 and `message`.
+  void Refuse(const std::string& code, const std::string& message);
+  void Accept(const std::string& code);
+  // Forgets every session: the next call with one is answered "session expired".
+  void ExpireSessions();
+  // While set, every request is answered HTTP 503.
+  void SetUnavailable(bool unavailable);
+
+  std::vector<Request> requests();
+  // The integration requests of `service`, in arrival order.
+  std::vector<nlohmann::json> Calls(const std::string& service);
+  int logins();
+  // The newest DongBoHoSoMC object accepted for `code` (null when none).
+  nlohmann::json Dossier(const std::string& code);
+  // Dossiers accepted by isUpdating:false / true calls, counted per dossier.
+  std::map<std::string, int> creations();
+  std::map<std::string, int> updates();
+  // CapNhatTienDoHoSoMC objects accepted for `code`, in arrival order.
+  std::vector<nlohmann::json> Progress(const std::string& code);
+  // Items accepted by all calls together.
+  int64_t accepted_items();
+
+ private:
+  void Handle(const std::string& path, const std::string& dstcode,
+              const std::string& content_type, const std::string& body, int* status,
+              std::string* answer);
+  nlohmann::json Integrate(const nlohmann::json& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Account account_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+
+  absl::Mutex mu_;
+  bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+  int next_session_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<std::string> sessions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> refused_ ABSL_GUARDED_BY(mu_);
+  std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
+  int logins_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, nlohmann::json> dossiers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> creations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> updates_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<nlohmann::json>> progress_ ABSL_GUARDED_BY(mu_);
+  int64_t accepted_items_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace lienthong::test
