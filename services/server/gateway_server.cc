@@ -71,6 +71,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 
   const bool access_log =
       !config.logging().has_access_log() || config.logging().access_log();
+  RouteProtobufLogs();
   auto malformed = std::make_unique<MalformedRequests>(*metrics->registry(), gateway);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
   observers.push_back(std::make_unique<CallObserverFactory>(

@@ -3,9 +3,11 @@
 
 #include <utility>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/stubs/logging.h"
 #include "services/common/log.h"
 #include "services/common/rpc_status.h"
 #include "services/exchange/malformed_request.h"
@@ -17,6 +19,20 @@ namespace {
 // many entries, those idle for an interval are dropped so the map cannot grow without bound.
 constexpr size_t kMaxTrackedMembers = 4096;
 }  // namespace
+
+void RouteProtobufLogs() {
+  static absl::once_flag once;
+  absl::call_once(once, [] {
+    google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file,
+                                       int line, const std::string& message) {
+      if (absl::StrContains(message, "invalid UTF-8 data when parsing")) return;
+      const LogLevel ours = level >= google::protobuf::LOGLEVEL_ERROR     ? LogLevel::kError
+                            : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                                          : LogLevel::kInfo;
+      LogLine(ours, "protobuf").Str("message", message).Str("at", file).Int("line", line);
+    });
+  });
+}
 
 std::string ExpectedRequestType(absl::string_view method) {
   // "/lienthong.v1.DossierService/SubmitDossier" -> "lienthong.v1.DossierService.SubmitDossier"

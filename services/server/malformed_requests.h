@@ -38,6 +38,12 @@ namespace lienthong::server {
 // descriptor pool: "lienthong.v1.SubmitDossierRequest". Empty when the method is unknown.
 std::string ExpectedRequestType(absl::string_view method);
 
+// Routes protobuf's own log lines into the gateway's log, once per process, and drops the one it
+// writes for every string field that is not UTF-8 "when parsing": such a request is refused,
+// counted and logged (rate-limited) above, and otherwise any member could make the gateway write
+// a line per request. Called by GatewayServer::Start.
+void RouteProtobufLogs();
+
 class MalformedRequests {
  public:
   // `gateway` gives the store the exchange log goes to and how members are named; when its store
