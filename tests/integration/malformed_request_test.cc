@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
@@ -214,6 +215,27 @@ TEST(ExpectedRequestTypeTest, NamesTheRequestMessageOfAMethod) {
             "lienthong.v1.SubscribeRequest");
   EXPECT_EQ(server::ExpectedRequestType("/lienthong.v1.DossierService/NoSuchMethod"), "");
   EXPECT_EQ(server::ExpectedRequestType("no slash"), "");
+}
+
+// The warning comes at most once per member per interval, then says how many it left out.
+TEST(MalformedRequestsTest, LogsOncePerMemberPerInterval) {
+  prometheus::Registry registry;
+  server::MalformedRequests malformed(registry, nullptr, absl::Milliseconds(500));
+  const std::string method = "/lienthong.v1.DossierService/GetDossier";
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) malformed.Account(method, nullptr);
+  absl::SleepFor(absl::Milliseconds(600));
+  malformed.Account(method, nullptr);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, "\"malformed request\"")) lines.emplace_back(line);
+  }
+  ASSERT_EQ(lines.size(), 2u) << log;
+  EXPECT_TRUE(absl::StrContains(lines[0], "\"not_logged_since_last\":0")) << lines[0];
+  EXPECT_TRUE(absl::StrContains(lines[1], "\"not_logged_since_last\":2")) << lines[1];
+  EXPECT_TRUE(absl::StrContains(lines[1], "\"expected_type\":\"lienthong.v1.GetDossierRequest\""))
+      << lines[1];
 }
 
 TEST_F(MalformedRequestTest, EveryMethodRefusesBytesThatDoNotParse) {
