@@ -2,6 +2,7 @@
 #include "services/admin/admin_service.h"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@ constexpr char kPauseAdapter[] = "/lienthong.v1.AdminService/PauseAdapter";
 constexpr char kResumeAdapter[] = "/lienthong.v1.AdminService/ResumeAdapter";
 constexpr char kListDeadLetters[] = "/lienthong.v1.AdminService/ListDeadLetters";
 constexpr char kReplayDeadLetters[] = "/lienthong.v1.AdminService/ReplayDeadLetters";
+constexpr char kResyncAdapter[] = "/lienthong.v1.AdminService/ResyncAdapter";
 constexpr char kVerifyExchangeLog[] = "/lienthong.v1.AdminService/VerifyExchangeLog";
 
 constexpr int kDefaultPageSize = 100;
@@ -56,39 +58,40 @@ absl::Status RequireAdapterName(const std::string& adapter) {
   return violations.ToStatus();
 }
 
-// Streams ReplayProgress while the sync engine replays on a thread of its own (the replay is
-// a blocking call). One write in flight: progress that arrives meanwhile is coalesced into the
-// next write, so a slow client costs one message of memory.
-class ReplayReactor : public grpc::ServerWriteReactor<v1::ReplayProgress> {
+// Streams the progress of a long sync-engine action (a dead-letter replay, a resync) that runs on
+// a thread of its own (the action is a blocking call). One write in flight: progress that
+// arrives meanwhile is coalesced into the next write, so a slow client costs one message of
+// memory.
+template <typename Progress>
+class ProgressReactor : public grpc::ServerWriteReactor<Progress> {
  public:
-  explicit ReplayReactor(const exchange::GatewayContext* gateway) : gateway_(gateway) {}
+  using Report = std::function<void(const Progress&)>;
+  using Action = std::function<absl::Status(const Report&)>;
 
-  // Ends the call at once (a refusal before any replay).
+  explicit ProgressReactor(const exchange::GatewayContext* gateway) : gateway_(gateway) {}
+
+  // Ends the call at once (a refusal before the action).
   void FinishNow(const absl::Status& status) {
     std::lock_guard<std::mutex> lock(mu_);
     done_ = true;
-    Finish(ToGrpcStatus(status));
+    this->Finish(ToGrpcStatus(status));
   }
 
-  void Start(exchange::ExchangeCall call, sync::SyncControl* sync,
-             const v1::ReplayDeadLettersRequest& request) {
+  void Start(exchange::ExchangeCall call, Action action) {
     // Held until worker_ is set: the worker cannot finish the call (and OnDone cannot run)
     // before then.
     std::lock_guard<std::mutex> lock(mu_);
     call_ = std::move(call);
-    worker_ = std::thread([this, sync, adapter = request.adapter(),
-                           ids = std::vector<int64_t>(request.ids().begin(),
-                                                      request.ids().end())] {
-      absl::Status status = sync->ReplayDeadLetters(
-          adapter, ids, [this](const v1::ReplayProgress& progress) {
-            std::lock_guard<std::mutex> lock(mu_);
-            latest_ = progress;
-            pending_ = true;
-            WriteOrFinishLocked();
-          });
+    worker_ = std::thread([this, action = std::move(action)] {
+      absl::Status status = action([this](const Progress& progress) {
+        std::lock_guard<std::mutex> lock(mu_);
+        latest_ = progress;
+        pending_ = true;
+        WriteOrFinishLocked();
+      });
       std::lock_guard<std::mutex> lock(mu_);
       outcome_ = std::move(status);
-      replayed_ = true;
+      finished_ = true;
       WriteOrFinishLocked();
     });
   }
@@ -96,7 +99,7 @@ class ReplayReactor : public grpc::ServerWriteReactor<v1::ReplayProgress> {
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
     writing_ = false;
-    if (!ok) broken_ = true;  // the client is gone; the replay still runs to its end
+    if (!ok) broken_ = true;  // the client is gone; the action still runs to its end
     WriteOrFinishLocked();
   }
 
@@ -118,29 +121,52 @@ class ReplayReactor : public grpc::ServerWriteReactor<v1::ReplayProgress> {
       sending_ = latest_;
       pending_ = false;
       writing_ = true;
-      StartWrite(&sending_);
+      this->StartWrite(&sending_);
       return;
     }
-    if (!replayed_) return;
+    if (!finished_) return;
     done_ = true;
     exchange::LogReadOnlyCall(*gateway_, std::move(call_), outcome_,
                               static_cast<int64_t>(latest_.ByteSizeLong()));
-    Finish(ToGrpcStatus(outcome_));
+    this->Finish(ToGrpcStatus(outcome_));
   }
 
   const exchange::GatewayContext* gateway_;
   exchange::ExchangeCall call_;
   std::thread worker_;
   std::mutex mu_;
-  v1::ReplayProgress latest_;
-  v1::ReplayProgress sending_;
+  Progress latest_;
+  Progress sending_;
   bool pending_ = false;
   bool writing_ = false;
   bool broken_ = false;
-  bool replayed_ = false;
+  bool finished_ = false;
   bool done_ = false;
   absl::Status outcome_;
 };
+
+// Begins the exchange call `method`, runs `check` (a refusal is logged and ends the call), then
+// streams `action`'s progress until it ends; the call is logged in the exchange log then.
+template <typename Progress, typename Request>
+grpc::ServerWriteReactor<Progress>* ServeProgress(
+    const exchange::GatewayContext* gateway, grpc::CallbackServerContext* context,
+    const char* method, const Request& request, const std::function<absl::Status()>& check,
+    typename ProgressReactor<Progress>::Action action) {
+  auto* reactor = new ProgressReactor<Progress>(gateway);
+  auto call = exchange::ExchangeCall::Begin(*gateway, context, method, request);
+  if (!call.ok()) {
+    reactor->FinishNow(call.status());
+    return reactor;
+  }
+  if (absl::Status refused = check(); !refused.ok()) {
+    exchange::LogReadOnlyCall(*gateway, std::move(*call), refused, 0);
+    reactor->FinishNow(refused);
+    return reactor;
+  }
+  reactor->Start(std::move(*call), std::move(action));
+  return reactor;
+}
+
 
 }  // namespace
 
@@ -309,22 +335,44 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDeadLetters(
 
 grpc::ServerWriteReactor<v1::ReplayProgress>* AdminServiceImpl::ReplayDeadLetters(
     grpc::CallbackServerContext* context, const v1::ReplayDeadLettersRequest* request) {
-  auto* reactor = new ReplayReactor(deps_.gateway);
-  auto call = exchange::ExchangeCall::Begin(*deps_.gateway, context, kReplayDeadLetters, *request);
-  if (!call.ok()) {
-    reactor->FinishNow(call.status());
-    return reactor;
-  }
-  absl::Status refused = RequireAdapterName(request->adapter());
   sync::SyncControl* control = sync();
-  if (refused.ok() && control == nullptr) refused = NoAdapters();
-  if (!refused.ok()) {
-    exchange::LogReadOnlyCall(*deps_.gateway, std::move(*call), refused, 0);
-    reactor->FinishNow(refused);
-    return reactor;
-  }
-  reactor->Start(std::move(*call), control, *request);
-  return reactor;
+  auto check = [&]() -> absl::Status {
+    RETURN_IF_ERROR(RequireAdapterName(request->adapter()));
+    return control == nullptr ? NoAdapters() : absl::OkStatus();
+  };
+  auto replay = [control, adapter = request->adapter(),
+                 ids = std::vector<int64_t>(request->ids().begin(), request->ids().end())](
+                    const std::function<void(const v1::ReplayProgress&)>& report) {
+    return control->ReplayDeadLetters(adapter, ids, report);
+  };
+  return ServeProgress<v1::ReplayProgress>(deps_.gateway, context, kReplayDeadLetters, *request,
+                                           check, replay);
+}
+
+grpc::ServerWriteReactor<v1::ResyncProgress>* AdminServiceImpl::ResyncAdapter(
+    grpc::CallbackServerContext* context, const v1::ResyncAdapterRequest* request) {
+  sync::SyncControl* control = sync();
+  const absl::Time now = absl::Now();
+  const absl::Time from = absl::FromUnixSeconds(request->from().seconds());
+  const absl::Time to =
+      request->has_to() ? absl::FromUnixSeconds(request->to().seconds()) : now;
+  auto check = [&]() -> absl::Status {
+    RETURN_IF_ERROR(RequireAdapterName(request->adapter()));
+    FieldViolations violations;
+    if (!request->has_from()) violations.Add("from", "required: the start of the period");
+    if (request->has_from() && request->has_to() && to <= from) {
+      violations.Add("to", "must be after from");
+    }
+    if (request->has_from() && from > now) violations.Add("from", "must not be in the future");
+    RETURN_IF_ERROR(violations.ToStatus());
+    return control == nullptr ? NoAdapters() : absl::OkStatus();
+  };
+  auto resync = [control, adapter = request->adapter(), from,
+                 to](const std::function<void(const v1::ResyncProgress&)>& report) {
+    return control->Resync(adapter, from, to, report);
+  };
+  return ServeProgress<v1::ResyncProgress>(deps_.gateway, context, kResyncAdapter, *request,
+                                           check, resync);
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(

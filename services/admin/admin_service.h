@@ -53,6 +53,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                             v1::ListDeadLettersResponse* response) override;
   grpc::ServerWriteReactor<v1::ReplayProgress>* ReplayDeadLetters(
       grpc::CallbackServerContext* context, const v1::ReplayDeadLettersRequest* request) override;
+  grpc::ServerWriteReactor<v1::ResyncProgress>* ResyncAdapter(
+      grpc::CallbackServerContext* context, const v1::ResyncAdapterRequest* request) override;
   grpc::ServerUnaryReactor* VerifyExchangeLog(grpc::CallbackServerContext* context,
                                               const v1::VerifyExchangeLogRequest* request,
                                               v1::VerifyExchangeLogResponse* response) override;

@@ -19,11 +19,17 @@
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
 #include "services/common/rpc_status.h"
+#include "services/domain/working_day_calendar.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
 ABSL_FLAG(std::string, adapter, "", "deadletters list: only this adapter's dead letters.");
 ABSL_FLAG(std::string, ids, "", "deadletters replay: comma-separated dead-letter ids (all).");
 ABSL_FLAG(int, watch_timeout_s, 3600, "adapters watch: give up after this many seconds.");
+ABSL_FLAG(std::string, from, "",
+          "adapters resync: start of the period, YYYY-MM-DD (Vietnam time) or RFC 3339.");
+ABSL_FLAG(std::string, to, "",
+          "adapters resync: end of the period, YYYY-MM-DD (that day included) or RFC 3339 "
+          "(excluded); empty: now.");
 
 namespace lienthong::cli {
 namespace {
@@ -53,6 +59,36 @@ void DrawBar(int64_t done, int64_t total, const std::string& suffix, bool final)
                static_cast<int>(fraction * 100), static_cast<long long>(done),
                static_cast<long long>(total), suffix.c_str(), final ? "\n" : "");
   std::fflush(stderr);
+}
+
+// A --from/--to value: a day in Vietnam's time ("2026-01-05": its start, or with `day_end` the
+// start of the next day) or an RFC 3339 time.
+absl::StatusOr<absl::Time> ParsePeriodBound(const std::string& flag, const std::string& value,
+                                            bool day_end) {
+  absl::CivilDay day;
+  if (absl::ParseCivilTime(value, &day)) {
+    return absl::FromCivil(day_end ? day + 1 : day, domain::VietnamTimeZone());
+  }
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, value, &time, &error)) return time;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, ": '", value, "' is neither YYYY-MM-DD nor an RFC 3339 time"));
+}
+
+// Reads a progress stream to its end, redrawing the bar: `done` counts what is handled of
+// `total()`, `suffix` says how. Leaves the last progress in `last`; the stream's status.
+template <typename Progress, typename Done, typename Suffix>
+absl::Status FollowProgress(std::unique_ptr<grpc::ClientReader<Progress>> stream, Progress* last,
+                            Done done, Suffix suffix) {
+  Progress progress;
+  while (stream->Read(&progress)) {
+    *last = progress;
+    DrawBar(done(progress), progress.total(), suffix(progress), false);
+  }
+  const grpc::Status finished = stream->Finish();
+  DrawBar(done(*last), last->total(), suffix(*last), true);
+  return finished.ok() ? absl::OkStatus() : FromGrpcStatus(finished);
 }
 
 void PrintAdapters(const google::protobuf::RepeatedPtrField<v1::AdapterStatus>& adapters) {
@@ -202,20 +238,48 @@ int DeadLettersReplay(const std::vector<std::string>& args) {
   grpc::ClientContext context;
   // A long replay streams progress; the deadline covers the whole replay, generously.
   SetDeadline(&context, std::max(CallTimeout(), absl::Hours(1)));
-  auto stream = (*admin)->ReplayDeadLetters(&context, request);
-  v1::ReplayProgress progress;
   v1::ReplayProgress last;
-  while (stream->Read(&progress)) {
-    last = progress;
-    DrawBar(progress.applied() + progress.failed(), progress.total(),
-            absl::StrCat("applied ", progress.applied(), ", failed ", progress.failed()), false);
-  }
-  const grpc::Status finished = stream->Finish();
-  DrawBar(last.applied() + last.failed(), last.total(),
-          absl::StrCat("applied ", last.applied(), ", failed ", last.failed()), true);
-  if (!finished.ok()) return Fail(FromGrpcStatus(finished).ToString());
+  const absl::Status finished = FollowProgress(
+      (*admin)->ReplayDeadLetters(&context, request), &last,
+      [](const v1::ReplayProgress& p) { return p.applied() + p.failed(); },
+      [](const v1::ReplayProgress& p) {
+        return absl::StrCat("applied ", p.applied(), ", failed ", p.failed());
+      });
+  if (!finished.ok()) return Fail(finished.ToString());
   std::printf("replayed %lld of %lld dead letters of %s; %lld failed again\n",
               static_cast<long long>(last.applied()), static_cast<long long>(last.total()),
+              args[0].c_str(), static_cast<long long>(last.failed()));
+  return last.failed() > 0 ? 1 : 0;
+}
+
+int AdaptersResync(const std::vector<std::string>& args) {
+  constexpr char kUsage[] = "adapters resync NAME --from YYYY-MM-DD [--to YYYY-MM-DD]";
+  if (args.size() != 1 || absl::GetFlag(FLAGS_from).empty()) return Usage(kUsage);
+  v1::ResyncAdapterRequest request;
+  request.set_adapter(args[0]);
+  auto from = ParsePeriodBound("from", absl::GetFlag(FLAGS_from), false);
+  if (!from.ok()) return Fail(std::string(from.status().message()));
+  request.mutable_from()->set_seconds(absl::ToUnixSeconds(*from));
+  if (!absl::GetFlag(FLAGS_to).empty()) {
+    auto to = ParsePeriodBound("to", absl::GetFlag(FLAGS_to), true);
+    if (!to.ok()) return Fail(std::string(to.status().message()));
+    request.mutable_to()->set_seconds(absl::ToUnixSeconds(*to));
+  }
+  auto admin = Admin();
+  if (!admin.ok()) return Fail(std::string(admin.status().message()));
+  grpc::ClientContext context;
+  // A long resync streams progress; the deadline covers the whole of it, generously.
+  SetDeadline(&context, std::max(CallTimeout(), absl::Hours(6)));
+  v1::ResyncProgress last;
+  const absl::Status finished = FollowProgress(
+      (*admin)->ResyncAdapter(&context, request), &last,
+      [](const v1::ResyncProgress& p) { return p.sent() + p.failed(); },
+      [](const v1::ResyncProgress& p) {
+        return absl::StrCat("sent ", p.sent(), ", refused ", p.failed());
+      });
+  if (!finished.ok()) return Fail(finished.ToString());
+  std::printf("resynced %lld of %lld records through %s; %lld refused\n",
+              static_cast<long long>(last.sent()), static_cast<long long>(last.total()),
               args[0].c_str(), static_cast<long long>(last.failed()));
   return last.failed() > 0 ? 1 : 0;
 }

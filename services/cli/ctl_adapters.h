@@ -1,5 +1,6 @@
-// lienthongctl's sync-engine commands over AdminService: `adapters status|pause|resume|watch`,
-// `deadletters list|replay` (replay and watch draw a progress bar on a terminal).
+// lienthongctl's sync-engine commands over AdminService: `adapters
+// status|pause|resume|watch|resync`, `deadletters list|replay` (replay, resync and watch draw a
+// progress bar on a terminal).
 #pragma once
 
 #include <string>
@@ -12,6 +13,8 @@ int AdaptersPause(const std::vector<std::string>& args);
 int AdaptersResume(const std::vector<std::string>& args);
 // Follows one adapter until it has caught up (lag 0): for an initial backfill.
 int AdaptersWatch(const std::vector<std::string>& args);
+// Sends the records of a period through one adapter again (--from, --to), with a progress bar.
+int AdaptersResync(const std::vector<std::string>& args);
 int DeadLettersList(const std::vector<std::string>& args);
 int DeadLettersReplay(const std::vector<std::string>& args);
 

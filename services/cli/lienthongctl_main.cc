@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
       {"adapters pause", lienthong::cli::AdaptersPause},
       {"adapters resume", lienthong::cli::AdaptersResume},
       {"adapters watch", lienthong::cli::AdaptersWatch},
+      {"adapters resync", lienthong::cli::AdaptersResync},
       {"deadletters list", lienthong::cli::DeadLettersList},
       {"deadletters replay", lienthong::cli::DeadLettersReplay},
   };

@@ -13,6 +13,7 @@
 #include "services/common/thread_name.h"
 #include "services/store/change_event.h"
 #include "services/store/write_and_wait.h"
+#include "services/sync/resync_records.h"
 
 namespace lienthong::sync {
 namespace {
@@ -183,16 +184,7 @@ v1::AdapterStatus AdapterWorker::Status() {
 
 absl::Status AdapterWorker::Replay(const std::vector<int64_t>& ids,
                                    const std::function<void(const v1::ReplayProgress&)>& progress) {
-  int64_t token;
-  {
-    absl::MutexLock lock(&mu_);
-    token = lease_token_;
-  }
-  if (token == 0) {
-    RETURN_IF_ERROR(RunsHere());
-    return absl::FailedPreconditionError(absl::StrCat(
-        "adapter ", name(), " is starting on this replica: replay when it runs (status)"));
-  }
+  ASSIGN_OR_RETURN(const int64_t token, TokenForAdminWork());
   const std::set<int64_t> wanted(ids.begin(), ids.end());
   std::vector<store::DeadLetterRow> letters;
   for (int64_t after = 0;;) {
@@ -248,6 +240,84 @@ absl::Status AdapterWorker::Replay(const std::vector<int64_t>& ids,
       .Str("adapter", name())
       .Int("total", state.total())
       .Int("applied", state.applied())
+      .Int("failed", state.failed());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> AdapterWorker::TokenForAdminWork() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (lease_token_ != 0) return lease_token_;
+  }
+  RETURN_IF_ERROR(RunsHere());
+  return absl::FailedPreconditionError(absl::StrCat(
+      "adapter ", name(), " is starting on this replica: try again when it runs (status)"));
+}
+
+absl::Status AdapterWorker::ResyncBatch(const std::vector<v1::ChangeEvent>& events,
+                                        v1::ResyncProgress* state) {
+  absl::BitGen gen;  // gen_ is the worker thread's
+  absl::Status status;
+  for (int outages = 0;;) {
+    status = ApplyExclusive(events);
+    if (status.ok()) {
+      state->set_sent(state->sent() + static_cast<int64_t>(events.size()));
+      return absl::OkStatus();
+    }
+    if (!adapters::IsTransientFailure(status)) break;
+    if (++outages >= retry_.max_attempts || Stopping()) {
+      return absl::UnavailableError(absl::StrCat("adapter ", name(), ": ", status.message(),
+                                                 "; resync again when it is reachable"));
+    }
+    absl::SleepFor(BackoffDelay(retry_, outages, gen));
+  }
+  if (events.size() == 1) {
+    state->set_failed(state->failed() + 1);
+    LogLine(LogLevel::kWarning, "resync refused")
+        .Str("adapter", name())
+        .Str("record", events.front().key().key())
+        .Str("error", status.message());
+    return absl::OkStatus();
+  }
+  // Refused content: one event at a time, so that the others land.
+  for (const v1::ChangeEvent& event : events) RETURN_IF_ERROR(ResyncBatch({event}, state));
+  return absl::OkStatus();
+}
+
+absl::Status AdapterWorker::Resync(absl::Time from, absl::Time to,
+                                   const std::function<void(const v1::ResyncProgress&)>& progress) {
+  RETURN_IF_ERROR(TokenForAdminWork().status());
+  ResyncScope scope{from, to, types_, agencies_};
+  ASSIGN_OR_RETURN(const std::vector<ResyncKey> keys, ListResyncKeys(store_, scope));
+  absl::BitGen gen;
+  const std::string run_id = absl::StrCat(absl::ToUnixMillis(absl::Now()), "-",
+                                          absl::Uniform<uint32_t>(gen));
+  v1::ResyncProgress state;
+  state.set_total(static_cast<int64_t>(keys.size()));
+  if (progress) progress(state);
+  for (size_t begin = 0; begin < keys.size(); begin += static_cast<size_t>(batch_size_)) {
+    if (Stopping()) return absl::UnavailableError("the gateway is stopping");
+    const size_t end = std::min(keys.size(), begin + static_cast<size_t>(batch_size_));
+    std::vector<v1::ChangeEvent> events;
+    for (size_t i = begin; i < end; ++i) {
+      auto event = ResyncEventOf(store_, keys[i], run_id);
+      if (event.ok()) {
+        events.push_back(*std::move(event));
+      } else if (event.status().code() == absl::StatusCode::kNotFound) {
+        state.set_total(state.total() - 1);  // gone since it was listed
+      } else {
+        return event.status();
+      }
+    }
+    if (!events.empty()) RETURN_IF_ERROR(ResyncBatch(events, &state));
+    if (progress) progress(state);
+  }
+  LogLine(LogLevel::kInfo, "adapter resynced")
+      .Str("adapter", name())
+      .Str("from", absl::FormatTime(from))
+      .Str("to", absl::FormatTime(to))
+      .Int("total", state.total())
+      .Int("sent", state.sent())
       .Int("failed", state.failed());
   return absl::OkStatus();
 }

@@ -76,6 +76,9 @@ class AdapterWorker {
   v1::AdapterStatus Status();
   absl::Status Replay(const std::vector<int64_t>& ids,
                       const std::function<void(const v1::ReplayProgress&)>& progress);
+  // SyncControl::Resync for this adapter, on the calling thread.
+  absl::Status Resync(absl::Time from, absl::Time to,
+                      const std::function<void(const v1::ResyncProgress&)>& progress);
 
  private:
   std::string StateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -93,6 +96,12 @@ class AdapterWorker {
   void SetProblem(const absl::Status& status, bool backing_off);
   void ClearProblem();
   absl::Status ApplyExclusive(absl::Span<const v1::ChangeEvent> events);
+  // Lease token of this replica's run of the adapter; FAILED_PRECONDITION when it does not run
+  // here (yet), naming the replica that does. For admin work done through the adapter.
+  absl::StatusOr<int64_t> TokenForAdminWork();
+  // ApplyExclusive for a resync's batch: an outage is retried with backoff up to
+  // retry.max_attempts times; a refused batch is sent one event at a time. Counts into `state`.
+  absl::Status ResyncBatch(const std::vector<v1::ChangeEvent>& events, v1::ResyncProgress* state);
 
   // Writes the checkpoint, retrying a failing store until it works or the worker stops.
   bool WriteCheckpoint(store::ChangeCursor cursor);

@@ -1,5 +1,5 @@
 // SyncControl: what AdminService may ask of the sync engine (adapter status, pause, resume,
-// dead-letter replay). The sync engine implements it; AdminService holds a pointer, null when
+// dead-letter replay, resync). The sync engine implements it; AdminService holds a pointer, null when
 // no adapter is configured.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "lienthong/v1/admin_service.pb.h"
 
 namespace lienthong::sync {
@@ -28,6 +29,13 @@ class SyncControl {
   virtual absl::Status ReplayDeadLetters(
       const std::string& adapter, const std::vector<int64_t>& ids,
       const std::function<void(const v1::ReplayProgress&)>& progress) = 0;
+  // Sends `adapter` the current state of every record of [from, to) it takes (dossiers received
+  // in it, education records last changed in it) as resync events (adapters/adapter.h), through
+  // the adapter, never at the same time as its worker's own calls. An outage is waited out with
+  // backoff; a record the destination refuses is counted as failed. `progress` is called after
+  // each batch.
+  virtual absl::Status Resync(const std::string& adapter, absl::Time from, absl::Time to,
+                              const std::function<void(const v1::ResyncProgress&)>& progress) = 0;
 };
 
 }  // namespace lienthong::sync

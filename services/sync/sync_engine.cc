@@ -178,4 +178,10 @@ absl::Status SyncEngine::ReplayDeadLetters(
   return worker->Replay(ids, progress);
 }
 
+absl::Status SyncEngine::Resync(const std::string& adapter, absl::Time from, absl::Time to,
+                                const std::function<void(const v1::ResyncProgress&)>& progress) {
+  ASSIGN_OR_RETURN(AdapterWorker * worker, Find(adapter));
+  return worker->Resync(from, to, progress);
+}
+
 }  // namespace lienthong::sync

@@ -80,6 +80,8 @@ class SyncEngine final : public SyncControl {
   absl::Status ReplayDeadLetters(
       const std::string& adapter, const std::vector<int64_t>& ids,
       const std::function<void(const v1::ReplayProgress&)>& progress) override;
+  absl::Status Resync(const std::string& adapter, absl::Time from, absl::Time to,
+                      const std::function<void(const v1::ResyncProgress&)>& progress) override;
 
  private:
   SyncEngine() = default;

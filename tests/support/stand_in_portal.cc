@@ -136,7 +136,16 @@ nlohmann::json StandInPortal::Integrate(const nlohmann::json& request) {
   for (const auto& item : request["data"]) {
     const std::string code = item.value("MaHoSo", "");
     if (service == "CapNhatTienDoHoSoMC") {
+      // A step moves the dossier's status at the portal too, unless a later step is known (the
+      // portal orders steps by their time; yyyyMMddHHmmss compares as text).
+      const std::string at = item.value("ThoiDiemXuLy", "");
+      bool latest = true;
+      for (const auto& known : progress_[code]) latest &= known.value("ThoiDiemXuLy", "") <= at;
       progress_[code].push_back(item);
+      auto dossier = dossiers_.find(code);
+      if (latest && dossier != dossiers_.end()) {
+        dossier->second["TrangThaiHoSo"] = item["TrangThai"];
+      }
     } else {
       dossiers_[code] = item;
       ++(request.value("isUpdating", false) ? updates_ : creations_)[code];

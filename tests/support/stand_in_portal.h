@@ -67,7 +67,8 @@ class StandInPortal {
   // The integration requests of `service`, in arrival order.
   std::vector<nlohmann::json> Calls(const std::string& service);
   int logins();
-  // The newest DongBoHoSoMC object accepted for `code` (null when none).
+  // The newest DongBoHoSoMC object accepted for `code` (null when none), its TrangThaiHoSo
+  // moved by the newest CapNhatTienDoHoSoMC step (by ThoiDiemXuLy) accepted since.
   nlohmann::json Dossier(const std::string& code);
   // Dossiers accepted by isUpdating:false / true calls, counted per dossier.
   std::map<std::string, int> creations();

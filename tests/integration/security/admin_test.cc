@@ -250,6 +250,10 @@ class FakeSync : public sync::SyncControl {
     }
     return outcome_;
   }
+  absl::Status Resync(const std::string&, absl::Time, absl::Time,
+                      const std::function<void(const v1::ResyncProgress&)>&) override {
+    return absl::UnimplementedError("not part of this test");
+  }
 
  private:
   const int letters_;

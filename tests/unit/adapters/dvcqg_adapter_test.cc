@@ -342,7 +342,9 @@ TEST_F(DvcqgAdapterTest, AnOlderVersionNeverOverwritesANewerOne) {
   auto states = Lifecycle();
   ASSERT_OK(adapter->Apply({EventOf(states[0]), EventOf(states[1]), EventOf(states[2])}));
   // A replay of version 2 (say, from the dead letters) sends its step, not its older state.
+  const size_t whole_sends = portal_.Calls("DongBoHoSoMC").size();
   ASSERT_OK(adapter->Apply({EventOf(states[1], "replayed-v2")}));
+  EXPECT_EQ(portal_.Calls("DongBoHoSoMC").size(), whole_sends);
   EXPECT_EQ(portal_.Dossier(kCode)["TrangThaiHoSo"], "5");
   EXPECT_EQ(portal_.Progress(kCode).size(), 3u);
 }
