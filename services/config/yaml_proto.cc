@@ -27,6 +27,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/stubs/common.h"
 #include "services/common/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
@@ -618,7 +619,15 @@ class YamlMessageReader {
 
   absl::StatusOr<std::string> ParseString(const std::string& text,
                                           const FieldDescriptor* field) const {
-    if (field->type() != FieldDescriptor::TYPE_BYTES) return ResolvePath(field, text);
+    if (field->type() != FieldDescriptor::TYPE_BYTES) {
+      // A string field holds UTF-8 (protobuf refuses anything else on the wire, and the text
+      // would not print back as it was read). The fuzz target config_yaml_fuzz found the gap.
+      if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                               static_cast<int>(text.size()))) {
+        return absl::InvalidArgumentError("expected UTF-8 text, got bytes that are not UTF-8");
+      }
+      return ResolvePath(field, text);
+    }
     std::string bytes;
     if (!absl::Base64Unescape(text, &bytes)) {
       return absl::InvalidArgumentError(

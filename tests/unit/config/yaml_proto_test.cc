@@ -372,6 +372,16 @@ labels:
   EXPECT_EQ(gateway.members().at("so-gddt").ByteSizeLong(), 0u);
 }
 
+// Found by tests/fuzz/config_yaml_fuzz (regressions/config_yaml_fuzz/): bytes that are not UTF-8
+// were taken into a string field, which then printed back as other text.
+TEST(LoadYamlIntoMessage, StringsMustBeUtf8) {
+  EXPECT_EQ(LoadError("node_name: \"gw-\xed\xa0\x80-1\"\nlabels:\n  ok: \"\xc3\"\n"),
+            "gw.yaml:1:12: node_name: expected UTF-8 text, got bytes that are not UTF-8\n"
+            "gw.yaml:3:7: labels[\"ok\"]: expected UTF-8 text, got bytes that are not UTF-8");
+  EXPECT_EQ(LoadOk("node_name: \"Sở Giáo dục và Đào tạo\"\n").node_name(),
+            "Sở Giáo dục và Đào tạo");
+}
+
 TEST(LoadYamlIntoMessage, DuplicateKeysAreErrors) {
   EXPECT_EQ(LoadError("node_name: a\nnode_name: b\n"),
             "gw.yaml:2:1: node_name: duplicate key 'node_name' (first at line 1, column 1)");

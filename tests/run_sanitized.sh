@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the suite with a sanitizer (clang 14) and runs tests under it.
+#
+#   tests/run_sanitized.sh asan [ctest arguments]   # ASan+UBSan in build-asan; default: every test
+#   tests/run_sanitized.sh tsan [ctest arguments]   # TSan in build-tsan; default: the concurrency
+#                                                   # tests (TSAN_DEFAULT below)
+#
+# The asan build also builds the fuzz targets (tests/fuzz/run.sh uses it). A sanitizer report
+# fails the test that made it (halt_on_error); suppressions, each with its reason, are in
+# tests/sanitizers/. Examples: `tests/run_sanitized.sh asan -L unit -j2` (what CI runs),
+# `tests/run_sanitized.sh tsan -R ChangeFeed`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+kind=${1:-}
+shift || true
+case $kind in
+  asan) build=build-asan; flags=(-DLIENTHONG_SANITIZE=address -DLIENTHONG_FUZZ=ON) ;;
+  tsan) build=build-tsan; flags=(-DLIENTHONG_SANITIZE=thread) ;;
+  *) echo "usage: $0 asan|tsan [ctest arguments]" >&2; exit 2 ;;
+esac
+# The concurrency tests: store group commit, change feed, sync engine, TLS rotation, shutdown,
+# replicas (these need PostgreSQL's server binaries, deploy/install-deps.sh --with-postgres).
+TSAN_DEFAULT='StoreContract|WalWriteBuffer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${flags[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+supp="$root/tests/sanitizers"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+if [[ $# -eq 0 && $kind == tsan ]]; then
+  set -- -R "$TSAN_DEFAULT"
+fi
+# Sanitized code runs 2 to 15 times slower: a longer per-test limit than tests/run.sh.
+ctest --test-dir "$build" --output-on-failure --timeout 1800 "$@"
