@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -29,6 +30,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/common.h"
 #include "services/common/status_macros.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace lienthong::config {
@@ -832,6 +834,42 @@ void EmitMessage(YAML::Emitter& out, const Message& message) {
   out << YAML::EndMap;
 }
 
+// yaml-cpp 0.7 (Debian 12) does not consume a ',' outside a flow collection ("," or '"a",' as a
+// whole file): Parser::HandleNextDocument then returns an empty document at that same place
+// forever, and YAML::LoadAll never returns, allocating until memory runs out (found by
+// tests/fuzz/config_yaml_fuzz). This pass walks the documents with the event parser first, which
+// builds nothing, and stops at the first document that starts where the one before it started.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+// Where the parser stops making progress, if it does. Throws what the parser throws.
+std::optional<YAML::Mark> StuckAt(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  std::optional<int> previous;
+  while (parser.HandleNextDocument(starts)) {
+    if (previous.has_value() && starts.start.pos == *previous) return starts.start;
+    previous = starts.start.pos;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::Status LoadYamlIntoMessage(absl::string_view yaml_text, const YamlLoadOptions& options,
@@ -839,7 +877,13 @@ absl::Status LoadYamlIntoMessage(absl::string_view yaml_text, const YamlLoadOpti
   YamlMessageReader reader(options);
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(yaml_text));
+    const std::string text(yaml_text);
+    if (std::optional<YAML::Mark> stuck = StuckAt(text)) {
+      reader.AddError(*stuck, "",
+                      "the YAML parser cannot read on from here (a ',' outside [ ] or { }?)");
+      return reader.Result();
+    }
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     reader.AddError(e.mark, "", e.msg);
     return reader.Result();

@@ -382,6 +382,16 @@ TEST(LoadYamlIntoMessage, StringsMustBeUtf8) {
             "Sở Giáo dục và Đào tạo");
 }
 
+// Found by tests/fuzz/config_yaml_fuzz (regressions/config_yaml_fuzz/comma-hang): yaml-cpp 0.7
+// returns empty documents forever at a ',' outside a flow collection; the load never returned.
+TEST(LoadYamlIntoMessage, ACommaOutsideAFlowCollectionIsAnErrorNotAHang) {
+  EXPECT_EQ(LoadError(","),
+            "gw.yaml:1:1: the YAML parser cannot read on from here (a ',' outside [ ] or { }?)");
+  EXPECT_EQ(LoadError("# a comment\n\"b\",\n"),
+            "gw.yaml:2:4: the YAML parser cannot read on from here (a ',' outside [ ] or { }?)");
+  EXPECT_EQ(LoadOk("node_name: \"a, b\"\nlabels: {x: \"1\", y: \"2\"}\n").labels().size(), 2u);
+}
+
 TEST(LoadYamlIntoMessage, DuplicateKeysAreErrors) {
   EXPECT_EQ(LoadError("node_name: a\nnode_name: b\n"),
             "gw.yaml:2:1: node_name: duplicate key 'node_name' (first at line 1, column 1)");
