@@ -11,9 +11,14 @@ packages=(
   libcpp-httplib-dev
   libgtest-dev libgmock-dev
 )
-if [[ "${1:-}" == "--with-postgres" ]]; then
-  packages+=(postgresql-15 postgresql-client-15)
-fi
+for option in "$@"; do
+  case $option in
+    --with-postgres) packages+=(postgresql-15 postgresql-client-15) ;;
+    # Sanitizer and fuzz builds (docs/testing.md): clang 14, its sanitizer and libFuzzer runtimes.
+    --with-clang) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option $option (--with-postgres, --with-clang)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

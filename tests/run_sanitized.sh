@@ -23,6 +23,7 @@ esac
 # replicas (these need PostgreSQL's server binaries, deploy/install-deps.sh --with-postgres).
 TSAN_DEFAULT='StoreContract|WalWriteBuffer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
 
+bash deploy/install-deps.sh --with-postgres --with-clang
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${flags[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
