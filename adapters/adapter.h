@@ -2,9 +2,10 @@
 // and how an adapter kind is built from its typed config (docs/architecture.md, guarantee 7).
 //
 // An adapter instance is made by its kind's AdapterFactory from one config::v1::Adapter entry
-// (the entry's `kind` oneof names the kind: "postgres", "grpc", "jsonl"). The sync engine owns
-// it and calls Apply from one thread at a time (its worker, or a dead-letter replay, never both
-// at once), with batches in commit order.
+// (the entry's `kind` oneof names the kind: "postgres", "grpc", "jsonl", "dvcqg"). The sync
+// engine owns it and calls Apply from one thread at a time (its worker, or a dead-letter replay
+// or resync, never two at once), with batches in commit order (a resync's events carry no
+// cursor; see kResyncEventIdPrefix).
 #pragma once
 
 #include <memory>

@@ -18,9 +18,13 @@ constexpr char kUpdateProgress[] = "CapNhatTienDoHoSoMC";
 
 // A dossier's own fields, as the portal sees them: its DongBoHoSoMC object without the status,
 // which status moves change and progress calls carry.
-size_t Fingerprint(PortalJson object) {
-  object.erase("TrangThaiHoSo");
-  return std::hash<std::string>()(object.dump());
+size_t Fingerprint(PortalJson& object) {
+  PortalJson& status = object["TrangThaiHoSo"];
+  PortalJson kept = std::move(status);  // blanked for the hash, then put back (no copy)
+  status = "";
+  const size_t hash = std::hash<std::string>()(object.dump());
+  status = std::move(kept);
+  return hash;
 }
 
 // One dossier event of a batch, as planned.
@@ -66,7 +70,8 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
   std::vector<std::pair<const v1::ChangeEvent*, int>> steps;      // event, history index
   // The batch's view of each dossier: what the portal holds once the events before are sent.
   std::unordered_map<std::string, Known> view;
-  std::unordered_map<std::string, PlannedEvent> newest;  // code -> newest state in the batch
+  // code -> the batch's newest event of it and its fingerprint
+  std::unordered_map<std::string, std::pair<const v1::ChangeEvent*, size_t>> newest;
 
   for (const v1::ChangeEvent& event : events) {
     if (!event.has_dossier()) {
@@ -89,24 +94,24 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
       steps.emplace_back(&event, dossier.history_size() - 1);
     }
     if (older) continue;  // the portal holds a newer state: only the step above is news
-    PlannedEvent planned{&event, DossierObject(dossier, codes_), 0};
-    planned.fingerprint = Fingerprint(planned.object);
+    PortalJson object = DossierObject(dossier, codes_);
+    const size_t fingerprint = Fingerprint(object);
     if (!is_update) {
-      if ((sent & kCreate) == 0) creates.push_back(planned);
+      if ((sent & kCreate) == 0) creates.push_back({&event, std::move(object), fingerprint});
     } else if ((sent & kUpdate) == 0 &&
                (IsResyncEvent(event) || held.version == 0 ||
-                planned.fingerprint != held.fingerprint)) {
+                fingerprint != held.fingerprint)) {
       auto& ids = update_events[code];
       if (ids.empty()) update_order.push_back(code);
       ids.push_back(event.event_id());
     }
-    held = Known{event.version(), planned.fingerprint};
-    newest.insert_or_assign(code, std::move(planned));
+    held = Known{event.version(), fingerprint};
+    newest.insert_or_assign(code, std::make_pair(&event, fingerprint));
   }
 
   if (!creates.empty()) {
     PortalJson data = PortalJson::array();
-    for (const PlannedEvent& planned : creates) data.push_back(planned.object);
+    for (PlannedEvent& planned : creates) data.push_back(std::move(planned.object));
     RETURN_IF_ERROR(
         session_.Call(kSyncDossiers, {{"isUpdating", false}, {"data", std::move(data)}}).status());
     for (const PlannedEvent& planned : creates) {
@@ -117,7 +122,9 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
   }
   if (!update_order.empty()) {
     PortalJson data = PortalJson::array();
-    for (const std::string& code : update_order) data.push_back(newest.at(code).object);
+    for (const std::string& code : update_order) {
+      data.push_back(DossierObject(newest.at(code).first->dossier(), codes_));
+    }
     RETURN_IF_ERROR(
         session_.Call(kSyncDossiers, {{"isUpdating", true}, {"data", std::move(data)}}).status());
     for (const std::string& code : update_order) {
@@ -133,8 +140,9 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
     for (const auto& step : steps) MarkSent(step.first->event_id(), kProgress);
   }
   // Everything landed: the portal holds each dossier's newest state of the batch.
-  for (const auto& [code, planned] : newest) {
-    known_.Put(code, Known{planned.event->version(), planned.fingerprint});
+  for (const auto& [code, event_and_fingerprint] : newest) {
+    const auto& [event, fingerprint] = event_and_fingerprint;
+    known_.Put(code, Known{event->version(), fingerprint});
   }
   return absl::OkStatus();
 }

@@ -87,10 +87,8 @@ absl::Status PortalSession::Login() {
 }
 
 absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
-    const std::string& service, const nlohmann::ordered_json& fields, nlohmann::json* answer) {
-  nlohmann::ordered_json request = {
-      {"session", session_}, {"madonvi", account_.madonvi}, {"service", service}};
-  for (const auto& [key, value] : fields.items()) request[key] = value;
+    const std::string& service, nlohmann::ordered_json& request, nlohmann::json* answer) {
+  request["session"] = session_;
   const std::string what = absl::StrCat(service, " at ", account_.base_url,
                                         account_.integration_path);
   ASSIGN_OR_RETURN(HttpReply reply, http_->PostJson(account_.base_url + account_.integration_path,
@@ -115,12 +113,16 @@ absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
 absl::StatusOr<nlohmann::json> PortalSession::Call(const std::string& service,
                                                    nlohmann::ordered_json fields) {
   if (session_.empty()) RETURN_IF_ERROR(Login());
+  // Built once (the data moved, not copied); a renewed session only replaces "session".
+  nlohmann::ordered_json request = {
+      {"session", ""}, {"madonvi", account_.madonvi}, {"service", service}};
+  for (auto& [key, value] : fields.items()) request[key] = std::move(value);
   nlohmann::json answer;
-  ASSIGN_OR_RETURN(Outcome outcome, SendOnce(service, fields, &answer));
+  ASSIGN_OR_RETURN(Outcome outcome, SendOnce(service, request, &answer));
   if (outcome == Outcome::kOk) return answer;
   // Expired: renew once and send again; a second expiry is the portal's trouble, retried later.
   RETURN_IF_ERROR(Login());
-  ASSIGN_OR_RETURN(outcome, SendOnce(service, fields, &answer));
+  ASSIGN_OR_RETURN(outcome, SendOnce(service, request, &answer));
   if (outcome == Outcome::kOk) return answer;
   session_.clear();
   return absl::UnavailableError(

@@ -48,9 +48,9 @@ class PortalSession {
  private:
   enum class Outcome { kOk, kSessionExpired };
   absl::Status Login();
-  // One POST of a call with the current session.
-  absl::StatusOr<Outcome> SendOnce(const std::string& service,
-                                   const nlohmann::ordered_json& fields, nlohmann::json* answer);
+  // One POST of `request` (the whole body) with the current session put in it.
+  absl::StatusOr<Outcome> SendOnce(const std::string& service, nlohmann::ordered_json& request,
+                                   nlohmann::json* answer);
 
   const PortalAccount account_;
   const std::unique_ptr<HttpJsonClient> http_;
