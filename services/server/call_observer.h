@@ -1,6 +1,7 @@
 // Observes every call the listener serves: one access-log line (member, method, status,
 // latency) and the RPC metrics. A gRPC server interceptor, so no handler can forget it. It also
-// turns gRPC's answer to a request that does not parse into INVALID_ARGUMENT (malformed_requests.h).
+// turns gRPC's answer to a request that does not parse into INVALID_ARGUMENT
+// (malformed_requests.h).
 #pragma once
 
 #include "grpcpp/support/server_interceptor.h"

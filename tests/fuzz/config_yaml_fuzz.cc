@@ -14,7 +14,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using lienthong::config::v1::GatewayConfig;
-  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);  // see request_validation.h
+  // Protobuf logs each non-UTF-8 string it meets (see request_validation.h).
+  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
   (void)quiet;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
   lienthong::config::YamlLoadOptions options;

@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out << left;
   }
   const size_t last_newline = left.rfind('\n');
-  const std::string kept = last_newline == std::string::npos ? "" : left.substr(0, last_newline + 1);
+  const std::string kept =
+      last_newline == std::string::npos ? "" : left.substr(0, last_newline + 1);
 
   lienthong::v1::ChangeEvent event;
   event.set_event_id(kEventId);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   g_root = argv[1];
 
   Write("dossier_validation_fuzz", "submit", Picked(0, samples::SubmitDossierRequest()));
-  Write("dossier_validation_fuzz", "update_status", Picked(1, samples::UpdateDossierStatusRequest()));
+  Write("dossier_validation_fuzz", "update_status",
+        Picked(1, samples::UpdateDossierStatusRequest()));
   Write("dossier_validation_fuzz", "list", Picked(2, samples::ListDossiersRequest()));
   Write("dossier_validation_fuzz", "stats", Picked(3, samples::GetDossierStatsRequest()));
   v1::GetDossierRequest get;

@@ -158,15 +158,6 @@ grpc::Status CallWithBytes(const std::shared_ptr<grpc::Channel>& channel,
   return status;
 }
 
-// The value of the sample line `series` in a Prometheus exposition, or "" when absent.
-std::string SampleValue(const std::string& exposition, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
-      return std::string(line);
-    }
-  }
-  return "";
-}
 
 class MalformedRequestTest : public ::testing::Test {
  protected:
@@ -262,13 +253,14 @@ TEST_F(MalformedRequestTest, EveryMethodRefusesBytesThatDoNotParse) {
 
   const std::string metrics = Scrape();
   const std::string submit = "/lienthong.v1.DossierService/SubmitDossier";
-  EXPECT_EQ(SampleValue(metrics, absl::StrCat("lienthong_rpc_malformed_requests_total{method=\"",
-                                              submit, "\"}")),
+  EXPECT_EQ(test::PrometheusSample(
+                metrics, absl::StrCat("lienthong_rpc_malformed_requests_total{method=\"", submit,
+                                      "\"}")),
             "2")
       << metrics;
-  EXPECT_EQ(SampleValue(metrics, absl::StrCat("lienthong_rpc_errors_total{code=\"INVALID_ARGUMENT\","
-                                              "method=\"/lienthong.v1.ChangeFeedService/"
-                                              "Subscribe\"}")),
+  EXPECT_EQ(test::PrometheusSample(metrics,
+                                   "lienthong_rpc_errors_total{code=\"INVALID_ARGUMENT\","
+                                   "method=\"/lienthong.v1.ChangeFeedService/Subscribe\"}"),
             "2")
       << metrics;
   EXPECT_FALSE(absl::StrContains(metrics, "code=\"UNIMPLEMENTED\"")) << metrics;

@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -17,17 +16,6 @@
 
 namespace lienthong {
 namespace {
-
-// The value of the sample line `series` (name and labels exactly as exposed) in a Prometheus
-// text exposition, or "" when absent.
-std::string SampleValue(const std::string& exposition, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
-      return std::string(line);
-    }
-  }
-  return "";
-}
 
 class MetricsTest : public ::testing::Test {
  protected:
@@ -74,31 +62,31 @@ TEST_F(MetricsTest, CountsCallsByMethodAndCode) {
 
   const std::string metrics = Scrape();
   EXPECT_EQ(
-      SampleValue(
+      test::PrometheusSample(
           metrics,
           "lienthong_rpc_requests_total{code=\"OK\",method=\"/grpc.health.v1.Health/Check\"}"),
       "3")
       << metrics;
-  EXPECT_EQ(SampleValue(metrics,
-                        "lienthong_rpc_requests_total{code=\"NOT_FOUND\",method=\"/"
-                        "grpc.health.v1.Health/Check\"}"),
+  EXPECT_EQ(test::PrometheusSample(metrics,
+                                   "lienthong_rpc_requests_total{code=\"NOT_FOUND\",method=\"/"
+                                   "grpc.health.v1.Health/Check\"}"),
             "1")
       << metrics;
   EXPECT_EQ(
-      SampleValue(
+      test::PrometheusSample(
           metrics,
           "lienthong_rpc_errors_total{code=\"NOT_FOUND\",method=\"/grpc.health.v1.Health/Check\"}"),
       "1")
       << metrics;
-  EXPECT_EQ(SampleValue(
+  EXPECT_EQ(test::PrometheusSample(
                 metrics,
                 "lienthong_rpc_errors_total{code=\"OK\",method=\"/grpc.health.v1.Health/Check\"}"),
             "")
       << "an OK call counted as an error\n"
       << metrics;
   EXPECT_EQ(
-      SampleValue(metrics,
-                  "lienthong_rpc_latency_seconds_count{method=\"/grpc.health.v1.Health/Check\"}"),
+      test::PrometheusSample(
+          metrics, "lienthong_rpc_latency_seconds_count{method=\"/grpc.health.v1.Health/Check\"}"),
       "4")
       << metrics;
 }
@@ -111,9 +99,9 @@ TEST_F(MetricsTest, CountsCallsOfExtraServices) {
     v1::ApplyChangesResponse response;
     ASSERT_TRUE(stub->ApplyChanges(&context, v1::ApplyChangesRequest(), &response).ok());
   }
-  EXPECT_EQ(SampleValue(Scrape(),
-                        "lienthong_rpc_requests_total{code=\"OK\",method=\"/"
-                        "lienthong.v1.SectorSinkService/ApplyChanges\"}"),
+  EXPECT_EQ(test::PrometheusSample(Scrape(),
+                                   "lienthong_rpc_requests_total{code=\"OK\",method=\"/"
+                                   "lienthong.v1.SectorSinkService/ApplyChanges\"}"),
             "2");
 }
 
@@ -128,7 +116,7 @@ TEST_F(MetricsTest, RefusedHandshakesAreNotCountedAsCalls) {
 
   const std::string metrics = Scrape();
   EXPECT_EQ(
-      SampleValue(
+      test::PrometheusSample(
           metrics,
           "lienthong_rpc_requests_total{code=\"OK\",method=\"/grpc.health.v1.Health/Check\"}"),
       "1")

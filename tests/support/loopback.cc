@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace lienthong::test {
 namespace {
@@ -93,6 +94,15 @@ absl::StatusOr<HttpResponse> HttpGet(int port, const std::string& path, absl::Du
   }
   response.body = reply.substr(head_end + 4);
   return response;
+}
+
+std::string PrometheusSample(const std::string& exposition, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
+      return std::string(line);
+    }
+  }
+  return "";
 }
 
 }  // namespace lienthong::test

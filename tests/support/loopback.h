@@ -1,4 +1,5 @@
-// Loopback networking for tests: a free port to hand to a child, and a minimal HTTP GET.
+// Loopback networking for tests: a free port to hand to a child, a minimal HTTP GET, and reading
+// one sample of a Prometheus exposition got that way.
 #pragma once
 
 #include <string>
@@ -20,5 +21,10 @@ struct HttpResponse {
 // GET http://127.0.0.1:`port``path` with HTTP/1.0 over a plain socket, bounded by `timeout`.
 absl::StatusOr<HttpResponse> HttpGet(int port, const std::string& path,
                                      absl::Duration timeout = absl::Seconds(5));
+
+// The value of the sample line `series` (name and labels exactly as exposed, e.g.
+// `lienthong_rpc_requests_total{code="OK",method="/m"}`) in a Prometheus text exposition, or ""
+// when absent.
+std::string PrometheusSample(const std::string& exposition, const std::string& series);
 
 }  // namespace lienthong::test
