@@ -22,7 +22,7 @@ size_t Fingerprint(PortalJson& object) {
   PortalJson& status = object["TrangThaiHoSo"];
   PortalJson kept = std::move(status);  // blanked for the hash, then put back (no copy)
   status = "";
-  const size_t hash = std::hash<std::string>()(object.dump());
+  const size_t hash = std::hash<PortalJson>()(object);  // walks the values; no text is built
   status = std::move(kept);
   return hash;
 }

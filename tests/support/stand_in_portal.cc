@@ -80,9 +80,10 @@ void StandInPortal::Handle(const std::string& path, const std::string& dstcode,
                            const std::string& content_type, const std::string& body, int* status,
                            std::string* answer) {
   absl::MutexLock lock(&mu_);
-  Request request{path, dstcode, content_type, nlohmann::json::parse(body, nullptr, false)};
-  if (request.body.is_discarded()) request.body = nullptr;
-  requests_.push_back(request);
+  Request parsed{path, dstcode, content_type, nlohmann::json::parse(body, nullptr, false)};
+  if (parsed.body.is_discarded()) parsed.body = nullptr;
+  requests_.push_back(std::move(parsed));  // recorded as received, kept without a copy
+  const Request& request = requests_.back();
   if (unavailable_) {
     *status = 503;
     *answer = "<html>Service Unavailable</html>";
