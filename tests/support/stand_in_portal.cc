@@ -16,13 +16,21 @@ nlohmann::json Answer(int error_code, const std::string& message) {
 
 }  // namespace
 
-StandInPortal::StandInPortal(Account account) : account_(std::move(account)) {}
+StandInPortal::StandInPortal(Account account, std::optional<Tls> tls)
+    : account_(std::move(account)), tls_(std::move(tls)) {}
 
 StandInPortal::~StandInPortal() { Stop(); }
 
 absl::Status StandInPortal::Start(int port) {
   Stop();
-  server_ = std::make_unique<httplib::Server>();
+  if (tls_.has_value()) {
+    auto server = std::make_unique<httplib::SSLServer>(tls_->cert_file.c_str(),
+                                                       tls_->key_file.c_str());
+    if (!server->is_valid()) return absl::InvalidArgumentError("stand-in portal: bad TLS files");
+    server_ = std::move(server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   server_->set_keep_alive_max_count(1000000);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     int status = 200;
@@ -54,7 +62,9 @@ void StandInPortal::Stop() {
   server_.reset();
 }
 
-std::string StandInPortal::base_url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+std::string StandInPortal::base_url() const {
+  return absl::StrCat(tls_.has_value() ? "https" : "http", "://127.0.0.1:", port_);
+}
 
 void StandInPortal::Refuse(const std::string& code, const std::string& message) {
   absl::MutexLock lock(&mu_);

@@ -1,12 +1,14 @@
 // StandInPortal: a stand-in for the National Public Service Portal's integration API, an HTTP
 // server on loopback (cpp-httplib, Debian's libcpp-httplib-dev) for the dvcqg adapter's tests
 // and benchmark. It speaks the protocol of docs/dvcqg.md, records every request it receives
-// (headers and JSON body), keeps what it was sent per dossier, and misbehaves on demand:
+// (headers and JSON body), keeps what it was sent per dossier, serves plain HTTP or HTTPS, and
+// misbehaves on demand:
 // refuses a dossier, expires the sessions, answers 503, or goes down altogether.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -44,8 +46,14 @@ class StandInPortal {
   // error_code of an integration call made with an unknown or expired session.
   static constexpr int kSessionExpiredCode = 401;
 
+  // With a certificate and key (PEM files), it serves HTTPS.
+  struct Tls {
+    std::string cert_file;
+    std::string key_file;
+  };
+
   StandInPortal() : StandInPortal(Account{}) {}
-  explicit StandInPortal(Account account);
+  explicit StandInPortal(Account account, std::optional<Tls> tls = std::nullopt);
   ~StandInPortal();
 
   // Listens on 127.0.0.1 (port 0: any free one; after Stop, the same port again).
@@ -53,6 +61,7 @@ class StandInPortal {
   // Stops listening: connections are refused until Start.
   void Stop();
   int port() const { return port_; }
+  // "http://127.0.0.1:<port>", or https:// when serving TLS.
   std::string base_url() const;
 
   // Every integration item whose MaHoSo is `code` is refused with error_code 1 and `message`.
@@ -85,6 +94,7 @@ class StandInPortal {
   nlohmann::json Integrate(const nlohmann::json& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Account account_;
+  const std::optional<Tls> tls_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -23,6 +23,7 @@
 #include "tests/support/stand_in_portal.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace lienthong::adapters::dvcqg {
 namespace {
@@ -356,6 +357,29 @@ TEST_F(DvcqgAdapterTest, AResyncSendsTheWholeDossierAsAnUpdate) {
   ASSERT_OK(adapter->Apply({EventOf(states[1], "resync:run1:" + std::string(kCode))}));
   EXPECT_EQ(portal_.updates(), (std::map<std::string, int>{{kCode, 1}}));
   EXPECT_EQ(portal_.Progress(kCode).size(), 1u);  // no step sent again
+}
+
+TEST_F(DvcqgAdapterTest, HttpsVerifiesThePortalAgainstTheCaFile) {
+  ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
+  test::StandInPortal portal(StandInPortal(), test::StandInPortal::Tls{
+                                                  pki.gateway_cert_file(),
+                                                  pki.gateway_key_file()});
+  ASSERT_OK(portal.Start());
+  auto config = Config();
+  config.set_base_url(portal.base_url());
+  config.set_ca_file(pki.ca_file());
+  ASSERT_OK(Make(config)->Apply({EventOf(Small(1))}));
+  EXPECT_EQ(portal.creations().size(), 1u);
+  // The system store does not know the test CA: refused before anything is sent.
+  config.clear_ca_file();
+  absl::Status unverified = Make(config)->Apply({EventOf(Small(2))});
+  EXPECT_EQ(unverified.code(), absl::StatusCode::kUnavailable) << unverified;
+  EXPECT_THAT(unverified.message(), HasSubstr("certificate"));
+  // A ca_file of another CA does not verify it either.
+  ASSERT_OK_AND_ASSIGN(auto other, test::TestPki::Create(dir_.Path("other")));
+  config.set_ca_file(other.ca_file());
+  EXPECT_EQ(Make(config)->Apply({EventOf(Small(2))}).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(portal.creations().size(), 1u);
 }
 
 // ---- Config validation ----
