@@ -35,7 +35,7 @@ class AdapterRegistryTest : public ::testing::Test {
 };
 
 TEST_F(AdapterRegistryTest, ListsEveryBuiltinKindOnce) {
-  EXPECT_THAT(registry_.kinds(), ElementsAre("grpc", "jsonl", "postgres"));
+  EXPECT_THAT(registry_.kinds(), ElementsAre("dvcqg", "grpc", "jsonl", "postgres"));
   ASSERT_NE(registry_.Find("postgres"), nullptr);
   EXPECT_EQ(registry_.Find("postgres")->kind(), "postgres");
   EXPECT_EQ(registry_.Find("kafka"), nullptr);
