@@ -8,13 +8,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -23,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "adapters/adapter_registry.h"
 #include "adapters/builtin_adapters.h"
+#include "bench/sync/sync_lag.h"
 #include "adapters/dvcqg/dossier_mapping.h"
 #include "adapters/dvcqg/http_client.h"
 #include "services/store/sqlite/sqlite_store.h"
@@ -163,12 +160,6 @@ Phase BareRate(test::StandInPortal& portal, int count, int batch_size) {
   return Phase{count / absl::ToDoubleSeconds(absl::Now() - start), CpuTime() - cpu};
 }
 
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(p * (values.size() - 1))];
-}
-
 int Main() {
   const int count = absl::GetFlag(FLAGS_dossiers);
   const int batch_size = absl::GetFlag(FLAGS_batch_size);
@@ -213,47 +204,15 @@ int Main() {
          engine->AdapterStatuses().front().lag_events() > 0) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  const int rate = absl::GetFlag(FLAGS_rate);
-  const absl::Duration tick = absl::Milliseconds(10);
-  const int per_tick = std::max(1, rate / 100);
-  std::mutex mu;
-  std::deque<std::pair<int64_t, absl::Time>> pending;  // (head seq after a commit, commit time)
-  std::vector<double> lags_ms;
-  std::atomic<bool> writing{true};
-  std::thread monitor([&] {
-    for (;;) {
-      auto checkpoint = (*store)->GetCheckpoint("lagged");
-      const absl::Time now = absl::Now();
-      std::lock_guard<std::mutex> lock(mu);
-      while (!pending.empty() && checkpoint.ok() && checkpoint->has_value() &&
-             (*checkpoint)->seq >= pending.front().first) {
-        lags_ms.push_back(absl::ToDoubleMilliseconds(now - pending.front().second));
-        pending.pop_front();
-      }
-      if (!writing && pending.empty()) return;
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-  });
-  const absl::Time lag_start = absl::Now();
-  const absl::Time lag_end = lag_start + absl::Seconds(absl::GetFlag(FLAGS_lag_seconds));
-  int committed = 0;
-  const int base = 2000000;
-  for (absl::Time next = lag_start; next < lag_end; next += tick) {
-    absl::SleepFor(next - absl::Now());
-    std::vector<store::ChangeRow> rows;
-    for (int i = 0; i < per_tick; ++i, ++committed) {
-      // Dossier k is created, then moved once: changes 2k and 2k+1.
-      rows.push_back(ChangeOf(base + committed / 2, committed % 2 == 0 ? 1 : 2));
-    }
-    Check(test::AppendChanges(store->get(), std::move(rows)), "append");
-    auto bounds = (*store)->GetChangeBounds();
-    Check(bounds.status(), "bounds");
-    std::lock_guard<std::mutex> lock(mu);
-    pending.emplace_back(bounds->head.seq, absl::Now());
-  }
-  const double achieved = committed / absl::ToDoubleSeconds(absl::Now() - lag_start);
-  writing = false;
-  monitor.join();
+  // Dossier k is created, then moved once: changes 2k and 2k+1.
+  constexpr int kBase = 2000000;
+  auto lag = bench::MeasureSyncLag(
+      store->get(), "lagged", absl::GetFlag(FLAGS_rate),
+      absl::Seconds(absl::GetFlag(FLAGS_lag_seconds)),
+      [](int i) { return ChangeOf(kBase + i / 2, i % 2 == 0 ? 1 : 2); });
+  Check(lag.status(), "lag phase");
+  const double achieved = lag->committed_per_second;
+  const std::vector<double>& lags_ms = lag->lags_ms;
   engine->Stop();
   engine.reset();
   (*store)->Close();
@@ -280,7 +239,7 @@ int Main() {
               achieved, absl::GetFlag(FLAGS_lag_seconds));
   std::printf("| lag commit -> portal accepted + checkpoint: p50 / p99 / max | %.0f / %.0f / %.0f "
               "ms (target p99 < 1000 ms) |\n",
-              Percentile(lags_ms, 0.5), Percentile(lags_ms, 0.99), Percentile(lags_ms, 1.0));
+              bench::Percentile(lags_ms, 0.5), bench::Percentile(lags_ms, 0.99), bench::Percentile(lags_ms, 1.0));
   return 0;
 }
 

@@ -2,13 +2,9 @@
 // the same rows on the same server in the same run, and end-to-end sync lag at a steady rate.
 // Starts its own PostgreSQL 15 cluster (fsync on) and SQLite store in temporary folders.
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -17,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/builtin_adapters.h"
+#include "bench/sync/sync_lag.h"
 #include "services/common/postgres/pg_connection.h"
 #include "adapters/postgres/sector_schema.h"
 #include "services/store/sqlite/sqlite_store.h"
@@ -108,12 +105,6 @@ std::unique_ptr<sync::SyncEngine> StartEngine(store::Store* store,
 
 int64_t Lag(sync::SyncEngine& engine) { return engine.AdapterStatuses().front().lag_events(); }
 
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(p * (values.size() - 1))];
-}
-
 int Main() {
   const int events = absl::GetFlag(FLAGS_events);
   const int batch_size = absl::GetFlag(FLAGS_batch_size);
@@ -156,44 +147,12 @@ int Main() {
   // 2. Lag: changes committed at a steady rate while the engine follows.
   engine = StartEngine(store->get(), AdapterConfig("lagged", conninfo, batch_size, false));
   while (engine->AdapterStatuses().front().checkpoint() == "1.0") absl::SleepFor(absl::Milliseconds(5));
-  const int rate = absl::GetFlag(FLAGS_rate);
-  const absl::Duration tick = absl::Milliseconds(10);
-  const int per_tick = std::max(1, rate / 100);
-  std::mutex mu;
-  std::deque<std::pair<int64_t, absl::Time>> pending;  // (head seq after a commit, commit time)
-  std::vector<double> lags_ms;
-  std::atomic<bool> writing{true};
-  std::thread monitor([&] {
-    for (;;) {
-      auto checkpoint = (*store)->GetCheckpoint("lagged");
-      const absl::Time now = absl::Now();
-      std::lock_guard<std::mutex> lock(mu);
-      while (!pending.empty() && checkpoint.ok() && checkpoint->has_value() &&
-             (*checkpoint)->seq >= pending.front().first) {
-        lags_ms.push_back(absl::ToDoubleMilliseconds(now - pending.front().second));
-        pending.pop_front();
-      }
-      if (!writing && pending.empty()) return;
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-  });
-  const absl::Time lag_start = absl::Now();
-  const absl::Time lag_end = lag_start + absl::Seconds(absl::GetFlag(FLAGS_lag_seconds));
-  int committed = 0;
-  for (absl::Time next = lag_start; next < lag_end; next += tick) {
-    absl::SleepFor(next - absl::Now());
-    std::vector<store::ChangeRow> rows;
-    for (int i = 0; i < per_tick; ++i) rows.push_back(Change(events + committed + i));
-    Check(test::AppendChanges(store->get(), std::move(rows)), "append");
-    committed += per_tick;
-    auto bounds = (*store)->GetChangeBounds();
-    Check(bounds.status(), "bounds");
-    std::lock_guard<std::mutex> lock(mu);
-    pending.emplace_back(bounds->head.seq, absl::Now());
-  }
-  const double achieved = committed / absl::ToDoubleSeconds(absl::Now() - lag_start);
-  writing = false;
-  monitor.join();
+  auto lag = bench::MeasureSyncLag(store->get(), "lagged", absl::GetFlag(FLAGS_rate),
+                                   absl::Seconds(absl::GetFlag(FLAGS_lag_seconds)),
+                                   [events](int i) { return Change(events + i); });
+  Check(lag.status(), "lag phase");
+  const double achieved = lag->committed_per_second;
+  const std::vector<double>& lags_ms = lag->lags_ms;
   engine->Stop();
   engine.reset();
   (*store)->Close();
@@ -211,7 +170,7 @@ int Main() {
               absl::GetFlag(FLAGS_lag_seconds));
   std::printf("| lag commit -> sector commit + checkpoint: p50 / p99 / max | %.0f / %.0f / %.0f ms "
               "(target < 1000 ms) |\n",
-              Percentile(lags_ms, 0.5), Percentile(lags_ms, 0.99), Percentile(lags_ms, 1.0));
+              bench::Percentile(lags_ms, 0.5), bench::Percentile(lags_ms, 0.99), bench::Percentile(lags_ms, 1.0));
   return 0;
 }
 
