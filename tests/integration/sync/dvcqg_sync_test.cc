@@ -22,6 +22,7 @@
 #include "services/store/write_and_wait.h"
 #include "services/sync/sync_engine.h"
 #include "tests/support/child_process.h"
+#include "tests/support/run_ctl.h"
 #include "tests/support/sample_changes.h"
 #include "tests/support/stand_in_portal.h"
 #include "tests/support/status_assertions.h"
@@ -300,12 +301,7 @@ class DvcqgGatewayTest : public ::testing::Test {
     return config;
   }
   absl::StatusOr<test::ProcessResult> Ctl(std::vector<std::string> args, int port) {
-    std::vector<std::string> argv = {LIENTHONGCTL_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--target", test::LoopbackTarget(port), "--cert",
-                             admin_.files.cert_file, "--key", admin_.files.key_file, "--ca",
-                             admin_.files.ca_file});
-    return test::RunProcess(argv, absl::Seconds(60));
+    return test::RunCtl(LIENTHONGCTL_PATH, args, port, admin_, absl::Seconds(60));
   }
 
   test::TempDir dir_;

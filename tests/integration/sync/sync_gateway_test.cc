@@ -23,6 +23,7 @@
 #include "services/store/sqlite/sqlite_store.h"
 #include "tests/support/child_process.h"
 #include "tests/support/postgres_cluster.h"
+#include "tests/support/run_ctl.h"
 #include "tests/support/sample_changes.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
@@ -98,12 +99,7 @@ class SyncGatewayTest : public test::PostgresSuite {
   }
 
   absl::StatusOr<test::ProcessResult> Ctl(std::vector<std::string> args, int port) {
-    std::vector<std::string> argv = {LIENTHONGCTL_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--target", test::LoopbackTarget(port), "--cert",
-                             admin_.files.cert_file, "--key", admin_.files.key_file, "--ca",
-                             admin_.files.ca_file});
-    return test::RunProcess(argv, absl::Seconds(30));
+    return test::RunCtl(LIENTHONGCTL_PATH, args, port, admin_, absl::Seconds(30));
   }
 
   static bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(60)) {
