@@ -40,7 +40,7 @@ struct ExchangeCall {
   // entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those
   // already; this is the second line); PERMISSION_DENIED naming the member and the method when
   // the policy refuses, and that refusal is written to the exchange log. Streaming handlers
-  // (Subscribe, Ack, ReplayDeadLetters) call it too.
+  // (Subscribe, Ack, ReplayDeadLetters, ResyncAdapter) call it too.
   static absl::StatusOr<ExchangeCall> Begin(const GatewayContext& gateway,
                                             grpc::ServerContextBase* context,
                                             const char* method,
