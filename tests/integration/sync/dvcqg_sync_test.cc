@@ -336,6 +336,24 @@ TEST_F(DvcqgGatewayTest, LienthongctlResyncsADayAndNeverShowsThePassword) {
   EXPECT_FALSE(unknown.exit.Succeeded());
   EXPECT_THAT(unknown.stderr_text, HasSubstr("NOT_FOUND"));
 
+  // Both resync calls are in the exchange log, as admin actions: the one that ran and the refusal.
+  auto resync_entries = [&] {
+    std::vector<int> codes;
+    auto entries = app->store()->ReadExchangeLog(0, 100000);
+    if (!entries.ok()) return codes;
+    for (const auto& entry : *entries) {
+      if (entry.method == "/lienthong.v1.AdminService/ResyncAdapter" &&
+          entry.member == test::kAdminMember) {
+        codes.push_back(entry.status_code);
+      }
+    }
+    return codes;
+  };
+  EXPECT_TRUE(test::PollUntil([&] { return resync_entries().size() == 2; }, absl::Seconds(10),
+                              absl::Milliseconds(10)));
+  EXPECT_THAT(resync_entries(), ::testing::UnorderedElementsAre(
+                                    0, static_cast<int>(absl::StatusCode::kNotFound)));
+
   // The password is in no status, log or error.
   const std::string password = test::StandInPortal::Account().password;
   ASSERT_OK_AND_ASSIGN(auto status, Ctl({"status"}, app->port()));
