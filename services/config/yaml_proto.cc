@@ -729,11 +729,27 @@ bool ReadsAsNonString(absl::string_view text) {
          ParseFloatingPoint<double>(text, "double").ok();
 }
 
-// Writes a scalar field's value; strings that look like other types are double-quoted.
+// Whether a plain scalar would lose part of `text` when read back: YAML trims leading and
+// trailing white space and folds line breaks (config_yaml_fuzz found "name   \r" reading back as
+// "name").
+bool LosesTextWhenPlain(absl::string_view text) {
+  if (text.empty()) return false;
+  if (absl::ascii_isspace(static_cast<unsigned char>(text.front())) ||
+      absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
+    return true;
+  }
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+}
+
+// Writes a scalar field's value; strings that look like other types, or that a plain scalar
+// would not keep as they are, are double-quoted.
 void EmitScalar(YAML::Emitter& out, const Message& message, const FieldDescriptor* field,
                 int index) {
   const std::string text = ScalarText(message, field, index);
-  if (field->type() == FieldDescriptor::TYPE_STRING && ReadsAsNonString(text)) {
+  if (field->type() == FieldDescriptor::TYPE_STRING &&
+      (ReadsAsNonString(text) || LosesTextWhenPlain(text))) {
     out << YAML::DoubleQuoted;
   }
   out << text;

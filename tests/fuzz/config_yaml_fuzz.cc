@@ -3,6 +3,7 @@
 // accepts prints (MessageToYaml) to YAML it reads back to the same message.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -31,8 +32,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string printed = lienthong::config::MessageToYaml(config);
   GatewayConfig again;
   const absl::Status reread = lienthong::config::LoadYamlIntoMessage(printed, options, &again);
+  const bool same =
+      reread.ok() && google::protobuf::util::MessageDifferencer::Equals(config, again);
+  if (!same) {  // what a reproduction needs to see
+    std::fprintf(stderr, "printed YAML:\n%s\nreread: %s\nloaded:\n%s\nreread:\n%s\n",
+                 printed.c_str(), reread.ToString().c_str(), config.DebugString().c_str(),
+                 again.DebugString().c_str());
+  }
   LIENTHONG_FUZZ_CHECK(reread.ok(), "printed YAML loads");
-  LIENTHONG_FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(config, again),
-                       "printed YAML loads to the same config");
+  LIENTHONG_FUZZ_CHECK(same, "printed YAML loads to the same config");
   return 0;
 }

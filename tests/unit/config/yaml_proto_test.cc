@@ -664,6 +664,21 @@ drain_timeout: 500ms
   EXPECT_EQ(MessageToYaml(Gateway()), "{}\n");
 }
 
+// Found by tests/fuzz/config_yaml_fuzz (regressions/config_yaml_fuzz/trailing-cr): a string
+// ending in spaces and a carriage return was printed plain and read back trimmed.
+TEST(MessageToYaml, QuotesStringsAPlainScalarWouldNotKeep) {
+  for (const std::string value : {"sink.example   \r", " leading", "trailing\t", "a\x01b",
+                                  "two\nlines", "tab\tinside"}) {
+    Gateway gateway;
+    gateway.set_node_name(value);
+    const std::string yaml = MessageToYaml(gateway);
+    EXPECT_EQ(LoadOk(yaml).node_name(), value) << yaml;
+  }
+  Gateway plain;
+  plain.set_node_name("gw-1 with inner spaces");
+  EXPECT_EQ(MessageToYaml(plain), "node_name: gw-1 with inner spaces\n");
+}
+
 TEST(MessageToYaml, RoundTripsThroughTheLoader) {
   const Gateway original = LoadOk(kGoodDocument);
   const std::string printed = MessageToYaml(original);
