@@ -2,15 +2,58 @@
 #include "adapters/adapter_registry.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/proto_time.h"
 #include "services/common/record_type_names.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::adapters {
+namespace {
+
+bool IsAdapterName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '-';
+         });
+}
+
+// The fields every entry has, whatever its kind.
+void CheckCommonFields(const std::string& path, const config::v1::Adapter& entry,
+                       std::set<std::string>* names, FieldViolations* violations) {
+  if (!IsAdapterName(entry.name())) {
+    violations->Add(path + ".name", "required, 1-64 characters of [a-z0-9_-]");
+  } else if (!names->insert(entry.name()).second) {
+    violations->Add(path + ".name",
+                    absl::StrCat("adapter name '", entry.name(), "' is used twice"));
+  }
+  if (entry.batch_size() > kMaxAdapterBatchSize) {
+    violations->Add(path + ".batch_size", absl::StrCat("at most ", kMaxAdapterBatchSize));
+  }
+  if (entry.has_linger() && FromProtoDuration(entry.linger()) < absl::ZeroDuration()) {
+    violations->Add(path + ".linger", "must not be negative");
+  }
+}
+
+// A refusal of entry `path` by Check, its fields put under the entry's path.
+void AddEntryRefusal(const std::string& path, const absl::Status& refusal,
+                     FieldViolations* violations) {
+  google::rpc::BadRequest bad;
+  if (GetBadRequest(refusal, &bad)) {
+    for (const auto& v : bad.field_violations()) {
+      violations->Add(absl::StrCat(path, ".", v.field()), v.description());
+    }
+  } else {
+    violations->Add(path, std::string(refusal.message()));
+  }
+}
+
+}  // namespace
 
 bool IsTransientFailure(const absl::Status& status) {
   switch (status.code()) {
@@ -71,6 +114,20 @@ absl::StatusOr<const AdapterFactory*> AdapterRegistry::FactoryFor(
 absl::Status AdapterRegistry::Check(const config::v1::Adapter& config) const {
   ASSIGN_OR_RETURN(const AdapterFactory* factory, CheckRecordTypes(config));
   return factory->Validate(config);
+}
+
+absl::Status AdapterRegistry::CheckEntries(
+    const google::protobuf::RepeatedPtrField<config::v1::Adapter>& entries) const {
+  FieldViolations violations;
+  std::set<std::string> names;
+  for (int i = 0; i < entries.size(); ++i) {
+    const std::string path = absl::StrCat("adapters[", i, "]");
+    CheckCommonFields(path, entries.Get(i), &names, &violations);
+    if (absl::Status checked = Check(entries.Get(i)); !checked.ok()) {
+      AddEntryRefusal(path, checked, &violations);
+    }
+  }
+  return violations.ToStatus();
 }
 
 absl::StatusOr<std::unique_ptr<Adapter>> AdapterRegistry::Create(

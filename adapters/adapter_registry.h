@@ -3,6 +3,7 @@
 // drop.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,13 @@ class AdapterRegistry {
   // or touching the network. INVALID_ARGUMENT with a BadRequest naming each bad field inside
   // the entry.
   absl::Status Check(const config::v1::Adapter& config) const;
+  // Checks a config's whole `adapters` list: every entry's name (1 to 64 of [a-z0-9_-], used
+  // once), batch_size (at most kMaxAdapterBatchSize), linger (not negative), and Check of each
+  // entry. INVALID_ARGUMENT with a BadRequest whose fields are paths in the config file
+  // ("adapters[1].grpc.target"). The one check of adapter entries: config loading (start,
+  // reload, `lienthongctl config check`) and the sync engine all run it.
+  absl::Status CheckEntries(
+      const google::protobuf::RepeatedPtrField<config::v1::Adapter>& entries) const;
   // Check, then builds the adapter.
   absl::StatusOr<std::unique_ptr<Adapter>> Create(const config::v1::Adapter& config) const;
   // Registered kinds, sorted.
@@ -41,6 +49,9 @@ class AdapterRegistry {
 
   std::map<std::string, std::unique_ptr<AdapterFactory>, std::less<>> factories_;
 };
+
+// The largest batch an adapter entry may ask for.
+inline constexpr uint32_t kMaxAdapterBatchSize = 10000;
 
 // The name of the kind a config entry sets ("postgres", "grpc", "jsonl"); empty when none.
 std::string AdapterKindOf(const config::v1::Adapter& config);

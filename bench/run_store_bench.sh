@@ -33,17 +33,8 @@ gateway_port=${GATEWAY_PORT:-17453}
 pg_bin=${LIENTHONG_PG_BIN:-/usr/lib/postgresql/15/bin}
 throughput_target=0.50
 
-fail() { echo "run_store_bench: $*" >&2; exit 2; }
-
-# Seconds of a duration flag ("20s", "2m", "500ms"), rounded up; 600 when the form is unknown.
-seconds_of() {
-  case "$1" in
-    *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
-    *s) echo "${1%s}" ;;
-    *m) echo $(( ${1%m} * 60 )) ;;
-    *) echo 600 ;;
-  esac
-}
+bench_name=run_store_bench
+source bench/lib/bench_common.sh
 
 [[ -f "$build/build.ninja" || -f "$build/Makefile" ]] ||
   fail "$build is not configured: run deploy/build.sh first (or set BUILD_DIR)"
@@ -71,21 +62,13 @@ pg_running=0
 server_pids=()      # lienthongd processes running now
 loadgen_pids=()     # loadgens running now
 
-stop_servers() {  # SIGTERM, up to 30 s for a clean exit, then SIGKILL; sets servers_rc
+stop_servers() {  # stops every running server (stop_pid), all signalled first; sets servers_rc
   servers_rc=0
   local pid rc
   for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${server_pids[@]}"; do
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "run_store_bench: server $pid ignored SIGTERM for 30 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
     rc=0
-    wait "$pid" 2>/dev/null || rc=$?
+    stop_pid "$pid" || rc=$?
     (( rc == 0 )) || servers_rc=$rc
   done
   server_pids=()
@@ -104,8 +87,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # (a) A throwaway PostgreSQL 15 cluster, fsync on. PostgreSQL refuses to run as root: as root,
 # its folder belongs to the postgres user of the postgresql-15 package and its commands run as
@@ -146,45 +127,14 @@ make_database() {  # a fresh database per measurement, so that each store starts
 
 "$ctl" pki init "$tmp/pki" >/dev/null || fail "cannot create the development PKI"
 
-# One folder per server, laid out like the repository (config/ beside var/), so that the dev
-# config's relative paths land in the temp dir, as in bench/run_submit_bench.sh: only the
-# listener port moves, the admin HTTP endpoint is off, the demo adapter is left out, and for
-# the PostgreSQL store the store block is replaced.
+# One folder per server (bench/lib/bench_common.sh: write_bench_config); for the PostgreSQL
+# store the store block is replaced.
 write_config() {  # name port [database replica-name] -> path of the config
-  local dir="$tmp/$1" conninfo=""
-  mkdir -p "$dir/config" "$dir/var/data"
-  ln -s "$tmp/pki" "$dir/var/pki"
+  local conninfo="" config
   [[ -z "${3:-}" ]] || conninfo=$(conninfo_of "$3")
-  awk -v port="$2" -v conninfo="$conninfo" -v replica="${4:-}" -v writers="$store_writers" '
-    /^[^[:space:]#]/ { section = $1 }
-    section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
-    section == "adapters:" { next }
-    section == "admin_http:" {
-      if ($0 ~ /^admin_http:/) { print; print "  disabled: true" }
-      else if ($0 !~ /^[[:space:]]/) print
-      next
-    }
-    section == "store:" && conninfo != "" {
-      if ($0 ~ /^store:/) {
-        print "store:"
-        print "  kind: POSTGRES"
-        print "  postgres:"
-        print "    conninfo: \"" conninfo "\""
-        if (writers != "") print "    writer_connections: " writers
-        print "    replica_name: " replica
-      } else if ($0 !~ /^[[:space:]]/) print
-      next
-    }
-    { print }' config/lienthong.dev.yaml >"$dir/config/lienthong.yaml"
-  grep -q "address: \"127.0.0.1:$2\"" "$dir/config/lienthong.yaml" ||
-    fail "config/lienthong.dev.yaml has no listener address line to rewrite"
-  if [[ -n "$conninfo" ]]; then
-    grep -q "kind: POSTGRES" "$dir/config/lienthong.yaml" ||
-      fail "config/lienthong.dev.yaml has no store block to rewrite"
-  fi
-  "$ctl" config check "$dir/config/lienthong.yaml" >/dev/null ||
-    fail "the generated config $dir/config/lienthong.yaml is invalid"
-  echo "$dir/config/lienthong.yaml"
+  config=$(write_bench_config "$tmp/$1" "$tmp/pki" "$2" "$conninfo" "${4:-}" "$store_writers")
+  "$ctl" config check "$config" >/dev/null || fail "the generated config $config is invalid"
+  echo "$config"
 }
 
 start_server() {  # name config port

@@ -25,17 +25,8 @@ start_index=${START_INDEX:-0}
 throughput_target=0.60
 p99_target=3.0
 
-fail() { echo "run_submit_bench: $*" >&2; exit 2; }
-
-# Seconds of a duration flag ("20s", "2m", "500ms"), rounded up; 600 when the form is unknown.
-seconds_of() {
-  case "$1" in
-    *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
-    *s) echo "${1%s}" ;;
-    *m) echo $(( ${1%m} * 60 )) ;;
-    *) echo 600 ;;
-  esac
-}
+bench_name=run_submit_bench
+source bench/lib/bench_common.sh
 
 [[ -f "$build/build.ninja" || -f "$build/Makefile" ]] ||
   fail "$build is not configured: run deploy/build.sh first (or set BUILD_DIR)"
@@ -54,19 +45,10 @@ done
 
 tmp=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/lienthong-bench.XXXXXX")
 server_pid=""
-stop_server() {  # SIGTERM, up to 30 s for a clean exit, then SIGKILL; sets server_rc
+stop_server() {  # stops the running server (stop_pid); sets server_rc
   server_rc=0
   [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$server_pid" 2>/dev/null; then
-    echo "run_submit_bench: server $server_pid ignored SIGTERM for 30 s; killing it" >&2
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  wait "$server_pid" 2>/dev/null || server_rc=$?
+  stop_pid "$server_pid" || server_rc=$?
   server_pid=""
 }
 cleanup() { stop_server; rm -rf "$tmp"; }
@@ -75,37 +57,17 @@ trap 'exit 2' INT TERM
 
 "$ctl" pki init "$tmp/pki" >/dev/null || fail "cannot create the development PKI"
 
-# One folder per server, laid out like the repository (config/ beside var/), so that the dev
-# config's relative paths (../var/pki/..., ../var/data/...) land in the temp dir unchanged. Only
-# the listener port moves, the admin HTTP endpoint is switched off, and the dev config's demo
-# adapter (changes_file) is left out: this measures the write path; what an adapter costs on top
-# is bench/run_sync_bench.sh's measurement.
+# One folder per server (bench/lib/bench_common.sh: write_bench_config).
 write_config() {  # name port -> path of the config
-  local dir="$tmp/$1"
-  mkdir -p "$dir/config" "$dir/var/data"
-  ln -s "$tmp/pki" "$dir/var/pki"
-  awk -v port="$2" '
-    /^[^[:space:]#]/ { section = $1 }
-    section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
-    section == "adapters:" { next }
-    section == "admin_http:" {
-      if ($0 ~ /^admin_http:/) { print; print "  disabled: true" }
-      else if ($0 !~ /^[[:space:]]/) print
-      next
-    }
-    { print }' config/lienthong.dev.yaml >"$dir/config/lienthong.yaml"
-  grep -q "address: \"127.0.0.1:$2\"" "$dir/config/lienthong.yaml" ||
-    fail "config/lienthong.dev.yaml has no listener address line to rewrite"
-  "$ctl" config check "$dir/config/lienthong.yaml" >/dev/null ||
-    fail "the generated config $dir/config/lienthong.yaml is invalid"
-  echo "$dir/config/lienthong.yaml"
+  local config
+  config=$(write_bench_config "$tmp/$1" "$tmp/pki" "$2")
+  "$ctl" config check "$config" >/dev/null || fail "the generated config $config is invalid"
+  echo "$config"
 }
 
 start_server() {  # name binary config port
   # Something else answering on the port would pass the health check below in our server's place.
-  if (exec 3<>"/dev/tcp/127.0.0.1/$4") 2>/dev/null; then
-    fail "127.0.0.1:$4 is already in use (set ${1^^}_PORT)"
-  fi
+  port_in_use "$4" && fail "127.0.0.1:$4 is already in use (set ${1^^}_PORT)"
   "$2" --config "$3" >"$tmp/$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

@@ -24,15 +24,8 @@ warmup=${WARMUP:-5s}
 concurrency=${CONCURRENCY:-8}
 port=${GATEWAY_PORT:-17463}
 
-fail() { echo "run_submit_instructions: $*" >&2; exit 2; }
-seconds_of() {
-  case "$1" in
-    *ms) echo $(( (${1%ms} + 999) / 1000 )) ;;
-    *s) echo "${1%s}" ;;
-    *m) echo $(( ${1%m} * 60 )) ;;
-    *) echo 600 ;;
-  esac
-}
+bench_name=run_submit_instructions
+source bench/lib/bench_common.sh
 
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
   fail "valgrind is not installed: apt-get install valgrind"
@@ -52,10 +45,7 @@ tmp=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/lienthong-instructions.XXXXXX"
 server_pid=""
 stop_server() {
   [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  stop_pid "$server_pid" || true
   server_pid=""
 }
 cleanup() { stop_server; rm -rf "$tmp"; }
@@ -64,25 +54,9 @@ trap 'exit 2' INT TERM
 
 "$ctl" pki init "$tmp/pki" >/dev/null || fail "cannot create the development PKI"
 
-# The dev config with the listener on $port, no admin HTTP, no adapter (the write path only),
-# in a folder laid out like the repository so that its relative paths land in $tmp.
+# The dev config with the listener on $port (bench/lib/bench_common.sh: write_bench_config).
 write_config() {  # dir -> path of the config
-  local dir="$1"
-  mkdir -p "$dir/config" "$dir/var/data"
-  ln -s "$tmp/pki" "$dir/var/pki"
-  awk -v port="$port" '
-    /^[^[:space:]#]/ { section = $1 }
-    section == "listener:" && /^  address:/ { print "  address: \"127.0.0.1:" port "\""; next }
-    section == "adapters:" { next }
-    section == "admin_http:" {
-      if ($0 ~ /^admin_http:/) { print; print "  disabled: true" }
-      else if ($0 !~ /^[[:space:]]/) print
-      next
-    }
-    { print }' config/lienthong.dev.yaml >"$dir/config/lienthong.yaml"
-  grep -q "address: \"127.0.0.1:$port\"" "$dir/config/lienthong.yaml" ||
-    fail "config/lienthong.dev.yaml has no listener address line to rewrite"
-  echo "$dir/config/lienthong.yaml"
+  write_bench_config "$1" "$tmp/pki" "$port"
 }
 
 measure() {  # label binary round -> "instructions calls"

@@ -1,29 +1,34 @@
 // The "grpc" adapter factory.
 #include "adapters/grpc/config.h"
 
-#include "absl/strings/numbers.h"
+#include <utility>
+
 #include "absl/strings/str_cat.h"
+#include "services/common/files.h"
+#include "services/common/host_port.h"
 #include "services/common/proto_time.h"
 
 namespace lienthong::adapters::grpc_sink {
-namespace {
-
-// "host:port" or "[v6]:port" with a port in 1..65535.
-bool IsHostPort(const std::string& target) {
-  const size_t colon = target.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  int port = 0;
-  return absl::SimpleAtoi(target.substr(colon + 1), &port) && port > 0 && port <= 65535;
-}
-
-}  // namespace
 
 void GrpcAdapterFactory::ValidateKind(const config::v1::GrpcAdapterConfig& grpc,
                                       FieldViolations* violations) const {
-  if (!IsHostPort(grpc.target())) violations->Add("grpc.target", "required, host:port");
-  if (grpc.key_file().empty()) violations->Add("grpc.key_file", "required");
-  if (grpc.cert_file().empty()) violations->Add("grpc.cert_file", "required");
-  if (grpc.ca_file().empty()) violations->Add("grpc.ca_file", "required");
+  if (grpc.target().empty()) {
+    violations->Add("grpc.target", "required, host:port");
+  } else if (const auto target = ParseHostPort(grpc.target()); !target || target->port == 0) {
+    violations->Add("grpc.target", absl::StrCat("'", grpc.target(),
+                                                "' is not host:port (port 1-65535)"));
+  }
+  const std::pair<const char*, const std::string*> files[] = {
+      {"grpc.key_file", &grpc.key_file()},
+      {"grpc.cert_file", &grpc.cert_file()},
+      {"grpc.ca_file", &grpc.ca_file()}};
+  for (const auto& [field, path] : files) {
+    if (path->empty()) {
+      violations->Add(field, "required");
+    } else if (const std::string problem = UnreadableFileProblem(*path); !problem.empty()) {
+      violations->Add(field, problem);
+    }
+  }
   if (grpc.has_deadline() && FromProtoDuration(grpc.deadline()) <= absl::ZeroDuration()) {
     violations->Add("grpc.deadline", "must be positive");
   }

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "services/admin/certificate_report.h"
 #include "services/admin/exchange_log_audit.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/exchange/unary_call.h"
@@ -40,12 +41,6 @@ constexpr char kVerifyExchangeLog[] = "/lienthong.v1.AdminService/VerifyExchange
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
 
 absl::Status NoAdapters() {
   return absl::FailedPreconditionError("no adapter is configured in this gateway");
@@ -173,7 +168,7 @@ grpc::ServerWriteReactor<Progress>* ServeProgress(
 absl::Status AdminServiceImpl::FillStatus(v1::GetStatusResponse* response) const {
   const config::v1::GatewayConfig config = deps_.running_config->config();
   response->set_version(LIENTHONG_VERSION);
-  SetTimestamp(deps_.started_at, response->mutable_started_at());
+  ToProtoTimestamp(deps_.started_at, response->mutable_started_at());
   response->set_store(config.store().kind() == config::v1::STORE_KIND_POSTGRES ? "postgres"
                                                                                 : "sqlite");
   store::Store& store = *deps_.gateway->store;
@@ -212,10 +207,10 @@ absl::Status AdminServiceImpl::FillStatus(v1::GetStatusResponse* response) const
     status->set_name(lease.name);
     status->set_holder(lease.holder);
     status->set_token(lease.token);
-    SetTimestamp(lease.expires_at, status->mutable_expires_at());
+    ToProtoTimestamp(lease.expires_at, status->mutable_expires_at());
   }
   response->set_config_file(deps_.running_config->file());
-  SetTimestamp(deps_.running_config->loaded_at(), response->mutable_config_loaded_at());
+  ToProtoTimestamp(deps_.running_config->loaded_at(), response->mutable_config_loaded_at());
   return absl::OkStatus();
 }
 
@@ -324,7 +319,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDeadLetters(
           letter->set_event_id(row.event_id);
           letter->set_attempts(row.attempts);
           letter->set_last_error(row.last_error);
-          SetTimestamp(row.dead_lettered_at, letter->mutable_dead_lettered_at());
+          ToProtoTimestamp(row.dead_lettered_at, letter->mutable_dead_lettered_at());
         }
         if (more) {
           response->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(rows.back().id)));

@@ -4,14 +4,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/proto_time.h"
 #include "services/security/tls_material.h"
 
 namespace lienthong::admin {
 namespace {
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  out->set_seconds(absl::ToUnixSeconds(t));
-}
 
 v1::CertificateStatus Describe(const std::string& role, const std::string& file,
                                const security::CertificateInfo& info, absl::Time now) {
@@ -24,8 +21,8 @@ v1::CertificateStatus Describe(const std::string& role, const std::string& file,
   for (const auto& dns : info.dns_sans) status.add_sans(absl::StrCat("DNS:", dns));
   for (const auto& ip : info.ip_sans) status.add_sans(absl::StrCat("IP:", ip));
   for (const auto& uri : info.uri_sans) status.add_sans(absl::StrCat("URI:", uri));
-  SetTimestamp(info.not_before, status.mutable_not_before());
-  SetTimestamp(info.not_after, status.mutable_not_after());
+  ToProtoTimestamp(info.not_before, status.mutable_not_before());
+  ToProtoTimestamp(info.not_after, status.mutable_not_after());
   const int64_t days = security::DaysLeft(info.not_after, now);
   status.set_days_left(days);
   const std::string date = absl::FormatTime("%Y-%m-%d", info.not_after, absl::UTCTimeZone());

@@ -14,6 +14,7 @@
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
@@ -23,7 +24,7 @@ namespace {
 
 std::string Time(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(ts.seconds()),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProtoTimestamp(ts),
                           absl::UTCTimeZone());
 }
 

@@ -11,8 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "adapters/adapter_registry.h"
-#include "adapters/builtin_adapters.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "services/cli/ctl_adapters.h"
@@ -24,7 +22,6 @@
 #include "services/config/gateway_config.h"
 #include "services/config/yaml_proto.h"
 #include "services/security/dev_pki.h"
-#include "services/sync/sync_engine.h"
 
 ABSL_FLAG(bool, force, false, "pki init: replace an existing CA.");
 ABSL_FLAG(bool, print, false, "config check: print the config with defaults applied.");
@@ -42,23 +39,6 @@ int ConfigCheck(const Args& args) {
   if (!config.ok()) {
     std::fprintf(stderr, "%s: invalid config:\n%s\n", args[0].c_str(),
                  std::string(config.status().message()).c_str());
-    return 1;
-  }
-  // The adapters' own checks too, as lienthongd makes them at start (no network is touched).
-  lienthong::adapters::AdapterRegistry registry;
-  lienthong::adapters::RegisterBuiltinAdapters(&registry);
-  const absl::Status adapters = lienthong::sync::CheckAdapterConfigs(config->adapters(), registry);
-  if (!adapters.ok()) {
-    std::fprintf(stderr, "%s: invalid config:\n", args[0].c_str());
-    google::rpc::BadRequest bad;
-    if (lienthong::GetBadRequest(adapters, &bad)) {
-      for (const auto& v : bad.field_violations()) {
-        std::fprintf(stderr, "%s: %s: %s\n", args[0].c_str(), v.field().c_str(),
-                     v.description().c_str());
-      }
-    } else {
-      std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(adapters.message()).c_str());
-    }
     return 1;
   }
   std::printf("%s: OK\n", args[0].c_str());

@@ -56,6 +56,16 @@ absl::Status WriteAll(int fd, absl::string_view contents, const std::string& pat
 
 }  // namespace
 
+std::string UnreadableFileProblem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return absl::StrCat("file not found: ", path);
+  if (!S_ISREG(st.st_mode)) return absl::StrCat("not a regular file: ", path);
+  if (::access(path.c_str(), R_OK) != 0) {
+    return absl::StrCat("file not readable by this user: ", path);
+  }
+  return "";
+}
+
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

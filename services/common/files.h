@@ -16,6 +16,10 @@ namespace lienthong {
 // PERMISSION_DENIED when it may not be read, ...); every message names the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// Why `path` cannot serve as a file to read, in words for a config error ("file not found: x",
+// "not a regular file: x", "file not readable by this user: x"); empty when it can.
+std::string UnreadableFileProblem(const std::string& path);
+
 // Replaces `path` atomically with `contents`: writes a temporary file in the same folder with
 // `mode`, fsyncs it, renames it over `path` and fsyncs the folder. A reader sees the old file or
 // the new one, never a part (the gateway's rotation watches such files).

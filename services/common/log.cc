@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -88,7 +89,12 @@ LogLine& LogLine::Num(absl::string_view key, double value) {
   if (!enabled_) return *this;
   line_ += ',';
   AppendJsonString(&line_, key);
-  absl::StrAppendFormat(&line_, ":%.6g", value);
+  if (std::isfinite(value)) {
+    absl::StrAppendFormat(&line_, ":%.6g", value);
+  } else {
+    // JSON has no NaN or Infinity: a reader would refuse the whole line. null keeps it valid.
+    line_ += ":null";
+  }
   return *this;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/domain/dossier_status.h"
@@ -24,19 +25,9 @@ namespace {
 using google::protobuf::Timestamp;
 using google::protobuf::util::TimeUtil;
 
-absl::Time ToTime(const Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-void SetTimestamp(absl::Time t, Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 std::optional<absl::Time> OptionalTime(bool has, const Timestamp& ts) {
   if (!has) return std::nullopt;
-  return ToTime(ts);
+  return FromProtoTimestamp(ts);
 }
 
 // Early / on time / late of a step against its own due time: early when finished on an earlier
@@ -80,7 +71,7 @@ bool SupplementBeforeAcceptance(const v1::Dossier& d) {
 absl::Status CheckExtension(const v1::Dossier& d, absl::Time step_time, const Timestamp& new_due) {
   if (!d.has_due_at()) return absl::OkStatus();
   const absl::TimeZone zone = domain::VietnamTimeZone();
-  const absl::CivilDay due_day = absl::ToCivilDay(ToTime(d.due_at()), zone);
+  const absl::CivilDay due_day = absl::ToCivilDay(FromProtoTimestamp(d.due_at()), zone);
   const absl::CivilDay step_day = absl::ToCivilDay(step_time, zone);
   if (step_day > due_day - domain::kDecree118ExtensionMinDaysBeforeDue) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -89,7 +80,7 @@ absl::Status CheckExtension(const v1::Dossier& d, absl::Time step_time, const Ti
         absl::FormatCivilTime(due_day),
         " (Decree 118/2025/NĐ-CP, as in Decree 61/2018 Art. 19); a late extension is refused"));
   }
-  if (ToTime(new_due) <= ToTime(d.due_at())) {
+  if (FromProtoTimestamp(new_due) <= FromProtoTimestamp(d.due_at())) {
     FieldViolations v;
     v.Add("new_due_at", "an extension's new appointment date must be after the current due_at");
     return v.ToStatus();
@@ -119,10 +110,10 @@ store::DossierRow DossierRowOf(const v1::Dossier& d) {
   row.result_delivery = d.result_delivery();
   row.paid_online = AnyPaidOnline(d);
   row.digitised = AnyDigitised(d);
-  row.received_at = ToTime(d.received_at());
+  row.received_at = FromProtoTimestamp(d.received_at());
   // The rule's due date: the original one when an extension moved due_at (so overdue listings
   // and the indicators judge by the rule, not by a date moved after the fact).
-  row.due_at = d.has_original_due_at() ? std::optional<absl::Time>(ToTime(d.original_due_at()))
+  row.due_at = d.has_original_due_at() ? std::optional<absl::Time>(FromProtoTimestamp(d.original_due_at()))
                                        : OptionalTime(d.has_due_at(), d.due_at());
   row.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
   row.version = d.version();
@@ -169,18 +160,18 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
   }
   if (!dossier->has_due_at()) {
     int processing_days = 0;
-    auto due = ComputeDueTime(*dossier, ToTime(dossier->received_at()), &processing_days);
+    auto due = ComputeDueTime(*dossier, FromProtoTimestamp(dossier->received_at()), &processing_days);
     if (!due.ok()) {
       exchange::LogReadOnlyCall(*gateway_, std::move(call), due.status(), 0);
       done(due.status());
       return;
     }
     dossier->set_processing_days(processing_days);
-    SetTimestamp(*due, dossier->mutable_due_at());
+    ToProtoTimestamp(*due, dossier->mutable_due_at());
   }
   dossier->set_version(1);
   dossier->set_submitted_by(call.member);
-  SetTimestamp(absl::Now(), dossier->mutable_updated_at());
+  ToProtoTimestamp(absl::Now(), dossier->mutable_updated_at());
 
   auto row = std::make_shared<store::DossierRow>(DossierRowOf(*dossier));
   row->request_digest = digest;
@@ -240,7 +231,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
                                    const v1::UpdateDossierStatusRequest& request,
                                    v1::Dossier* response, Done done) {
   const absl::Time step_time =
-      request.has_at() ? ToTime(request.at()) : absl::Now();
+      request.has_at() ? FromProtoTimestamp(request.at()) : absl::Now();
   auto fn = [this, &request, response, member = call.member, policy = call.policy,
              step_time](store::WriteTransaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(auto stored, txn.FindDossier(request.code()));
@@ -275,7 +266,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
             " was already given a new appointment date once (Decree 118/2025/NĐ-CP, as in "
             "Decree 61/2018 Art. 19)"));
       }
-      if (ToTime(request.new_due_at()) <= step_time) {
+      if (FromProtoTimestamp(request.new_due_at()) <= step_time) {
         FieldViolations v;
         v.Add("new_due_at", "must be after the time of the step");
         return v.ToStatus();
@@ -296,28 +287,28 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     step->set_to_status(request.new_status());
     step->set_from_unit(request.from_unit());
     step->set_to_unit(request.to_unit());
-    SetTimestamp(step_time, step->mutable_at());
+    ToProtoTimestamp(step_time, step->mutable_at());
     step->set_handler(request.handler());
     step->set_content(request.content());
     if (request.has_step_due_at()) {
       *step->mutable_step_due_at() = request.step_due_at();
-      step->set_timeliness(StepTimelinessOf(step_time, ToTime(request.step_due_at())));
+      step->set_timeliness(StepTimelinessOf(step_time, FromProtoTimestamp(request.step_due_at())));
     }
     step->set_recorded_by(member);
 
     switch (request.new_status()) {
       case v1::DOSSIER_STATUS_REFUSED_AT_INTAKE:
-        SetTimestamp(step_time, d.mutable_refused_at());
+        ToProtoTimestamp(step_time, d.mutable_refused_at());
         break;
       case v1::DOSSIER_STATUS_SUPPLEMENT_REQUESTED: {
         auto* supplement = d.add_supplements();
         supplement->set_requested_content(request.supplement_request());
-        SetTimestamp(step_time, supplement->mutable_requested_at());
+        ToProtoTimestamp(step_time, supplement->mutable_requested_at());
         break;
       }
       case v1::DOSSIER_STATUS_IN_PROCESS:
         if (restarts_clock) {
-          SetTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
+          ToProtoTimestamp(step_time, d.mutable_supplements(d.supplements_size() - 1)->mutable_supplied_at());
           if (!request.has_new_due_at()) {
             d.clear_original_due_at();
             if (!ProcessingDaysOf(d).has_value()) {
@@ -333,17 +324,17 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
             }
             int days = 0;
             ASSIGN_OR_RETURN(absl::Time due, ComputeDueTime(d, step_time, &days));
-            SetTimestamp(due, d.mutable_due_at());
+            ToProtoTimestamp(due, d.mutable_due_at());
           }
         }
         break;
       case v1::DOSSIER_STATUS_WITHDRAWN:
       case v1::DOSSIER_STATUS_FINISHED:
-        SetTimestamp(step_time, d.mutable_finished_at());
+        ToProtoTimestamp(step_time, d.mutable_finished_at());
         break;
       case v1::DOSSIER_STATUS_RESULT_RETURNED:
-        SetTimestamp(step_time, d.mutable_returned_at());
-        if (!d.has_finished_at()) SetTimestamp(step_time, d.mutable_finished_at());
+        ToProtoTimestamp(step_time, d.mutable_returned_at());
+        if (!d.has_finished_at()) ToProtoTimestamp(step_time, d.mutable_finished_at());
         break;
       default:
         break;
@@ -351,7 +342,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     for (const auto& result : request.results()) *d.add_results() = result;
     d.set_status(request.new_status());
     d.set_version(stored->version + 1);
-    SetTimestamp(txn.now(), d.mutable_updated_at());
+    ToProtoTimestamp(txn.now(), d.mutable_updated_at());
 
     store::DossierRow row = DossierRowOf(d);
     row.created_change = stored->created_change;
@@ -392,8 +383,8 @@ absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
   query.procedure_code = request.procedure_code();
   for (int status : request.statuses()) query.statuses.push_back(status);
   query.channel = request.channel();
-  if (request.has_received_from()) query.received_from = ToTime(request.received_from());
-  if (request.has_received_to()) query.received_to = ToTime(request.received_to());
+  if (request.has_received_from()) query.received_from = FromProtoTimestamp(request.received_from());
+  if (request.has_received_to()) query.received_to = FromProtoTimestamp(request.received_to());
   if (request.overdue_only()) query.overdue_at = absl::Now();
   query.limit = request.page_size() == 0 ? 100 : request.page_size();
   const std::string fingerprint = FilterFingerprint(request);
@@ -488,12 +479,12 @@ namespace {
 // attachment and online-level facts are not columns of the store).
 domain::DossierKpiFacts KpiFactsOf(const v1::Dossier& d) {
   domain::DossierKpiFacts facts;
-  facts.received_at = ToTime(d.received_at());
+  facts.received_at = FromProtoTimestamp(d.received_at());
   facts.channel = static_cast<domain::Channel>(d.channel());
   facts.result_returned_by_post = d.result_delivery() == v1::RESULT_DELIVERY_POSTAL;
   facts.status = static_cast<domain::DossierStatus>(d.status());
   facts.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
-  facts.due_at = d.has_original_due_at() ? std::optional<absl::Time>(ToTime(d.original_due_at()))
+  facts.due_at = d.has_original_due_at() ? std::optional<absl::Time>(FromProtoTimestamp(d.original_due_at()))
                                          : OptionalTime(d.has_due_at(), d.due_at());
   facts.has_digitised_components = AnyDigitised(d);
   facts.paid_online = AnyPaidOnline(d);
@@ -516,7 +507,7 @@ domain::DossierKpiFacts KpiFactsOf(const v1::Dossier& d) {
 absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
                                     const AgencyFilter& visible,
                                     v1::GetDossierStatsResponse* out) {
-  const domain::KpiPeriod period{ToTime(request.from()), ToTime(request.to())};
+  const domain::KpiPeriod period{FromProtoTimestamp(request.from()), FromProtoTimestamp(request.to())};
   const absl::Time now = absl::Now();
   domain::KpiCounters total;
   absl::flat_hash_map<std::string, domain::KpiCounters> by_agency;

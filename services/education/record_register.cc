@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
 #include "services/domain/name_comparison.h"
@@ -161,9 +162,7 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
       }
       record.set_version(version);
       record.set_updated_by(member);
-      const int64_t micros = absl::ToUnixMicros(txn.now());
-      record.mutable_updated_at()->set_seconds(micros / 1000000);
-      record.mutable_updated_at()->set_nanos(static_cast<int32_t>(micros % 1000000 * 1000));
+      ToProtoTimestamp(txn.now(), record.mutable_updated_at());
 
       store::RecordRow row;
       row.type = index.type;

@@ -2,6 +2,7 @@
 #include "services/store/change_event.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/proto_time.h"
 
 namespace lienthong::store {
 
@@ -12,9 +13,7 @@ absl::Status ToChangeEvent(const ChangeRow& row, v1::ChangeEvent* event) {
   event->mutable_key()->set_key(row.key);
   event->set_operation(row.operation);
   event->set_version(row.version);
-  const int64_t micros = absl::ToUnixMicros(row.commit_time);
-  event->mutable_commit_time()->set_seconds(micros / 1000000);
-  event->mutable_commit_time()->set_nanos(static_cast<int32_t>(micros % 1000000 * 1000));
+  ToProtoTimestamp(row.commit_time, event->mutable_commit_time());
   event->set_origin_member(row.origin_member);
   event->set_agency_code(row.agency);
   const bool parsed = row.type == v1::RECORD_TYPE_DOSSIER

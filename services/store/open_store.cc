@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "services/common/proto_time.h"
 #include "services/common/status_macros.h"
 #include "services/store/postgres/postgres_store.h"
 #include "services/store/sqlite/sqlite_store.h"
@@ -12,15 +13,11 @@
 namespace lienthong::store {
 namespace {
 
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 sqlite::SqliteOptions SqliteOptionsOf(const config::v1::Store& config) {
   sqlite::SqliteOptions options;
   options.path = config.sqlite_file();
   if (config.has_group_commit_linger()) {
-    options.group_commit_linger = DurationOf(config.group_commit_linger());
+    options.group_commit_linger = FromProtoDuration(config.group_commit_linger());
   }
   if (config.group_commit_max_batch() > 0) {
     options.group_commit_max_batch = static_cast<int>(config.group_commit_max_batch());
@@ -40,7 +37,7 @@ postgres::PostgresOptions PostgresOptionsOf(const config::v1::Store& config) {
     options.reader_connections = static_cast<int>(pg.reader_connections());
   }
   if (config.has_group_commit_linger()) {
-    options.group_commit_linger = DurationOf(config.group_commit_linger());
+    options.group_commit_linger = FromProtoDuration(config.group_commit_linger());
   }
   if (config.group_commit_max_batch() > 0) {
     options.group_commit_max_batch = static_cast<int>(config.group_commit_max_batch());

@@ -14,72 +14,14 @@
 #include "services/sync/adapter_worker.h"
 
 namespace lienthong::sync {
-namespace {
-
-constexpr uint32_t kMaxBatchSize = 10000;
-
-// The engine's own checks of entry `path` (the fields every adapter has).
-void CheckCommonFields(const std::string& path, const config::v1::Adapter& config,
-                       std::set<std::string>* names, FieldViolations* violations) {
-  if (config.name().empty()) violations->Add(path + ".name", "required");
-  if (!names->insert(config.name()).second) {
-    violations->Add(path + ".name",
-                    absl::StrCat("adapter name '", config.name(), "' is used twice"));
-  }
-  if (config.batch_size() > kMaxBatchSize) {
-    violations->Add(path + ".batch_size", absl::StrCat("at most ", kMaxBatchSize));
-  }
-  if (config.has_linger() && FromProtoDuration(config.linger()) < absl::ZeroDuration()) {
-    violations->Add(path + ".linger", "must not be negative");
-  }
-}
-
-// A refusal of entry `path` by the registry, its fields put under the entry's path.
-void AddEntryRefusal(const std::string& path, const absl::Status& refusal,
-                     FieldViolations* violations) {
-  google::rpc::BadRequest bad;
-  if (GetBadRequest(refusal, &bad)) {
-    for (const auto& v : bad.field_violations()) {
-      violations->Add(absl::StrCat(path, ".", v.field()), v.description());
-    }
-  } else {
-    violations->Add(path, std::string(refusal.message()));
-  }
-}
-
-}  // namespace
-
-absl::Status CheckAdapterConfigs(
-    const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
-    const adapters::AdapterRegistry& registry) {
-  FieldViolations violations;
-  std::set<std::string> names;
-  for (int i = 0; i < adapters.size(); ++i) {
-    const std::string path = absl::StrCat("adapters[", i, "]");
-    CheckCommonFields(path, adapters.Get(i), &names, &violations);
-    if (absl::Status checked = registry.Check(adapters.Get(i)); !checked.ok()) {
-      AddEntryRefusal(path, checked, &violations);
-    }
-  }
-  return violations.ToStatus();
-}
-
 absl::StatusOr<std::unique_ptr<SyncEngine>> SyncEngine::Create(
     store::Store* store, const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
     const adapters::AdapterRegistry& registry, SyncEngineOptions options) {
   std::unique_ptr<SyncEngine> engine(new SyncEngine());
   engine->options_ = options;
-  FieldViolations violations;
-  std::set<std::string> names;
-  for (int i = 0; i < adapters.size(); ++i) {
-    const config::v1::Adapter& config = adapters.Get(i);
-    const std::string path = absl::StrCat("adapters[", i, "]");
-    CheckCommonFields(path, config, &names, &violations);
-    auto built = registry.Create(config);
-    if (!built.ok()) {
-      AddEntryRefusal(path, built.status(), &violations);
-      continue;
-    }
+  RETURN_IF_ERROR(registry.CheckEntries(adapters));
+  for (const config::v1::Adapter& config : adapters) {
+    ASSIGN_OR_RETURN(std::unique_ptr<adapters::Adapter> built, registry.Create(config));
     std::set<v1::RecordType> types;
     for (const auto& name : config.record_types()) {
       if (auto type = adapters::RecordTypeFromName(name); type.ok()) types.insert(*type);
@@ -89,10 +31,9 @@ absl::StatusOr<std::unique_ptr<SyncEngine>> SyncEngine::Create(
       for (v1::RecordType type : factory->record_types()) types.insert(type);
     }
     engine->workers_.push_back(std::make_unique<AdapterWorker>(
-        store, config, adapters::AdapterKindOf(config), *std::move(built), std::move(types),
+        store, config, adapters::AdapterKindOf(config), std::move(built), std::move(types),
         options));
   }
-  RETURN_IF_ERROR(violations.ToStatus());
   // The listener outlives the engine inside the store, so it holds the workers only weakly:
   // through a shared list that the engine empties when it stops.
   struct Listeners {

@@ -49,13 +49,6 @@ struct SyncEngineOptions {
 
 class AdapterWorker;
 
-// The checks SyncEngine::Create makes of the adapter entries, without building any adapter or
-// touching the network: for `lienthongctl config check`, so that a config it passes is not
-// refused by lienthongd at start. Same errors: INVALID_ARGUMENT naming "adapters[i].<field>".
-absl::Status CheckAdapterConfigs(
-    const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
-    const adapters::AdapterRegistry& registry);
-
 class SyncEngine final : public SyncControl {
  public:
   // Builds every adapter of `adapters` through `registry` (nothing connects yet) and registers a

@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/proto_time.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/validation/validation_context.h"
 
@@ -159,7 +160,7 @@ std::optional<absl::Time> FieldScope::Timestamp(absl::string_view leaf, bool pre
     Add(leaf, "expected nanos from 0 to 999999999");
     return std::nullopt;
   }
-  const absl::Time time = absl::FromUnixSeconds(value.seconds()) + absl::Nanoseconds(value.nanos());
+  const absl::Time time = FromProtoTimestamp(value);
   if (time < EarliestTimestamp() || time >= EndOfLatestTimestampYear()) {
     Add(leaf, absl::StrCat("expected a time in the years ", kEarliestTimestampYear, " to ",
                            kLatestTimestampYear));

@@ -480,8 +480,20 @@ TEST_F(ConfigFileTest, AdapterMistakes) {
   ExpectError(
       absl::StrCat(kListener, "adapters:\n  - name: Archive\n    jsonl: {output_file: a}\n"),
       "adapters[0].name", "[a-z0-9_-]");
-  ExpectError(absl::StrCat(kListener, "adapters:\n  - name: archive\n"), "adapters[0]",
-              "one of postgres, grpc or jsonl is required");
+  ExpectError(absl::StrCat(kListener, "adapters:\n  - name: archive\n"), "adapters[0].kind",
+              "grpc, jsonl, postgres is required");
+  // The kinds' own checks are the adapter registry's, made when the file is loaded (so a
+  // reload refuses them as lienthongd's start does), with the engine's common ones.
+  ExpectError(absl::StrCat(kListener,
+                           "adapters:\n  - name: archive\n    batch_size: 20000\n"
+                           "    jsonl: {output_file: a}\n"),
+              "adapters[0].batch_size", "at most 10000");
+  ExpectError(absl::StrCat(kListener, "adapters:\n  - name: archive\n    jsonl: {}\n"),
+              "adapters[0].jsonl.output_file", "required");
+  ExpectError(absl::StrCat(kListener,
+                           "adapters:\n  - name: archive\n    record_types: [diplomas]\n"
+                           "    jsonl: {output_file: a}\n"),
+              "adapters[0].record_types[0]", "unknown record type 'diplomas'");
   ExpectError(absl::StrCat(kListener, R"(adapters:
   - name: archive
     jsonl: {output_file: a}
@@ -494,6 +506,11 @@ TEST_F(ConfigFileTest, AdapterMistakes) {
 )"),
               "adapters[0].grpc.key_file",
               absl::StrCat("file not found: ", dir_.Path("config/none.key")));
+  for (const char* target : {"sink", "sink:0", "dns:///sink:443", "::1:7443"}) {
+    ExpectError(absl::StrCat(kListener, "adapters:\n  - name: sink\n    grpc: {target: \"",
+                             target, "\"}\n"),
+                "adapters[0].grpc.target", "is not host:port (port 1-65535)");
+  }
 }
 
 TEST_F(ConfigFileTest, BadHolidayDates) {
@@ -521,6 +538,10 @@ TEST_F(ConfigFileTest, CalendarCompensatoryDayCutoffAndDiplomaKeepers) {
       "2027-09-02, 2027-09-03]\n";
   ExpectError(absl::StrCat(kListener, year_2027), "calendar",
               "2027-05-01 falls on a Saturday");
+  const auto refused = config::LoadGatewayConfig(WriteConfig(absl::StrCat(kListener, year_2027)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_FALSE(absl::StrContains(refused.status().message(), "calendar: calendar:"))
+      << refused.status().message();
   ExpectError(absl::StrCat(kListener, year_2027,
                            "  in_person_cutoff: {applies: true, time: \"3pm\"}\n"),
               "calendar", "in_person_cutoff.time: '3pm' is not HH:MM");

@@ -2,6 +2,7 @@
 // the names of its bad fields, a good one builds.
 #include "adapters/adapter_registry.h"
 
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,12 +106,21 @@ TEST_F(AdapterRegistryTest, GoodConfigsBuildWithoutConnecting) {
   pg.add_record_types("dossier");
   EXPECT_OK(registry_.Create(pg));
 
+  // The grpc kind's files must be there to be read when the config is checked (their contents
+  // are checked when the adapter connects).
   config::v1::Adapter sink;
   sink.set_name("sink");
   sink.mutable_grpc()->set_target("127.0.0.1:1");
   sink.mutable_grpc()->set_key_file("/nonexistent/key");
   sink.mutable_grpc()->set_cert_file("/nonexistent/cert");
   sink.mutable_grpc()->set_ca_file("/nonexistent/ca");
+  EXPECT_THAT(BadFields(registry_.Create(sink).status()),
+              UnorderedElementsAre("grpc.key_file", "grpc.cert_file", "grpc.ca_file"));
+  const std::string present = ::testing::TempDir() + "/adapter_registry_test.pem";
+  std::ofstream(present) << "not checked before connecting\n";
+  sink.mutable_grpc()->set_key_file(present);
+  sink.mutable_grpc()->set_cert_file(present);
+  sink.mutable_grpc()->set_ca_file(present);
   EXPECT_OK(registry_.Create(sink));
 
   config::v1::Adapter file;

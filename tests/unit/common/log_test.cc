@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,6 +72,19 @@ TEST_F(LogTest, OneObjectPerLineWithTimeLevelMessageAndFieldsInOrder) {
               MatchesRegex(R"(\{"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.)"
                            R"([0-9]{3}Z","level":"info","msg":"listening",)"
                            R"("address":"127\.0\.0\.1","port":7443,"ratio":0\.5,"tls":true\})"));
+}
+
+// JSON has no NaN or Infinity; a line carrying one would be refused whole by a log reader.
+TEST_F(LogTest, NumbersThatJsonCannotSayAreNull) {
+  LogLine(LogLevel::kInfo, "ratios")
+      .Num("nan", std::nan(""))
+      .Num("inf", std::numeric_limits<double>::infinity())
+      .Num("minus_inf", -std::numeric_limits<double>::infinity())
+      .Num("tiny", 1e-300);
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0],
+              HasSubstr(R"("nan":null,"inf":null,"minus_inf":null,"tiny":1e-300})"));
 }
 
 TEST_F(LogTest, LevelsBelowTheMinimumAreNotWritten) {
