@@ -15,6 +15,7 @@
 #include "grpcpp/client_context.h"
 #include "services/cli/ctl_adapters.h"
 #include "services/cli/ctl_admin.h"
+#include "services/cli/ctl_backup.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
 #include "services/cli/ctl_watch.h"
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
       {"certs", lienthong::cli::Certs},
       {"reload", lienthong::cli::Reload},
       {"audit verify", lienthong::cli::AuditVerify},
+      {"backup", lienthong::cli::Backup},
+      {"restore", lienthong::cli::Restore},
       {"adapters status", lienthong::cli::AdaptersStatus},
       {"adapters pause", lienthong::cli::AdaptersPause},
       {"adapters resume", lienthong::cli::AdaptersResume},
