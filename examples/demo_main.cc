@@ -14,6 +14,7 @@
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/dossier_service.grpc.pb.h"
 #include "lienthong/v1/education_record_service.grpc.pb.h"
+#include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/security/client_credentials.h"
 #include "tests/support/sample_dossiers.h"
@@ -46,7 +47,7 @@ std::unique_ptr<grpc::ClientContext> Deadline() {
 }
 
 std::string Local(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(ts.seconds()),
+  return absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTimestamp(ts),
                           absl::FixedTimeZone(7 * 3600));
 }
 

@@ -348,9 +348,8 @@ grpc::ServerWriteReactor<v1::ResyncProgress>* AdminServiceImpl::ResyncAdapter(
     grpc::CallbackServerContext* context, const v1::ResyncAdapterRequest* request) {
   sync::SyncControl* control = sync();
   const absl::Time now = absl::Now();
-  const absl::Time from = absl::FromUnixSeconds(request->from().seconds());
-  const absl::Time to =
-      request->has_to() ? absl::FromUnixSeconds(request->to().seconds()) : now;
+  const absl::Time from = FromProtoTimestamp(request->from());
+  const absl::Time to = request->has_to() ? FromProtoTimestamp(request->to()) : now;
   auto check = [&]() -> absl::Status {
     RETURN_IF_ERROR(RequireAdapterName(request->adapter()));
     FieldViolations violations;

@@ -19,6 +19,7 @@
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
 #include "services/common/rpc_status.h"
+#include "services/common/proto_time.h"
 #include "services/domain/working_day_calendar.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
@@ -210,7 +211,7 @@ int DeadLettersList(const std::vector<std::string>& args) {
     const grpc::Status called = (*admin)->ListDeadLetters(&context, request, &page);
     if (!called.ok()) return Fail(FromGrpcStatus(called).ToString());
     for (const auto& letter : page.dead_letters()) {
-      const absl::Time at = absl::FromUnixSeconds(letter.dead_lettered_at().seconds());
+      const absl::Time at = FromProtoTimestamp(letter.dead_lettered_at());
       std::printf("%-8lld %-20s %-14s %-36s %8d %-20s %s\n", static_cast<long long>(letter.id()),
                   letter.adapter().c_str(), letter.cursor().c_str(), letter.event_id().c_str(),
                   letter.attempts(),

@@ -12,6 +12,7 @@
 #include "adapters/builtin_adapters.h"
 #include "services/admin/admin_service.h"
 #include "services/common/log.h"
+#include "services/common/proto_time.h"
 #include "services/common/thread_name.h"
 #include "services/common/status_macros.h"
 #include "services/config/gateway_config.h"
@@ -37,30 +38,28 @@ std::string ReplicaNameOf(const config::v1::GatewayConfig& config) {
   return absl::StrCat(host, ":", colon == std::string::npos ? "" : address.substr(colon + 1));
 }
 
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 // How often TLS files and the config file are looked at: listener.tls.watch_interval, 5 s.
 absl::Duration TlsWatchInterval(const config::v1::Tls& tls) {
-  return tls.has_watch_interval() ? DurationOf(tls.watch_interval()) : absl::Seconds(5);
+  return tls.has_watch_interval() ? FromProtoDuration(tls.watch_interval()) : absl::Seconds(5);
 }
 }  // namespace
 
 changefeed::ChangeFeedOptions ChangeFeedOptionsOf(const config::v1::GatewayConfig& config) {
   changefeed::ChangeFeedOptions options;
   const auto& feed = config.change_feed();
-  if (feed.has_progress_interval()) options.progress_interval = DurationOf(feed.progress_interval());
+  if (feed.has_progress_interval()) {
+    options.progress_interval = FromProtoDuration(feed.progress_interval());
+  }
   if (feed.max_buffered_events() > 0) options.max_lag_events = feed.max_buffered_events();
   const auto& retention = config.retention();
   if (retention.has_change_events_max_age()) {
-    options.max_age = DurationOf(retention.change_events_max_age());
+    options.max_age = FromProtoDuration(retention.change_events_max_age());
   }
   if (retention.change_events_max_count() > 0) {
     options.max_count = static_cast<int64_t>(retention.change_events_max_count());
   }
   if (retention.has_subscription_max_idle()) {
-    options.subscription_max_idle = DurationOf(retention.subscription_max_idle());
+    options.subscription_max_idle = FromProtoDuration(retention.subscription_max_idle());
   }
   for (const auto& adapter : config.adapters()) options.adapter_names.push_back(adapter.name());
   return options;
@@ -211,7 +210,7 @@ admin::ReloadOutcome GatewayApp::ReloadConfig(absl::string_view trigger) {
 absl::Duration GatewayApp::configured_grace() const {
   const auto& grace = config_.listener().shutdown_grace();
   if (!config_.listener().has_shutdown_grace()) return absl::Seconds(20);
-  return absl::Seconds(grace.seconds()) + absl::Nanoseconds(grace.nanos());
+  return FromProtoDuration(grace);
 }
 
 void GatewayApp::Shutdown(absl::Duration grace) {

@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "services/common/log.h"
+#include "services/common/proto_time.h"
 #include "services/common/status_macros.h"
 #include "services/security/server_credentials.h"
 #include "services/server/call_observer.h"
@@ -19,7 +20,7 @@ void PrepareServingProcess() {
 
 int DurationMsOr(const google::protobuf::Duration& d, bool has, absl::Duration fallback) {
   if (!has) return static_cast<int>(absl::ToInt64Milliseconds(fallback));
-  return static_cast<int>(d.seconds() * 1000 + d.nanos() / 1000000);
+  return static_cast<int>(absl::ToInt64Milliseconds(FromProtoDuration(d)));
 }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "services/common/proto_time.h"
 #include "services/domain/codes.h"
 #include "services/domain/personal_id.h"
 #include "services/validation/field_rules.h"
@@ -203,7 +204,7 @@ void CheckNewDossier(const v1::Dossier& dossier, const FieldScope& at,
   if (dossier.has_applicant()) {
     std::optional<absl::CivilDay> received_day;
     if (dossier.has_received_at()) {
-      received_day = VietnamDay(absl::FromUnixSeconds(dossier.received_at().seconds()));
+      received_day = VietnamDay(FromProtoTimestamp(dossier.received_at()));
     }
     CheckApplicant(dossier.applicant(), at.Field("applicant"), VietnamDay(context.now),
                    received_day);
