@@ -58,7 +58,15 @@ void DvcqgAdapter::MarkSent(const std::string& event_id, uint8_t parts) {
 
 absl::Status DvcqgAdapter::Apply(absl::Span<const v1::ChangeEvent> events) {
   absl::MutexLock lock(&mu_);
-  return ApplyLocked(events);
+  // Apply runs on the engine's worker thread: an exception escaping it ends the gateway. The
+  // JSON calls below are written not to throw; should one still do, the batch is retried (its
+  // message is not passed on: nlohmann's can quote the bytes of the value).
+  try {
+    return ApplyLocked(events);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("dvcqg: unexpected JSON error (nlohmann id ", e.id, ")"));
+  }
 }
 
 absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events) {

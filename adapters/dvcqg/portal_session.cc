@@ -1,29 +1,59 @@
 // PortalSession: login, session renewal, and the portal's answers as status codes.
 #include "adapters/dvcqg/portal_session.h"
 
+#include <algorithm>
 #include <fstream>
-#include <sstream>
+#include <limits>
+#include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
 
 namespace lienthong::adapters::dvcqg {
 namespace {
 
-// The portal's error_code, sent as a number or a numeric string; -1 when absent or unreadable.
-int64_t ErrorCodeOf(const nlohmann::json& answer) {
-  if (!answer.is_object() || !answer.contains("error_code")) return -1;
-  const auto& code = answer["error_code"];
-  if (code.is_number_integer()) return code.get<int64_t>();
-  if (code.is_string()) {
-    try {
-      return std::stoll(code.get<std::string>());
-    } catch (...) {
-      return -1;
-    }
+// The portal's error_code: a JSON integer, or a string of digits only (a portal that quotes
+// its numbers). nullopt for anything else (absent, a float, a bool, "0abc", "-1"): such an
+// answer is not the portal's own (a proxy, a maintenance page), so it says nothing of the
+// dossiers.
+std::optional<int64_t> ErrorCodeOf(const nlohmann::json& answer) {
+  if (!answer.is_object()) return std::nullopt;
+  const auto it = answer.find("error_code");
+  if (it == answer.end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    const uint64_t code = it->get<uint64_t>();
+    if (code > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(code);
   }
-  return -1;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (!it->is_string()) return std::nullopt;
+  const std::string& text = it->get_ref<const std::string&>();
+  int64_t code = 0;
+  // SimpleAtoi alone takes "+7" and " 7"; std::stoll took "0abc" as 0 (success).
+  if (text.empty() || !std::all_of(text.begin(), text.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(text, &code)) {
+    return std::nullopt;
+  }
+  return code;
+}
+
+// The answer says nothing of the dossiers: retried, never dead-lettered.
+absl::Status NotThePortalsAnswer(const std::string& what) {
+  return absl::UnavailableError(
+      absl::StrCat(what, ": the answer has no numeric error_code (a proxy or maintenance page?)"));
+}
+
+// `json` as text, or nullopt when a string in it is not UTF-8 (nlohmann's strict dump throws
+// type_error 316 for it; its message quotes the byte, so it is never passed on).
+template <typename Json>
+std::optional<std::string> DumpStrict(const Json& json) {
+  try {
+    return json.dump(-1, ' ', false, Json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 // The portal's explanation, under whichever name it used.
@@ -62,27 +92,37 @@ absl::Status PortalSession::Login() {
   }
   password = std::string(absl::StripAsciiWhitespace(password));
   const nlohmann::json request = {{"username", account_.username}, {"password", password}};
+  // A password saved in a legacy encoding (Windows-1258, TCVN3) cannot go in JSON; said once,
+  // without the value, and retried (a fixed file needs no restart).
+  const std::optional<std::string> body = DumpStrict(request);
+  if (!body.has_value()) {
+    return absl::UnavailableError(absl::StrCat("the password file ", account_.password_file,
+                                               " is not UTF-8 (or the username is not)"));
+  }
   const std::string what = absl::StrCat("login of ", account_.username, " at ",
                                         account_.base_url, account_.auth_path);
   ++logins_;
   ASSIGN_OR_RETURN(HttpReply reply,
                    http_->PostJson(account_.base_url + account_.auth_path,
-                                   {absl::StrCat("dstcode: ", account_.dstcode)}, request.dump()));
+                                   {absl::StrCat("dstcode: ", account_.dstcode)}, *body));
   if (reply.status_code < 200 || reply.status_code > 299) {
     // A refused login is the account's problem, never a dossier's: retried, not dead-lettered.
     return absl::UnavailableError(absl::StrCat(what, ": HTTP ", reply.status_code));
   }
-  nlohmann::json answer = nlohmann::json::parse(reply.body, nullptr, false);
+  const nlohmann::json answer = nlohmann::json::parse(reply.body, nullptr, false);
   if (answer.is_discarded()) return absl::UnavailableError(absl::StrCat(what, ": not JSON"));
-  if (ErrorCodeOf(answer) != 0) {
-    return absl::UnavailableError(absl::StrCat(what, " refused: error_code ",
-                                               ErrorCodeOf(answer), ": ", MessageOf(answer)));
+  const std::optional<int64_t> code = ErrorCodeOf(answer);
+  if (!code.has_value()) return NotThePortalsAnswer(what);
+  if (*code != 0) {
+    return absl::UnavailableError(
+        absl::StrCat(what, " refused: error_code ", *code, ": ", MessageOf(answer)));
   }
-  if (!answer.contains("session") || !answer["session"].is_string() ||
-      answer["session"].get<std::string>().empty()) {
+  const auto session = answer.find("session");  // answer is an object: it has an error_code
+  if (session == answer.end() || !session->is_string() ||
+      session->get_ref<const std::string&>().empty()) {
     return absl::UnavailableError(absl::StrCat(what, ": the answer holds no session"));
   }
-  session_ = answer["session"].get<std::string>();
+  session_ = session->get<std::string>();
   return absl::OkStatus();
 }
 
@@ -91,9 +131,16 @@ absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
   request["session"] = session_;
   const std::string what = absl::StrCat(service, " at ", account_.base_url,
                                         account_.integration_path);
+  const std::optional<std::string> body = DumpStrict(request);
+  if (!body.has_value()) {
+    // The account's fields come from the (UTF-8) config and the session from parsed JSON: the
+    // bytes are in the dossiers, so the content is refused and the engine isolates it.
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": a text field of the data is not valid UTF-8"));
+  }
   ASSIGN_OR_RETURN(HttpReply reply, http_->PostJson(account_.base_url + account_.integration_path,
                                                     {absl::StrCat("dstcode: ", account_.dstcode)},
-                                                    request.dump()));
+                                                    *body));
   if (reply.status_code == 401) return Outcome::kSessionExpired;
   if (reply.status_code < 200 || reply.status_code > 299) {
     return HttpFailure(reply.status_code, what, reply.body);
@@ -103,11 +150,12 @@ absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
     // A proxy's error page, a truncated answer: the portal is not answering properly.
     return absl::UnavailableError(absl::StrCat(what, ": the answer is not JSON"));
   }
-  const int64_t code = ErrorCodeOf(*answer);
-  if (code == 0) return Outcome::kOk;
-  if (account_.session_expired_error_codes.count(code) > 0) return Outcome::kSessionExpired;
+  const std::optional<int64_t> code = ErrorCodeOf(*answer);
+  if (!code.has_value()) return NotThePortalsAnswer(what);
+  if (*code == 0) return Outcome::kOk;
+  if (account_.session_expired_error_codes.count(*code) > 0) return Outcome::kSessionExpired;
   return absl::InvalidArgumentError(
-      absl::StrCat("portal refused ", service, ": error_code ", code, ": ", MessageOf(*answer)));
+      absl::StrCat("portal refused ", service, ": error_code ", *code, ": ", MessageOf(*answer)));
 }
 
 absl::StatusOr<nlohmann::json> PortalSession::Call(const std::string& service,

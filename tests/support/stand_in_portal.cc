@@ -86,6 +86,16 @@ void StandInPortal::SetUnavailable(bool unavailable) {
   unavailable_ = unavailable;
 }
 
+void StandInPortal::SetCannedAnswer(int status, const std::string& body) {
+  absl::MutexLock lock(&mu_);
+  canned_.emplace(status, body);
+}
+
+void StandInPortal::ClearCannedAnswer() {
+  absl::MutexLock lock(&mu_);
+  canned_.reset();
+}
+
 void StandInPortal::Handle(const std::string& path, const std::string& dstcode,
                            const std::string& content_type, const std::string& body, int* status,
                            std::string* answer) {
@@ -123,6 +133,11 @@ void StandInPortal::Handle(const std::string& path, const std::string& dstcode,
   if (path != kIntegrationPath) {
     *status = 404;
     *answer = Answer(404, "Không tìm thấy").dump();
+    return;
+  }
+  if (canned_.has_value()) {
+    *status = canned_->first;
+    *answer = canned_->second;
     return;
   }
   *answer = Integrate(request.body).dump();

@@ -3,7 +3,8 @@
 // and benchmark. It speaks the protocol of docs/dvcqg.md, records every request it receives
 // (headers and JSON body), keeps what it was sent per dossier, serves plain HTTP or HTTPS, and
 // misbehaves on demand:
-// refuses a dossier, expires the sessions, answers 503, or goes down altogether.
+// refuses a dossier, expires the sessions, answers 503 or any canned answer, or goes down
+// altogether.
 #pragma once
 
 #include <map>
@@ -12,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -71,6 +73,10 @@ class StandInPortal {
   void ExpireSessions();
   // While set, every request is answered HTTP 503.
   void SetUnavailable(bool unavailable);
+  // While set, every integration call (logins still work) is answered HTTP `status` with `body`
+  // as it is, and not processed: a proxy's or a maintenance page's answer.
+  void SetCannedAnswer(int status, const std::string& body);
+  void ClearCannedAnswer();
 
   std::vector<Request> requests();
   // The integration requests of `service`, in arrival order.
@@ -101,6 +107,7 @@ class StandInPortal {
 
   absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<std::pair<int, std::string>> canned_ ABSL_GUARDED_BY(mu_);
   int next_session_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<std::string> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> refused_ ABSL_GUARDED_BY(mu_);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -336,6 +337,59 @@ TEST_F(DvcqgAdapterTest, AWrongPasswordIsRetriedNotBlamedOnTheDossier) {
   EXPECT_EQ(login.code(), absl::StatusCode::kUnavailable) << login;
   EXPECT_THAT(login.message(), HasSubstr("Sai tên đăng nhập"));
   EXPECT_THAT(login.message(), Not(HasSubstr("sai-mat-khau")));
+}
+
+TEST_F(DvcqgAdapterTest, APasswordFileNotInUtf8IsAnOutageNotAnException) {
+  // "mật khẩu" saved in a legacy single-byte encoding: nlohmann's dump throws on it.
+  const std::string legacy = "m\xe1t-kh\xe2u-9f3c";
+  ASSERT_OK(test::WriteFile(dir_.Path("portal.password"), legacy + "\n", 0600));
+  absl::Status login = absl::UnknownError("Apply threw");
+  EXPECT_NO_THROW(login = Make(Config())->Apply({EventOf(Small(1))}));
+  EXPECT_EQ(login.code(), absl::StatusCode::kUnavailable) << login;
+  EXPECT_THAT(login.message(), HasSubstr(dir_.Path("portal.password") + " is not UTF-8"));
+  EXPECT_THAT(login.message(), Not(HasSubstr("\xe1")));
+  EXPECT_THAT(login.message(), Not(HasSubstr("9f3c")));
+  EXPECT_EQ(portal_.logins(), 0);  // nothing was sent
+}
+
+TEST_F(DvcqgAdapterTest, ADossierTextNotInUtf8IsRefusedContentNotAnException) {
+  auto adapter = Make(Config());
+  v1::Dossier bad = Small(1);
+  bad.set_summary("B\xe1n sao v\xe3n b\xe8ng");  // not UTF-8
+  absl::Status refused = absl::UnknownError("Apply threw");
+  EXPECT_NO_THROW(refused = adapter->Apply({EventOf(bad)}));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("not valid UTF-8"));
+  EXPECT_TRUE(portal_.Calls("DongBoHoSoMC").empty());
+  ASSERT_OK(adapter->Apply({EventOf(Small(2))}));  // the others go on
+  EXPECT_EQ(portal_.creations(), (std::map<std::string, int>{{Small(2).code(), 1}}));
+}
+
+TEST_F(DvcqgAdapterTest, AnAnswerWithoutANumericErrorCodeIsAnOutageNotARefusal) {
+  auto adapter = Make(Config());
+  // A maintenance proxy, and error codes that are not whole numbers ("0abc" once read as 0).
+  for (const char* body : {R"({"status":"maintenance"})", R"({"error_code":"0abc"})",
+                           R"({"error_code":1.0})", R"({"error_code":true})",
+                           R"({"error_code":null})", R"({"error_code":"-1"})",
+                           R"({"error_code":" 7"})", R"({"error_code":18446744073709551615})",
+                           R"([0])"}) {
+    portal_.SetCannedAnswer(200, body);
+    absl::Status status = absl::UnknownError("Apply threw");
+    EXPECT_NO_THROW(status = adapter->Apply({EventOf(Small(1))})) << body;
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << body << ": " << status;
+    EXPECT_THAT(status.message(), HasSubstr("no numeric error_code")) << body;
+  }
+  // A numeric code, as a number or as digits, is the portal refusing the content.
+  for (const char* body : {R"({"error_code":7,"message":"Sai MaTTHC"})",
+                           R"({"error_code":"07","message":"Sai MaTTHC"})"}) {
+    portal_.SetCannedAnswer(200, body);
+    absl::Status status = adapter->Apply({EventOf(Small(1))});
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << body << ": " << status;
+    EXPECT_THAT(status.message(), HasSubstr("error_code 7: Sai MaTTHC")) << body;
+  }
+  portal_.ClearCannedAnswer();
+  ASSERT_OK(adapter->Apply({EventOf(Small(1))}));
+  EXPECT_EQ(portal_.creations(), (std::map<std::string, int>{{Small(1).code(), 1}}));
 }
 
 TEST_F(DvcqgAdapterTest, AnOlderVersionNeverOverwritesANewerOne) {
