@@ -66,18 +66,30 @@ std::string MessageOf(const nlohmann::json& answer) {
   return "(no message)";
 }
 
-// What an HTTP status other than 200-299 means for the call.
+// HTTP statuses that say nothing against the request's content: the account (403, 407), the
+// path or method (404, 405), time or rate (408, 425, 429). Retried: the batch waits (visible in
+// `adapters status`) and nothing is dead-lettered for them. 401 is the session (Call renews it).
+bool IsTransientHttpStatus(long status_code) {
+  switch (status_code) {
+    case 403: case 404: case 405: case 407: case 408: case 425: case 429:
+      return true;
+    default:
+      return status_code >= 500;
+  }
+}
+
+// What an HTTP status other than 200-299 (and 401) means for the call.
 absl::Status HttpFailure(long status_code, const std::string& what, const std::string& body) {
   std::string text = absl::StrCat(what, ": HTTP ", status_code);
-  if (status_code == 400 || status_code == 413 || status_code == 422) {
-    // The portal read the request and refused what it holds.
-    nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
-    if (!answer.is_discarded()) absl::StrAppend(&text, ": ", MessageOf(answer));
-    return absl::InvalidArgumentError(text);
+  if (IsTransientHttpStatus(status_code) || status_code < 400) {
+    // 5xx: the portal is down; 3xx (redirects are not followed), 1xx: not an answer to act on.
+    return absl::UnavailableError(text);
   }
-  // 5xx: the portal is down; 403/404/405/429: the account, path or rate is wrong or limited,
-  // not the dossier: retried (visible in `adapters status`), so nothing is dead-lettered for it.
-  return absl::UnavailableError(text);
+  // Every other 4xx (400, 409, 410, 413, 415, 422...): the portal read the request and refused
+  // what it holds; the engine isolates the one dossier rather than block the pipeline.
+  const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+  if (!answer.is_discarded()) absl::StrAppend(&text, ": ", MessageOf(answer));
+  return absl::InvalidArgumentError(text);
 }
 
 }  // namespace

@@ -34,12 +34,12 @@ class PortalSession {
   // POSTs {"session", "madonvi", "service": service, ...fields} to the integration path and
   // returns the portal's answer when its error_code is 0. An expired session is renewed and the
   // call sent once more. Failures:
-  //   UNAVAILABLE / DEADLINE_EXCEEDED: no answer, HTTP 5xx or another HTTP error that is not the
-  //     content's fault (404, 403, 429...), an answer that is not JSON or has no numeric
+  //   UNAVAILABLE / DEADLINE_EXCEEDED: no answer, HTTP 5xx or a 4xx that is not the content's
+  //     fault (403, 404, 405, 407, 408, 425, 429), an answer that is not JSON or has no numeric
   //     error_code, a login the portal refused, a password file that cannot be read or is not
   //     UTF-8, a session expired twice in a row;
-  //   INVALID_ARGUMENT: the portal refused the content (a whole-number error_code not 0, HTTP
-  //     400/413/422), with the portal's own message; data that is not UTF-8.
+  //   INVALID_ARGUMENT: the portal refused the content (a whole-number error_code not 0, any
+  //     other HTTP 4xx), with the portal's own message; data that is not UTF-8.
   // Never throws. No error ever holds the password or a session.
   absl::StatusOr<nlohmann::json> Call(const std::string& service, nlohmann::ordered_json fields);
 

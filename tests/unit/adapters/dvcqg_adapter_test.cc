@@ -392,6 +392,24 @@ TEST_F(DvcqgAdapterTest, AnAnswerWithoutANumericErrorCodeIsAnOutageNotARefusal) 
   EXPECT_EQ(portal_.creations(), (std::map<std::string, int>{{Small(1).code(), 1}}));
 }
 
+TEST_F(DvcqgAdapterTest, OnlyAccountPathTimeRateAndServerStatusesAreRetried) {
+  auto adapter = Make(Config());
+  for (int status : {403, 404, 405, 407, 408, 425, 429, 500, 502, 503, 504}) {
+    portal_.SetCannedAnswer(status, "<html>Error</html>");
+    const absl::Status failed = adapter->Apply({EventOf(Small(1))});
+    EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << status << ": " << failed;
+  }
+  // Any other 4xx refuses the content: the engine isolates the one dossier.
+  for (int status : {400, 402, 409, 410, 411, 413, 415, 422, 451}) {
+    portal_.SetCannedAnswer(status, R"({"error_code":9,"message":"Dữ liệu không hợp lệ"})");
+    const absl::Status refused = adapter->Apply({EventOf(Small(1))});
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << status << ": " << refused;
+    EXPECT_THAT(refused.message(), HasSubstr(absl::StrCat("HTTP ", status,
+                                                          ": Dữ liệu không hợp lệ")));
+  }
+  EXPECT_TRUE(portal_.creations().empty());
+}
+
 TEST_F(DvcqgAdapterTest, AnOlderVersionNeverOverwritesANewerOne) {
   auto adapter = Make(Config());
   auto states = Lifecycle();
