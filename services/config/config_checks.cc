@@ -354,6 +354,27 @@ void CheckDiplomaRegisterKeepers(
   }
 }
 
+// backup: scheduled backups of the SQLite store.
+void CheckBackup(ErrorList& errors, const v1::Backup& backup, const v1::Store& store) {
+  if (backup.target_dir().empty()) {
+    if (backup.has_interval() || backup.keep() != 0 || backup.has_max_age()) {
+      errors.Add("backup.target_dir", "required when backups are configured");
+    }
+    return;
+  }
+  RequireDirectory(errors, "backup.target_dir", backup.target_dir());
+  if (store.kind() == v1::STORE_KIND_POSTGRES) {
+    errors.Add("backup", "scheduled backups are for the SQLite store; back a PostgreSQL store "
+                         "up with pg_basebackup or pg_dump");
+  }
+  CheckPositiveDuration(errors, "backup.interval", backup.has_interval(), backup.interval());
+  if (backup.has_interval() && backup.interval().seconds() < 1) {
+    errors.Add("backup.interval", "at least 1s");
+  }
+  CheckPositiveDuration(errors, "backup.max_age", backup.has_max_age(), backup.max_age());
+  if (backup.keep() > 1000) errors.Add("backup.keep", "at most 1000 (default 7)");
+}
+
 void CheckLimits(ErrorList& errors, const v1::Limits& limits) {
   if (limits.max_request_bytes() != 0 &&
       (limits.max_request_bytes() < 1024 || limits.max_request_bytes() > (256u << 20))) {
@@ -377,6 +398,7 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
   CheckProcedures(errors, config.procedures());
   CheckDiplomaRegisterKeepers(errors, config.diploma_register_keepers());
   CheckLimits(errors, config.limits());
+  CheckBackup(errors, config.backup(), config.store());
   return errors.ToStatus();
 }
 

@@ -103,6 +103,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   app->retention_ = std::make_unique<admin::ExchangeLogRetention>(
       app->store_.get(), admin::ExchangeLogMaxAge(config), app->replica_name_);
   app->retention_->Start();
+  if (!config.backup().target_dir().empty()) {
+    app->backups_ = std::make_unique<admin::BackupSchedule>(config);
+    app->backups_->Start();
+  }
   app->running_config_ = std::make_unique<admin::RunningConfig>(
       config,
       admin::RunningConfig::Targets{&app->access_policy_, app->listener_tls_.get(),
@@ -229,6 +233,7 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   if (sync_ != nullptr) sync_->Stop();
   if (running_config_ != nullptr) running_config_->Stop();
   if (retention_ != nullptr) retention_->Stop();
+  if (backups_ != nullptr) backups_->Stop();
   if (store_ != nullptr) store_->Close();
 }
 

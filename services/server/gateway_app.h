@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/impl/service_type.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "services/admin/backup_schedule.h"
 #include "services/admin/exchange_log_retention.h"
 #include "services/admin/running_config.h"
 #include "services/admin/security_metrics.h"
@@ -55,6 +56,8 @@ class GatewayApp {
   // The listener's TLS material in force (rotates without restart).
   security::RotatingTlsMaterial* listener_tls() { return listener_tls_.get(); }
   admin::ExchangeLogRetention* exchange_log_retention() { return retention_.get(); }
+  // Scheduled backups; null when the config asks for none.
+  admin::BackupSchedule* backup_schedule() { return backups_.get(); }
 
   // Graceful stop: in-flight calls get `grace`, then the store commits what is queued and
   // closes. Idempotent.
@@ -92,6 +95,7 @@ class GatewayApp {
   security::AccessPolicyHolder access_policy_;
   std::unique_ptr<security::RotatingTlsMaterial> listener_tls_;
   std::unique_ptr<admin::ExchangeLogRetention> retention_;
+  std::unique_ptr<admin::BackupSchedule> backups_;  // when config.backup.target_dir is set
   std::unique_ptr<admin::RunningConfig> running_config_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -249,6 +250,50 @@ TEST_F(BackupTest, APostgresStoreIsLeftToPostgresTools) {
   EXPECT_THAT(refused.status().message(), HasSubstr("pg_basebackup"));
   EXPECT_EQ(admin::RestoreBackup(QuietBackup(), postgres).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// backup.target_dir with a 1 s interval and keep 2: lienthongd takes backups on its own, each one
+// verifies, and only the two newest are kept.
+TEST_F(BackupTest, ScheduledBackupsAreTakenAndTheOldestRemoved) {
+  ASSERT_EQ(::mkdir(dir_.Path("scheduled").c_str(), 0700), 0);
+  config::v1::GatewayConfig config = config_;
+  config.mutable_backup()->set_target_dir(dir_.Path("scheduled"));
+  config.mutable_backup()->mutable_interval()->set_seconds(1);
+  config.mutable_backup()->set_keep(2);
+  ASSERT_OK_AND_ASSIGN(auto gateway, test::StartTestGateway(config));
+  ASSERT_NE(gateway->backup_schedule(), nullptr);
+  std::set<std::string> seen;
+  const bool three = test::PollUntil(
+      [&] {
+        for (const std::string& backup : gateway->backup_schedule()->FinishedBackups()) {
+          seen.insert(backup);
+        }
+        return seen.size() >= 3;
+      },
+      absl::Seconds(60), absl::Milliseconds(100));
+  gateway->Shutdown(absl::Seconds(5));  // stops the schedule, waiting for a backup in progress
+  ASSERT_TRUE(three) << seen.size() << " backups seen in 60 s";
+  const std::vector<std::string> kept = gateway->backup_schedule()->FinishedBackups();
+  EXPECT_EQ(kept.size(), 2u);
+  for (const std::string& backup : kept) EXPECT_OK(admin::VerifyBackup(backup).status()) << backup;
+  // The kept ones are the newest seen.
+  EXPECT_EQ(kept.back(), *seen.rbegin());
+}
+
+TEST_F(BackupTest, ScheduledBackupsNeedAnExistingFolderAndTheSqliteStore) {
+  config::v1::GatewayConfig config = config_;
+  config.mutable_backup()->set_target_dir(dir_.Path("no-such-folder"));
+  absl::Status checked = config::ValidateGatewayConfig(config, "lienthong.yaml");
+  EXPECT_THAT(checked.message(), HasSubstr("backup.target_dir: directory not found"));
+  config.mutable_backup()->set_target_dir(dir_.path());
+  config.mutable_store()->set_kind(config::v1::STORE_KIND_POSTGRES);
+  config.mutable_store()->mutable_postgres()->set_conninfo("host=127.0.0.1 dbname=x");
+  checked = config::ValidateGatewayConfig(config, "lienthong.yaml");
+  EXPECT_THAT(checked.message(), HasSubstr("backup: scheduled backups are for the SQLite store"));
+  config = config_;
+  config.mutable_backup()->set_keep(3);
+  checked = config::ValidateGatewayConfig(config, "lienthong.yaml");
+  EXPECT_THAT(checked.message(), HasSubstr("backup.target_dir: required"));
 }
 
 }  // namespace
