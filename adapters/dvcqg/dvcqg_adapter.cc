@@ -104,10 +104,11 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
     if (older) continue;  // the portal holds a newer state: only the step above is news
     PortalJson object = DossierObject(dossier, codes_);
     const size_t fingerprint = Fingerprint(object);
-    if (!is_update) {
+    const bool create_unknown = !is_update && (sent & kCreateUnknown) != 0;
+    if (!is_update && !create_unknown) {
       if ((sent & kCreate) == 0) creates.push_back({&event, std::move(object), fingerprint});
-    } else if ((sent & kUpdate) == 0 &&
-               (IsResyncEvent(event) || held.version == 0 ||
+    } else if ((sent & (kUpdate | kCreate)) == 0 &&
+               (create_unknown || IsResyncEvent(event) || held.version == 0 ||
                 fingerprint != held.fingerprint)) {
       auto& ids = update_events[code];
       if (ids.empty()) update_order.push_back(code);
@@ -120,8 +121,16 @@ absl::Status DvcqgAdapter::ApplyLocked(absl::Span<const v1::ChangeEvent> events)
   if (!creates.empty()) {
     PortalJson data = PortalJson::array();
     for (PlannedEvent& planned : creates) data.push_back(std::move(planned.object));
-    RETURN_IF_ERROR(
-        session_.Call(kSyncDossiers, {{"isUpdating", false}, {"data", std::move(data)}}).status());
+    const absl::Status created =
+        session_.Call(kSyncDossiers, {{"isUpdating", false}, {"data", std::move(data)}}).status();
+    if (!created.ok()) {
+      if (IsTransientFailure(created) && session_.last_call_posted()) {
+        for (const PlannedEvent& planned : creates) {
+          MarkSent(planned.event->event_id(), kCreateUnknown);
+        }
+      }
+      return created;
+    }
     for (const PlannedEvent& planned : creates) {
       MarkSent(planned.event->event_id(), kCreate);
       known_.Put(planned.event->dossier().code(),

@@ -44,7 +44,9 @@ class DvcqgAdapter final : public Adapter {
 
  private:
   // Parts of an event, as a bit mask.
-  enum Part : uint8_t { kCreate = 1, kUpdate = 2, kProgress = 4 };
+  // kCreateUnknown: the creation was POSTed and its answer lost (a timeout, a 5xx): the portal
+  // may hold the dossier, so it is sent again as isUpdating:true, never as a second creation.
+  enum Part : uint8_t { kCreate = 1, kUpdate = 2, kProgress = 4, kCreateUnknown = 8 };
   // What the portal holds of one dossier, as far as this adapter knows.
   struct Known {
     int64_t version = 0;

@@ -150,6 +150,7 @@ absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": a text field of the data is not valid UTF-8"));
   }
+  posted_ = true;
   ASSIGN_OR_RETURN(HttpReply reply, http_->PostJson(account_.base_url + account_.integration_path,
                                                     {absl::StrCat("dstcode: ", account_.dstcode)},
                                                     *body));
@@ -172,6 +173,7 @@ absl::StatusOr<PortalSession::Outcome> PortalSession::SendOnce(
 
 absl::StatusOr<nlohmann::json> PortalSession::Call(const std::string& service,
                                                    nlohmann::ordered_json fields) {
+  posted_ = false;
   if (session_.empty()) RETURN_IF_ERROR(Login());
   // Built once (the data moved, not copied); a renewed session only replaces "session".
   nlohmann::ordered_json request = {

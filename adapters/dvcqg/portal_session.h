@@ -43,6 +43,10 @@ class PortalSession {
   // Never throws. No error ever holds the password or a session.
   absl::StatusOr<nlohmann::json> Call(const std::string& service, nlohmann::ordered_json fields);
 
+  // Whether the last Call POSTed its request: after a failure, the portal may then hold what it
+  // asked for (the answer was lost, or came from a proxy after the portal acted).
+  bool last_call_posted() const { return posted_; }
+
   // Logins made so far (tests, benchmarks).
   int logins() const { return logins_; }
 
@@ -57,6 +61,7 @@ class PortalSession {
   const std::unique_ptr<HttpJsonClient> http_;
   std::string session_;  // empty until logged in
   int logins_ = 0;
+  bool posted_ = false;
 };
 
 }  // namespace lienthong::adapters::dvcqg

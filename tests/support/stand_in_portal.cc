@@ -35,8 +35,10 @@ absl::Status StandInPortal::Start(int port) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     int status = 200;
     std::string answer;
+    absl::Duration delay;
     Handle(req.path, req.get_header_value("dstcode"), req.get_header_value("Content-Type"),
-           req.body, &status, &answer);
+           req.body, &status, &answer, &delay);
+    absl::SleepFor(delay);  // outside the lock: the other calls go on meanwhile
     res.status = status;
     res.set_content(answer, "application/json");
   };
@@ -96,9 +98,16 @@ void StandInPortal::ClearCannedAnswer() {
   canned_.reset();
 }
 
+void StandInPortal::LoseAnswers(int count, int status, absl::Duration delay) {
+  absl::MutexLock lock(&mu_);
+  lose_answers_ = count;
+  lost_status_ = status;
+  lost_delay_ = delay;
+}
+
 void StandInPortal::Handle(const std::string& path, const std::string& dstcode,
                            const std::string& content_type, const std::string& body, int* status,
-                           std::string* answer) {
+                           std::string* answer, absl::Duration* delay) {
   absl::MutexLock lock(&mu_);
   Request parsed{path, dstcode, content_type, nlohmann::json::parse(body, nullptr, false)};
   if (parsed.body.is_discarded()) parsed.body = nullptr;
@@ -141,6 +150,12 @@ void StandInPortal::Handle(const std::string& path, const std::string& dstcode,
     return;
   }
   *answer = Integrate(request.body).dump();
+  if (lose_answers_ > 0) {
+    --lose_answers_;
+    *status = lost_status_;
+    *answer = "<html>Gateway Timeout</html>";
+    *delay = lost_delay_;
+  }
 }
 
 nlohmann::json StandInPortal::Integrate(const nlohmann::json& request) {

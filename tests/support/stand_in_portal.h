@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace httplib {
@@ -77,6 +78,10 @@ class StandInPortal {
   // as it is, and not processed: a proxy's or a maintenance page's answer.
   void SetCannedAnswer(int status, const std::string& body);
   void ClearCannedAnswer();
+  // The next `count` integration calls are processed (stored) as usual, then answered HTTP
+  // `status` with an error page after waiting `delay`: the portal acted and its answer was lost
+  // (a proxy's 503, or a delay past the client's timeout).
+  void LoseAnswers(int count, int status, absl::Duration delay = absl::ZeroDuration());
 
   std::vector<Request> requests();
   // The integration requests of `service`, in arrival order.
@@ -96,7 +101,7 @@ class StandInPortal {
  private:
   void Handle(const std::string& path, const std::string& dstcode,
               const std::string& content_type, const std::string& body, int* status,
-              std::string* answer);
+              std::string* answer, absl::Duration* delay);
   nlohmann::json Integrate(const nlohmann::json& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Account account_;
@@ -108,6 +113,9 @@ class StandInPortal {
   absl::Mutex mu_;
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<std::pair<int, std::string>> canned_ ABSL_GUARDED_BY(mu_);
+  int lose_answers_ ABSL_GUARDED_BY(mu_) = 0;
+  int lost_status_ ABSL_GUARDED_BY(mu_) = 503;
+  absl::Duration lost_delay_ ABSL_GUARDED_BY(mu_);
   int next_session_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<std::string> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> refused_ ABSL_GUARDED_BY(mu_);

@@ -193,11 +193,12 @@ TEST_F(DvcqgSyncTest, ThePortalDownForAWhileUnderLoadLosesAndRepeatsNothing) {
   writer.join();
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(); }));
 
+  // A creation answered 503 may have landed: it is sent again as an update, never created twice.
   const auto creations = portal_.creations();
-  ASSERT_EQ(creations.size(), static_cast<size_t>(kDossiers));
   for (const auto& [code, count] : creations) EXPECT_EQ(count, 1) << code;
   for (int n = 1; n <= kDossiers; ++n) {
     const std::string code = DossierAt(n, 1).code();
+    ASSERT_FALSE(portal_.Dossier(code).is_null()) << code;
     const auto steps = portal_.Progress(code);
     ASSERT_EQ(steps.size(), static_cast<size_t>(kVersions - 1)) << code;
     for (int s = 0; s < kVersions - 1; ++s) {
