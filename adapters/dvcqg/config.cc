@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/files.h"
 #include "services/common/proto_time.h"
 
 namespace lienthong::adapters::dvcqg {
@@ -121,8 +122,17 @@ void DvcqgAdapterFactory::ValidateKind(const config::v1::DvcqgAdapterConfig& dvc
   CheckPath("dvcqg.auth_path", dvcqg.auth_path(), violations);
   CheckPath("dvcqg.integration_path", dvcqg.integration_path(), violations);
   if (dvcqg.username().empty()) violations->Add("dvcqg.username", "required");
+  // Both files are read at send time; a wrong path found only then is retried forever.
   if (dvcqg.password_file().empty()) {
     violations->Add("dvcqg.password_file", "required (a file holding the password, mode 0600)");
+  } else if (const std::string problem = UnreadableFileProblem(dvcqg.password_file());
+             !problem.empty()) {
+    violations->Add("dvcqg.password_file", problem);
+  }
+  if (!dvcqg.ca_file().empty()) {
+    if (const std::string problem = UnreadableFileProblem(dvcqg.ca_file()); !problem.empty()) {
+      violations->Add("dvcqg.ca_file", problem);
+    }
   }
   if (dvcqg.dstcode().empty()) violations->Add("dvcqg.dstcode", "required");
   if (dvcqg.dstcode().find_first_of("\r\n") != std::string::npos) {

@@ -103,6 +103,11 @@ absl::Status PortalSession::Login() {
         absl::StrCat("cannot read the portal password file ", account_.password_file));
   }
   password = std::string(absl::StripAsciiWhitespace(password));
+  if (password.empty()) {
+    // Sent, it would read as a wrong password; the file is what needs fixing.
+    return absl::UnavailableError(absl::StrCat("the portal password file ",
+                                               account_.password_file, " has an empty first line"));
+  }
   const nlohmann::json request = {{"username", account_.username}, {"password", password}};
   // A password saved in a legacy encoding (Windows-1258, TCVN3) cannot go in JSON; said once,
   // without the value, and retried (a fixed file needs no restart).

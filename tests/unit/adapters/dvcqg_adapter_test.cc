@@ -449,6 +449,16 @@ TEST_F(DvcqgAdapterTest, ACreationWhoseAnswerWasLostIsSentAgainAsAnUpdate) {
   EXPECT_EQ(portal_.updates().count(Small(4).code()), 0u);
 }
 
+TEST_F(DvcqgAdapterTest, AnEmptyPasswordIsRefusedBeforeLoginNamingTheFile) {
+  ASSERT_OK(test::WriteFile(dir_.Path("portal.password"), "  \nsecond-line\n", 0600));
+  const absl::Status login = Make(Config())->Apply({EventOf(Small(1))});
+  EXPECT_EQ(login.code(), absl::StatusCode::kUnavailable) << login;
+  EXPECT_THAT(login.message(),
+              HasSubstr(dir_.Path("portal.password") + " has an empty first line"));
+  EXPECT_THAT(login.message(), Not(HasSubstr("second-line")));
+  EXPECT_EQ(portal_.logins(), 0);  // nothing was sent
+}
+
 TEST_F(DvcqgAdapterTest, AnOlderVersionNeverOverwritesANewerOne) {
   auto adapter = Make(Config());
   auto states = Lifecycle();
@@ -541,6 +551,20 @@ TEST_F(DvcqgAdapterTest, EachBadFieldIsNamed) {
               ElementsAre("dvcqg.base_url", "dvcqg.auth_path", "dvcqg.integration_path",
                           "dvcqg.timeout", "dvcqg.procedure_codes[1.0001]",
                           "dvcqg.status_codes[3]", "dvcqg.status_codes[11]"));
+}
+
+TEST_F(DvcqgAdapterTest, ThePasswordAndCaFilesMustBeReadable) {
+  auto config = Config();
+  config.set_password_file(dir_.Path("absent.password"));
+  config.set_ca_file(dir_.Path("absent-ca.pem"));
+  const auto bad = ViolationsOf(config);
+  EXPECT_THAT(Fields(bad), ElementsAre("dvcqg.password_file", "dvcqg.ca_file"));
+  EXPECT_THAT(bad.field_violations(0).description(), HasSubstr(dir_.Path("absent.password")));
+  EXPECT_THAT(bad.field_violations(1).description(), HasSubstr(dir_.Path("absent-ca.pem")));
+  config.set_password_file(dir_.path());  // a folder
+  config.set_ca_file(dir_.path());
+  EXPECT_THAT(Fields(ViolationsOf(config)),
+              ElementsAre("dvcqg.password_file", "dvcqg.ca_file"));
 }
 
 TEST_F(DvcqgAdapterTest, PlainHttpToANonLoopbackHostIsRefused) {
