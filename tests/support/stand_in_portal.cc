@@ -78,6 +78,12 @@ void StandInPortal::Accept(const std::string& code) {
   refused_.erase(code);
 }
 
+void StandInPortal::Forget(const std::string& code) {
+  absl::MutexLock lock(&mu_);
+  dossiers_.erase(code);
+  progress_.erase(code);
+}
+
 void StandInPortal::ExpireSessions() {
   absl::MutexLock lock(&mu_);
   sessions_.clear();

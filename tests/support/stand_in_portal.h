@@ -3,7 +3,7 @@
 // and benchmark. It speaks the protocol of docs/dvcqg.md, records every request it receives
 // (headers and JSON body), keeps what it was sent per dossier, serves plain HTTP or HTTPS, and
 // misbehaves on demand:
-// refuses a dossier, expires the sessions, answers 503 or any canned answer, or goes down
+// refuses a dossier, loses one, expires the sessions, answers 503 or any canned answer, or goes down
 // altogether.
 #pragma once
 
@@ -70,6 +70,8 @@ class StandInPortal {
   // Every integration item whose MaHoSo is `code` is refused with error_code 1 and `message`.
   void Refuse(const std::string& code, const std::string& message);
   void Accept(const std::string& code);
+  // Loses dossier `code`: what it was sent of it and its steps (a portal that lost data).
+  void Forget(const std::string& code);
   // Forgets every session: the next call with one is answered "session expired".
   void ExpireSessions();
   // While set, every request is answered HTTP 503.

@@ -255,6 +255,10 @@ TEST_F(DvcqgSyncTest, AResyncSendsTheDossiersOfThePeriodAgainAsUpdates) {
   ASSERT_TRUE(WaitFor([&] { return CaughtUp() && portal_.creations().size() == 50; }));
 
   // The portal lost day 2: resync it (from its first instant to the next day's).
+  for (const auto& d : day2) {
+    portal_.Forget(d.code());
+    ASSERT_TRUE(portal_.Dossier(d.code()).is_null()) << d.code();
+  }
   std::vector<v1::ResyncProgress> progress;
   const absl::Time from = absl::FromUnixSeconds(kDay1 + 86400);
   ASSERT_OK(engine_->Resync(kAdapter, from, from + absl::Hours(24),
@@ -267,6 +271,13 @@ TEST_F(DvcqgSyncTest, AResyncSendsTheDossiersOfThePeriodAgainAsUpdates) {
   EXPECT_EQ(updates.size(), 20u);
   for (const auto& d : day2) EXPECT_EQ(updates.count(d.code()), 1u) << d.code();
   for (const auto& d : day1) EXPECT_EQ(updates.count(d.code()), 0u) << d.code();
+  // The portal holds each lost dossier again, as it is now.
+  for (const auto& d : day2) {
+    const nlohmann::json held = portal_.Dossier(d.code());
+    ASSERT_FALSE(held.is_null()) << d.code();
+    EXPECT_EQ(held["MaHoSo"], d.code());
+    EXPECT_EQ(held["TrangThaiHoSo"], absl::StrCat(static_cast<int>(d.status()))) << d.code();
+  }
   // Idempotent: again, the same dossiers as updates (never as new dossiers).
   ASSERT_OK(engine_->Resync(kAdapter, from, from + absl::Hours(24), nullptr));
   for (const auto& d : day2) EXPECT_EQ(portal_.updates().at(d.code()), 2) << d.code();
