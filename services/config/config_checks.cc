@@ -294,7 +294,9 @@ void CheckCalendar(ErrorList& errors, const v1::Calendar& calendar) {
       errors.Add(path, "year key must be four digits, e.g. \"2026\"");
       continue;
     }
-    auto check_dates = [&](const char* field, const auto& dates) {
+    // year_key by an init-capture: C++17 does not let a lambda capture a structured binding
+    // (gcc accepts it, clang 14 refuses, and the sanitizer and fuzz builds use clang).
+    auto check_dates = [&, &year_key = year_key](const char* field, const auto& dates) {
       for (int i = 0; i < dates.size(); ++i) {
         int date_year = 0;
         const std::string date_path = absl::StrCat(path, ".", field, "[", i, "]");
