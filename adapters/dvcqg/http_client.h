@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace lienthong::adapters::dvcqg {
@@ -44,5 +45,10 @@ class HttpJsonClient {
   const HttpOptions options_;
   void* curl_;  // CURL*, kept out of the header
 };
+
+namespace internal {
+// What a curl_easy_setopt result means for the call: OK, or UNAVAILABLE naming `option`.
+absl::Status CurlOptionStatus(int curl_code, absl::string_view option);
+}  // namespace internal
 
 }  // namespace lienthong::adapters::dvcqg

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/dvcqg/config.h"
+#include "adapters/dvcqg/http_client.h"
 #include "adapters/dvcqg/portal_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -201,6 +202,17 @@ TEST(PortalTimeTest, IsVietnamLocalTimeInThePortalsFormat) {
   EXPECT_EQ(PortalTime(absl::FromUnixSeconds(1767634205)), "20260106003005");
   EXPECT_EQ(PortalTime(google::protobuf::Timestamp(), false), "");
   EXPECT_EQ(VietnamTimeZone().name(), "Asia/Ho_Chi_Minh");  // tzdata is a build dependency
+}
+
+TEST(HttpClientTest, ARefusedCurlOptionIsAnOutageNamingTheOption) {
+  EXPECT_OK(internal::CurlOptionStatus(0, "CURLOPT_CAINFO"));  // CURLE_OK
+  // CURLE_NOT_BUILT_IN (4): a libcurl without the TLS backend's CA option.
+  const absl::Status refused = internal::CurlOptionStatus(4, "CURLOPT_CAINFO");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("libcurl refused CURLOPT_CAINFO: "));
+  // CURLE_UNKNOWN_OPTION (48): a libcurl older than 7.85 has no CURLOPT_PROTOCOLS_STR.
+  EXPECT_THAT(internal::CurlOptionStatus(48, "CURLOPT_PROTOCOLS_STR").message(),
+              HasSubstr("CURLOPT_PROTOCOLS_STR"));
 }
 
 TEST_F(DvcqgAdapterTest, ALifecycleReadsAsTheGoldenRequests) {
