@@ -91,8 +91,8 @@ absl::StatusOr<HttpReply> HttpJsonClient::PostJson(const std::string& url,
 
   const CURLcode code = curl_easy_perform(curl);
   if (code != CURLE_OK) {
-    const std::string why = absl::StrCat("POST ", url, ": ", error[0] != 0 ? error
-                                                                           : curl_easy_strerror(code));
+    const std::string why =
+        absl::StrCat("POST ", url, ": ", error[0] != 0 ? error : curl_easy_strerror(code));
     if (code == CURLE_OPERATION_TIMEDOUT) return absl::DeadlineExceededError(why);
     return absl::UnavailableError(why);
   }

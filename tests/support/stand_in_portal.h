@@ -3,8 +3,8 @@
 // and benchmark. It speaks the protocol of docs/dvcqg.md, records every request it receives
 // (headers and JSON body), keeps what it was sent per dossier, serves plain HTTP or HTTPS, and
 // misbehaves on demand:
-// refuses a dossier, loses one, expires the sessions, answers 503 or any canned answer, or goes down
-// altogether.
+// refuses a dossier, loses one, expires the sessions, answers 503 or any canned answer, or
+// goes down altogether.
 #pragma once
 
 #include <map>
