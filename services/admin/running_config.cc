@@ -17,9 +17,11 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/admin/certificate_report.h"
+#include "services/common/files.h"
 #include "services/common/log.h"
 #include "services/config/gateway_config.h"
 #include "services/security/server_credentials.h"
+#include "services/store/exchange_log.h"
 
 namespace lienthong::admin {
 namespace {
@@ -172,6 +174,8 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
 
   // Everything is checked before anything applies.
   const std::string stamp = FileStamp(path);
+  // What was read, for the exchange log's digest (a file unreadable now is refused below too).
+  const std::string file_bytes = ReadFileToString(path).value_or("");
   auto loaded = config::LoadGatewayConfig(path);
   std::shared_ptr<const security::AccessPolicy> policy;
   std::optional<security::TlsCandidate> tls;
@@ -203,6 +207,7 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
     LogLine(LogLevel::kWarning, "config reload refused; the running config stays")
         .Str("trigger", trigger).Str("file", path).Str("errors", absl::StrJoin(outcome.errors, "; "));
     if (targets_.metrics != nullptr) targets_.metrics->ConfigReloaded(false);
+    LogReload(trigger, file_bytes, outcome);
     return outcome;
   };
   if (!outcome.errors.empty()) return refuse();
@@ -268,7 +273,26 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
   }
   if (targets_.metrics != nullptr) targets_.metrics->ConfigReloaded(true);
   RefreshCertificateGauges();
+  LogReload(trigger, file_bytes, outcome);
   return outcome;
+}
+
+void RunningConfig::LogReload(absl::string_view trigger, const std::string& file_bytes,
+                              const ReloadOutcome& outcome) const {
+  if (targets_.exchange_log == nullptr) return;
+  store::ExchangeLogEntry entry;
+  entry.time = absl::Now();
+  entry.member = kMaintenanceMember;  // the caller of ReloadConfig has its own entry too
+  entry.method = kReloadMethod;
+  entry.request_digest = store::Sha256(file_bytes);
+  entry.request_bytes = static_cast<int64_t>(file_bytes.size());
+  entry.status_code = static_cast<int>(outcome.applied ? absl::StatusCode::kOk
+                                                       : absl::StatusCode::kInvalidArgument);
+  entry.records.push_back(absl::StrCat("config_trigger:", trigger));
+  for (const std::string& change : outcome.changes) {
+    entry.records.push_back(absl::StrCat("config_change:", change));
+  }
+  targets_.exchange_log->LogExchange(std::move(entry));
 }
 
 }  // namespace lienthong::admin

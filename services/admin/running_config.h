@@ -25,8 +25,12 @@
 #include "services/admin/security_metrics.h"
 #include "services/security/access_policy.h"
 #include "services/security/tls_rotation.h"
+#include "services/store/store.h"
 
 namespace lienthong::admin {
+
+// The exchange log's method name for a config reload (member kMaintenanceMember).
+inline constexpr char kReloadMethod[] = "/lienthongd/ReloadConfig";
 
 struct ReloadOutcome {
   bool applied = false;
@@ -43,6 +47,8 @@ class RunningConfig {
     security::RotatingTlsMaterial* listener_tls = nullptr;
     ExchangeLogRetention* retention = nullptr;
     SecurityMetrics* metrics = nullptr;
+    // Where each reload, applied or refused, is written as an exchange-log entry; may be null.
+    store::Store* exchange_log = nullptr;
   };
 
   // Starts a thread that, every `poll`, refreshes the certificate gauges and looks for a change
@@ -70,6 +76,10 @@ class RunningConfig {
  private:
   void WatchLoop(absl::Duration poll);
   void RefreshCertificateGauges() const;
+  // The exchange-log entry of one reload (kReloadMethod): who triggered it, the SHA-256 of the
+  // file read, the outcome, and what changed.
+  void LogReload(absl::string_view trigger, const std::string& file_bytes,
+                 const ReloadOutcome& outcome) const;
 
   const Targets targets_;
   absl::Mutex reload_mu_;  // one reload at a time

@@ -110,7 +110,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   app->running_config_ = std::make_unique<admin::RunningConfig>(
       config,
       admin::RunningConfig::Targets{&app->access_policy_, app->listener_tls_.get(),
-                                    app->retention_.get(), app->security_metrics_.get()},
+                                    app->retention_.get(), app->security_metrics_.get(),
+                                    app->store_.get()},
       watch_interval);
 
   auto& context = app->gateway_context_;

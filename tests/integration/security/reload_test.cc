@@ -13,10 +13,15 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
+#include "services/admin/exchange_log_audit.h"
+#include "services/admin/running_config.h"
+#include "services/common/files.h"
 #include "services/config/gateway_config.h"
+#include "services/store/exchange_log.h"
 #include "tests/integration/security/security_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/status_assertions.h"
+#include "tests/support/store_scan.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 #include "tests/support/test_pki.h"
@@ -149,6 +154,35 @@ TEST_F(ReloadTest, ReloadConfigAppliesRefusesWithErrorsAndNamesWhatNeedsARestart
   EXPECT_TRUE(partly.applied());
   EXPECT_THAT(partly.changes(), ElementsAre("logging.level"));
   EXPECT_THAT(partly.restart_required(), ElementsAre("limits.max_page_size", "listener.address"));
+
+  // Each reload is an exchange-log entry of its own: the trigger, the SHA-256 of the file read,
+  // the outcome and what changed (beside the ReloadConfig call's entry, which names the admin).
+  ASSERT_OK_AND_ASSIGN(const std::string last_file, ReadFileToString(config_file_));
+  std::vector<store::ExchangeLogEntry> reloads;
+  ASSERT_TRUE(test::PollUntil(
+      [&] {
+        auto entries = test::ReadAllExchangeLog(*app_->store());
+        if (!entries.ok()) return false;
+        reloads.clear();
+        for (const auto& entry : *entries) {
+          if (entry.method == admin::kReloadMethod) reloads.push_back(entry);
+        }
+        return reloads.size() >= 3;
+      },
+      absl::Seconds(10)));
+  ASSERT_EQ(reloads.size(), 3u);
+  for (const auto& entry : reloads) {
+    EXPECT_EQ(entry.member, admin::kMaintenanceMember);
+    EXPECT_THAT(entry.records, testing::Contains("config_trigger:ReloadConfig"));
+  }
+  EXPECT_EQ(reloads[0].status_code, 0);
+  EXPECT_THAT(reloads[0].records, testing::Contains("config_change:access_policy"));
+  EXPECT_EQ(reloads[1].status_code, static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(reloads[2].status_code, 0);
+  EXPECT_EQ(reloads[2].request_digest, store::Sha256(last_file));
+  EXPECT_NE(reloads[1].request_digest, reloads[2].request_digest);
+  ASSERT_OK_AND_ASSIGN(const auto verdict, admin::VerifyExchangeLogChain(*app_->store()));
+  EXPECT_TRUE(verdict.ok) << verdict.problem;
 }
 
 TEST_F(ReloadTest, LienthongdReloadsOnSighupAndLienthongctlReloadReportsARefusal) {
