@@ -120,12 +120,6 @@ absl::Status RequireEmptyFolder(const std::string& dir) {
   return absl::OkStatus();
 }
 
-void RemoveDatabaseFiles(const std::string& path) {
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
-    ::unlink(absl::StrCat(path, suffix).c_str());
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<BackupManifest> TakeBackup(const config::v1::GatewayConfig& config,
@@ -167,7 +161,7 @@ absl::StatusOr<BackupManifest> TakeBackup(const config::v1::GatewayConfig& confi
     return SyncFolder(dir);
   }();
   if (!described.ok()) {
-    RemoveDatabaseFiles(copy);
+    store::sqlite::RemoveSqliteFiles(copy);
     return described;
   }
   return manifest;
@@ -243,11 +237,11 @@ absl::StatusOr<BackupManifest> RestoreBackup(const std::string& dir,
   }
   // Copied through SQLite too, so the restored file is a whole database or nothing.
   const std::string staged = absl::StrCat(target, ".restoring");
-  RemoveDatabaseFiles(staged);
+  store::sqlite::RemoveSqliteFiles(staged);
   RETURN_IF_ERROR(
       store::sqlite::CopySqliteDatabase(Join(dir, kBackupDatabaseFile), staged));
   if (std::rename(staged.c_str(), target.c_str()) != 0) {
-    RemoveDatabaseFiles(staged);
+    store::sqlite::RemoveSqliteFiles(staged);
     return absl::InternalError(absl::StrCat("cannot rename ", staged, " to ", target));
   }
   const size_t slash = target.rfind('/');
@@ -268,7 +262,7 @@ absl::StatusOr<BackupManifest> RestoreBackup(const std::string& dir,
         "the restored exchange log does not verify: ", restored.exchange_log_problem()));
   }
   if (!checked.ok()) {
-    RemoveDatabaseFiles(target);
+    store::sqlite::RemoveSqliteFiles(target);
     return checked;
   }
   return manifest;

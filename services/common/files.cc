@@ -114,6 +114,16 @@ absl::Status WritePrivateFile(const std::string& path, absl::string_view content
   return SyncFolder(dir);
 }
 
+absl::Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path, " to sync it"));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot fsync ", path));
+  return absl::OkStatus();
+}
+
 absl::Status SyncFolder(const std::string& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open folder ", folder));

@@ -25,6 +25,9 @@ std::string UnreadableFileProblem(const std::string& path);
 // the new one, never a part (the gateway's rotation watches such files).
 absl::Status WritePrivateFile(const std::string& path, absl::string_view contents, mode_t mode);
 
+// fsync(2) on a file already written, so its contents survive a crash.
+absl::Status SyncFile(const std::string& path);
+
 // fsync(2) on a folder, so that a rename or a new file in it survives a crash.
 absl::Status SyncFolder(const std::string& folder);
 

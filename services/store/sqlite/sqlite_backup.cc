@@ -1,7 +1,6 @@
 // CopySqliteDatabase: sqlite3_backup_* from a read-only connection into a new file.
 #include "services/store/sqlite/sqlite_backup.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,20 +8,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/files.h"
 #include "services/common/status_macros.h"
 #include "services/store/sqlite/sqlite_db.h"
 
 namespace lienthong::store::sqlite {
 namespace {
-
-absl::Status FsyncFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", path, " to sync it"));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return absl::InternalError(absl::StrCat("fsync of ", path, " failed"));
-  return absl::OkStatus();
-}
 
 absl::Status Copy(const std::string& source, const std::string& destination) {
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> from, Connection::Open(source, /*read_only=*/true));
@@ -59,13 +50,15 @@ absl::Status CopySqliteDatabase(const std::string& source, const std::string& de
     return absl::NotFoundError(absl::StrCat("no database at ", source));
   }
   absl::Status copied = Copy(source, destination);
-  if (copied.ok()) copied = FsyncFile(destination);
-  if (!copied.ok()) {
-    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
-      ::unlink(absl::StrCat(destination, suffix).c_str());
-    }
-  }
+  if (copied.ok()) copied = SyncFile(destination);
+  if (!copied.ok()) RemoveSqliteFiles(destination);
   return copied;
+}
+
+void RemoveSqliteFiles(const std::string& path) {
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    ::unlink(absl::StrCat(path, suffix).c_str());
+  }
 }
 
 }  // namespace lienthong::store::sqlite

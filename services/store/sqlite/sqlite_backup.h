@@ -14,4 +14,7 @@ namespace lienthong::store::sqlite {
 // `destination` exists; on failure no `destination` is left behind.
 absl::Status CopySqliteDatabase(const std::string& source, const std::string& destination);
 
+// Removes the database file at `path` and its -journal, -wal and -shm files, whichever exist.
+void RemoveSqliteFiles(const std::string& path);
+
 }  // namespace lienthong::store::sqlite

@@ -17,7 +17,7 @@
 #include "adapters/builtin_adapters.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/proto_time.h"
+#include "services/dossier/dossier_register.h"
 #include "services/store/sqlite/sqlite_store.h"
 #include "services/store/write_and_wait.h"
 #include "services/sync/sync_engine.h"
@@ -76,15 +76,7 @@ absl::Status PutDossiers(store::Store* store, const std::vector<v1::Dossier>& do
       store::ChangeRow change = ChangeOf(d);
       auto cursor = txn.AppendChange(change);
       if (!cursor.ok()) return cursor.status();
-      store::DossierRow row;
-      row.code = d.code();
-      row.receiving_agency = d.receiving_agency_code();
-      row.handling_agency = d.handling_agency_code();
-      row.procedure_code = d.procedure_code();
-      row.status = d.status();
-      row.channel = d.channel();
-      row.received_at = FromProtoTimestamp(d.received_at());
-      row.version = d.version();
+      store::DossierRow row = dossier::DossierRowOf(d);
       row.created_change = *cursor;
       row.payload = d.SerializeAsString();
       if (absl::Status put = txn.PutDossier(row); !put.ok()) return put;
