@@ -7,10 +7,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/page_token.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
@@ -389,18 +388,13 @@ absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
   query.limit = request.page_size() == 0 ? 100 : request.page_size();
   const std::string fingerprint = FilterFingerprint(request);
   if (!request.page_token().empty()) {
-    std::string token;
-    std::vector<std::string> parts;
-    int64_t micros = 0;
-    if (absl::WebSafeBase64Unescape(request.page_token(), &token)) {
-      parts = absl::StrSplit(token, absl::MaxSplits('|', 2));
-    }
-    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &micros) || parts[2] != fingerprint) {
+    const std::optional<PageToken> token = DecodePageToken(request.page_token());
+    if (!token.has_value() || token->third != fingerprint) {
       FieldViolations v;
       v.Add("page_token", "not a token from a previous page of this same listing");
       return v.ToStatus();
     }
-    query.after = std::make_pair(absl::FromUnixMicros(micros), parts[1]);
+    query.after = std::make_pair(absl::FromUnixMicros(token->number), token->second);
   }
   // One row more than the page tells whether there is a next page. Rows the caller may not see
   // are skipped; the scan is bounded so that a caller who sees little cannot make one call read
@@ -437,8 +431,8 @@ absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
   }
   if (more && !rows.empty()) resume = std::make_pair(rows.back().received_at, rows.back().code);
   if (resume.has_value()) {
-    out->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(
-        absl::ToUnixMicros(resume->first), "|", resume->second, "|", fingerprint)));
+    out->set_next_page_token(
+        EncodePageToken(absl::ToUnixMicros(resume->first), resume->second, fingerprint));
   }
   return absl::OkStatus();
 }

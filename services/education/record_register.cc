@@ -5,9 +5,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "services/common/page_token.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
@@ -263,24 +262,19 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
   // "<seq>|<filters>|<key>", base64url. A token is refused with other filters than its own.
   const std::string filters = ListFiltersDigest(request);
   if (!request.page_token().empty()) {
-    std::string token;
-    std::vector<std::string> parts;
-    int64_t seq = 0;
-    if (absl::WebSafeBase64Unescape(request.page_token(), &token)) {
-      parts = absl::StrSplit(token, absl::MaxSplits('|', 2));
-    }
-    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &seq)) {
+    const std::optional<PageToken> token = DecodePageToken(request.page_token());
+    if (!token.has_value()) {
       FieldViolations v;
       v.Add("page_token", "not a token from a previous page of this listing");
       return v.ToStatus();
     }
-    if (parts[1] != filters) {
+    if (token->second != filters) {
       FieldViolations v;
       v.Add("page_token", "was issued for other filters (type, agency_code, school_code)");
       return v.ToStatus();
     }
-    query.at = store::ChangeCursor{seq};
-    query.after_key = parts[2];
+    query.at = store::ChangeCursor{token->number};
+    query.after_key = token->third;
   } else if (!request.at_cursor().empty()) {
     auto at = store::DecodeCursor(request.at_cursor());
     if (!at.ok()) {
@@ -344,8 +338,7 @@ absl::Status RecordRegister::List(const v1::ListRecordsRequest& request,
   }
   out->set_snapshot_cursor(store::EncodeCursor(*query.at));
   if (more) {
-    out->set_next_page_token(
-        absl::WebSafeBase64Escape(absl::StrCat(query.at->seq, "|", filters, "|", rows.back().key)));
+    out->set_next_page_token(EncodePageToken(query.at->seq, filters, rows.back().key));
   }
   return absl::OkStatus();
 }

@@ -30,7 +30,8 @@ work=${work:-$build/fuzz-work}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   targets=(config_yaml_fuzz dossier_validation_fuzz record_validation_fuzz
-           change_feed_request_fuzz tls_material_fuzz crl_fuzz jsonl_torn_line_fuzz)
+           change_feed_request_fuzz tls_material_fuzz crl_fuzz jsonl_torn_line_fuzz
+           page_token_fuzz)
 fi
 
 failed=0
