@@ -7,13 +7,23 @@
 #
 # The asan build also builds the fuzz targets (tests/fuzz/run.sh uses it). A sanitizer report
 # fails the test that made it (halt_on_error); suppressions, each with its reason, are in
-# tests/sanitizers/. Examples: `tests/run_sanitized.sh asan -L unit -j2` (what CI runs),
+# tests/sanitizers/. Examples: `tests/run_sanitized.sh asan -L unit -j2`,
 # `tests/run_sanitized.sh tsan -R ChangeFeed`.
+#
+#   tests/run_sanitized.sh asan --ci                # what CI runs (.ci/run): builds only the unit
+#                                                   # tests and the fuzz targets, runs the `unit`
+#                                                   # and `fuzz` labels (docs/testing.md, "CI")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 kind=${1:-}
 shift || true
+ci=0
+if [[ ${1:-} == --ci ]]; then
+  [[ $kind == asan ]] || { echo "--ci is an asan run" >&2; exit 2; }
+  ci=1
+  shift
+fi
 case $kind in
   asan) build=build-asan; flags=(-DLIENTHONG_SANITIZE=address -DLIENTHONG_FUZZ=ON) ;;
   tsan) build=build-tsan; flags=(-DLIENTHONG_SANITIZE=thread) ;;
@@ -26,7 +36,15 @@ TSAN_DEFAULT='StoreContract|WalWriteBuffer|SqliteStore|ChangeFeed|SyncEngine|Rot
 bash deploy/install-deps.sh --with-postgres --with-clang
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${flags[@]}" >/dev/null
-cmake --build "$build" -j"$(nproc)"
+if [[ $ci -eq 1 ]]; then
+  # The unit tests' folders, the fuzz targets and the load generator's test: not the daemon,
+  # the CLI or the integration tests, which the full run builds.
+  targets=(tests/fuzz/all bench/loadgen/all)
+  for dir in tests/unit/*/; do targets+=("${dir%/}/all"); done
+  cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+else
+  cmake --build "$build" -j"$(nproc)"
+fi
 
 supp="$root/tests/sanitizers"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
@@ -35,6 +53,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsa
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
 if [[ $# -eq 0 && $kind == tsan ]]; then
   set -- -R "$TSAN_DEFAULT"
+fi
+if [[ $ci -eq 1 ]]; then
+  # test_labels lists every test of the tree, which this partial build has not built (it runs in
+  # tests/run.sh's full build).
+  set -- -L '^(unit|fuzz)$' -E '^test_labels$' -j2 "$@"
 fi
 # Sanitized code runs 2 to 15 times slower: a longer per-test limit than tests/run.sh.
 ctest --test-dir "$build" --output-on-failure --timeout 1800 "$@"
