@@ -40,50 +40,66 @@ KpiCounters& KpiCounters::operator+=(const KpiCounters& other) {
   return *this;
 }
 
+KpiCounters ReceivedKpis(const DossierKpiFacts& dossier) {
+  KpiCounters counters;
+  if (!PassedIntake(dossier.status)) return counters;
+  counters.received = 1;
+  counters.received_online = dossier.channel == Channel::kOnline ? 1 : 0;
+  counters.received_or_returned_postal =
+      dossier.channel == Channel::kPostal || dossier.result_returned_by_post ? 1 : 0;
+  counters.digitised = dossier.has_digitised_components ? 1 : 0;
+  counters.carrying_fees = dossier.carries_fees ? 1 : 0;
+  counters.paid_online = dossier.carries_fees && dossier.paid_online ? 1 : 0;
+  counters.reused_data = dossier.reused_data ? 1 : 0;
+  counters.received_offered_online = dossier.procedure_offered_online ? 1 : 0;
+  counters.received_online_of_offered =
+      dossier.procedure_offered_online && dossier.channel == Channel::kOnline ? 1 : 0;
+  return counters;
+}
+
+KpiCounters FinishedKpis(const DossierKpiFacts& dossier) {
+  KpiCounters counters;
+  if (!IsFinishedForKpi(dossier.status) || !dossier.finished_at.has_value()) return counters;
+  counters.finished = 1;
+  const absl::Time finished_at = *dossier.finished_at;
+  if (!dossier.due_at.has_value()) {
+    counters.finished_on_time = 1;
+  } else if (finished_at > *dossier.due_at) {
+    counters.finished_late = 1;
+  } else {
+    const absl::TimeZone zone = VietnamTimeZone();
+    const bool earlier_day =
+        absl::ToCivilDay(finished_at, zone) < absl::ToCivilDay(*dossier.due_at, zone);
+    (earlier_day ? counters.finished_early : counters.finished_on_time) = 1;
+  }
+  if (dossier.status != DossierStatus::kWithdrawn) {
+    counters.finished_with_result = 1;
+    counters.electronic_results = dossier.has_electronic_result ? 1 : 0;
+  }
+  return counters;
+}
+
+std::optional<OverdueSpan> OverdueSpanOf(const DossierKpiFacts& dossier) {
+  if (!dossier.due_at.has_value()) return std::nullopt;
+  // In process as of T: in 2 or 4 (whenever), or finished only at or after T.
+  OverdueSpan span{std::max(dossier.received_at, *dossier.due_at), std::nullopt};
+  if (IsInProcessForKpi(dossier.status)) return span;
+  if (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value()) {
+    span.until = *dossier.finished_at;
+    return span;
+  }
+  return std::nullopt;
+}
+
 KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& period,
                             absl::Time now) {
   KpiCounters counters;
-  if (period.Contains(dossier.received_at) && PassedIntake(dossier.status)) {
-    counters.received = 1;
-    counters.received_online = dossier.channel == Channel::kOnline ? 1 : 0;
-    counters.received_or_returned_postal =
-        dossier.channel == Channel::kPostal || dossier.result_returned_by_post ? 1 : 0;
-    counters.digitised = dossier.has_digitised_components ? 1 : 0;
-    counters.carrying_fees = dossier.carries_fees ? 1 : 0;
-    counters.paid_online = dossier.carries_fees && dossier.paid_online ? 1 : 0;
-    counters.reused_data = dossier.reused_data ? 1 : 0;
-    counters.received_offered_online = dossier.procedure_offered_online ? 1 : 0;
-    counters.received_online_of_offered =
-        dossier.procedure_offered_online && dossier.channel == Channel::kOnline ? 1 : 0;
+  if (period.Contains(dossier.received_at)) counters += ReceivedKpis(dossier);
+  if (dossier.finished_at.has_value() && period.Contains(*dossier.finished_at)) {
+    counters += FinishedKpis(dossier);
   }
-
-  if (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value() &&
-      period.Contains(*dossier.finished_at)) {
-    counters.finished = 1;
-    const absl::Time finished_at = *dossier.finished_at;
-    if (!dossier.due_at.has_value()) {
-      counters.finished_on_time = 1;
-    } else if (finished_at > *dossier.due_at) {
-      counters.finished_late = 1;
-    } else {
-      const absl::TimeZone zone = VietnamTimeZone();
-      const bool earlier_day =
-          absl::ToCivilDay(finished_at, zone) < absl::ToCivilDay(*dossier.due_at, zone);
-      (earlier_day ? counters.finished_early : counters.finished_on_time) = 1;
-    }
-    if (dossier.status != DossierStatus::kWithdrawn) {
-      counters.finished_with_result = 1;
-      counters.electronic_results = dossier.has_electronic_result ? 1 : 0;
-    }
-  }
-
-  const absl::Time as_of = OverdueAsOf(period, now);
-  const bool in_process_then =
-      IsInProcessForKpi(dossier.status) ||
-      (IsFinishedForKpi(dossier.status) && dossier.finished_at.has_value() &&
-       *dossier.finished_at >= as_of);
-  if (in_process_then && dossier.due_at.has_value() && *dossier.due_at < as_of &&
-      dossier.received_at < as_of) {
+  const std::optional<OverdueSpan> overdue = OverdueSpanOf(dossier);
+  if (overdue.has_value() && overdue->Contains(OverdueAsOf(period, now))) {
     counters.overdue_in_process = 1;
   }
   return counters;

@@ -84,9 +84,31 @@ struct KpiCounters {
 // The time overdue_in_process is judged at: the period's end, or `now` if that is earlier.
 absl::Time OverdueAsOf(const KpiPeriod& period, absl::Time now);
 
-// The counters one dossier contributes (each 0 or 1); sum them with +=.
+// The counters one dossier contributes (each 0 or 1); sum them with +=. Made of the three parts
+// below: ReceivedKpis when received_at is in the period, FinishedKpis when finished_at is, and
+// overdue_in_process when OverdueAsOf(period, now) is in its OverdueSpan.
 KpiCounters ClassifyDossier(const DossierKpiFacts& dossier, const KpiPeriod& period,
                             absl::Time now);
+
+// The received-based counters (received ... received_online_of_offered) of a dossier received in
+// the period: all 0 when it has not passed intake (status 1 or 3).
+KpiCounters ReceivedKpis(const DossierKpiFacts& dossier);
+// The finished-based counters (finished ... electronic_results) of a dossier finished in the
+// period: all 0 unless its status is 7, 9 or 10 and finished_at is set.
+KpiCounters FinishedKpis(const DossierKpiFacts& dossier);
+
+// The times T at which a dossier counts as overdue in process (as of T): after < T <= until, or
+// after < T when `until` is empty. `after` is the later of received_at and due_at; `until` is
+// finished_at for a finished dossier (none while it is in 2 or 4). Empty when after >= until.
+struct OverdueSpan {
+  absl::Time after;
+  std::optional<absl::Time> until;
+
+  bool Contains(absl::Time t) const { return after < t && (!until.has_value() || t <= *until); }
+};
+// None when the dossier is never overdue in process (no due time, or neither in process nor
+// finished with a finished_at).
+std::optional<OverdueSpan> OverdueSpanOf(const DossierKpiFacts& dossier);
 
 // Rates in [0, 1]; a rate whose denominator is 0 is 0.
 struct KpiRates {

@@ -17,6 +17,7 @@
 #include "services/domain/kpi.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/store/exchange_log.h"
+#include "services/store/kpi_counts.h"
 
 namespace lienthong::dossier {
 namespace {
@@ -116,6 +117,7 @@ store::DossierRow DossierRowOf(const v1::Dossier& d) {
                                        : OptionalTime(d.has_due_at(), d.due_at());
   row.finished_at = OptionalTime(d.has_finished_at(), d.finished_at());
   row.version = d.version();
+  row.kpi_flags = store::DossierKpiFlagsOf(d);
   return row;
 }
 
@@ -189,7 +191,6 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
         response->set_already_existed(true);
         return absl::OkStatus();
       }
-        exchange::RecordResponse(*response, &txn.log_entry());
     }
     ASSIGN_OR_RETURN(auto stored, txn.FindDossier(row->code));
     if (stored.has_value()) {
@@ -203,7 +204,6 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
       response->set_cursor(store::EncodeCursor(stored->created_change));
       return absl::OkStatus();
     }
-      exchange::RecordResponse(*response, &txn.log_entry());
     store::ChangeRow change;
     change.type = v1::RECORD_TYPE_DOSSIER;
     change.key = DossierKey(row->code);
@@ -219,7 +219,7 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
       RETURN_IF_ERROR(txn.PutRequest(member, request_id,
                                      store::StoredRequest{digest, response->SerializeAsString()}));
     }
-    exchange::RecordResponse(*response, &txn.log_entry());
+    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
     return absl::OkStatus();
   };
   store::ReadAhead read_ahead;
@@ -359,7 +359,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     change.payload = row.payload;
     RETURN_IF_ERROR(txn.AppendChange(change).status());
     RETURN_IF_ERROR(txn.PutDossier(row));
-    exchange::RecordResponse(d, &txn.log_entry());
+    txn.log_entry().response_bytes = static_cast<int64_t>(d.ByteSizeLong());
     return absl::OkStatus();
   };
   // `request` outlives the write: the reactor holding it finishes only in `done`.
@@ -498,16 +498,50 @@ domain::DossierKpiFacts KpiFactsOf(const v1::Dossier& d) {
   return facts;
 }
 
-}  // namespace
-
-absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
-                                    const AgencyFilter& visible,
-                                    v1::GetDossierStatsResponse* out) {
-  const domain::KpiPeriod period{FromProtoTimestamp(request.from()), FromProtoTimestamp(request.to())};
-  const absl::Time now = absl::Now();
+// The statistics' three views of the counters: in total, per receiving agency, per procedure.
+struct KpiTotals {
   domain::KpiCounters total;
   absl::flat_hash_map<std::string, domain::KpiCounters> by_agency;
   absl::flat_hash_map<std::string, domain::KpiCounters> by_procedure;
+
+  void Add(const std::string& agency, const std::string& procedure,
+           const domain::KpiCounters& counters) {
+    total += counters;
+    by_agency[agency] += counters;
+    by_procedure[procedure] += counters;
+  }
+  void Fill(v1::GetDossierStatsResponse* out) const {
+    FillKpis(total, out->mutable_total());
+    for (const auto& [agency, c] : by_agency) FillKpis(c, &(*out->mutable_by_agency())[agency]);
+    for (const auto& [code, c] : by_procedure) FillKpis(c, &(*out->mutable_by_procedure())[code]);
+  }
+};
+
+}  // namespace
+
+absl::Status DossierRegister::StatsAt(const v1::GetDossierStatsRequest& request,
+                                      const AgencyFilter& visible, absl::Time now,
+                                      v1::GetDossierStatsResponse* out) {
+  const domain::KpiPeriod period{FromProtoTimestamp(request.from()),
+                                 FromProtoTimestamp(request.to())};
+  if (!store::KpiCountsAnswer(period)) return StatsByScan(request, visible, now, out);
+  ASSIGN_OR_RETURN(store::KpiCountsByKey counts,
+                   store::ReadKpiCounts(*gateway_->store, period, now,
+                                        request.agency_code(), request.procedure_code()));
+  KpiTotals totals;
+  for (const auto& [key, counters] : counts) {
+    if (visible && !visible(key.first, "")) continue;
+    totals.Add(key.first, key.second, counters);
+  }
+  totals.Fill(out);
+  return absl::OkStatus();
+}
+
+absl::Status DossierRegister::StatsByScan(const v1::GetDossierStatsRequest& request,
+                                          const AgencyFilter& visible, absl::Time now,
+                                          v1::GetDossierStatsResponse* out) {
+  const domain::KpiPeriod period{FromProtoTimestamp(request.from()), FromProtoTimestamp(request.to())};
+  KpiTotals totals;
   // Every dossier received before the period ends can count (received in it, finished in it,
   // or overdue in process at its end), so read them all, in pages, with their content.
   store::DossierQuery query;
@@ -527,16 +561,12 @@ absl::Status DossierRegister::Stats(const v1::GetDossierStatsRequest& request,
       if (!d.ParseFromString(row.payload)) {
         return absl::DataLossError(absl::StrCat("stored dossier ", row.code, " is corrupt"));
       }
-      const domain::KpiCounters counters = domain::ClassifyDossier(KpiFactsOf(d), period, now);
-      total += counters;
-      by_agency[row.receiving_agency] += counters;
-      by_procedure[row.procedure_code] += counters;
+      totals.Add(row.receiving_agency, row.procedure_code,
+                 domain::ClassifyDossier(KpiFactsOf(d), period, now));
     }
     if (static_cast<int>(batch.size()) < query.limit) break;
   }
-  FillKpis(total, out->mutable_total());
-  for (const auto& [agency, counters] : by_agency) FillKpis(counters, &(*out->mutable_by_agency())[agency]);
-  for (const auto& [code, counters] : by_procedure) FillKpis(counters, &(*out->mutable_by_procedure())[code]);
+  totals.Fill(out);
   return absl::OkStatus();
 }
 

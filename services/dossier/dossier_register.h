@@ -13,6 +13,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "lienthong/v1/dossier_service.pb.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/exchange/exchange_call.h"
@@ -55,7 +57,18 @@ class DossierRegister {
   // Statistics over the dossiers that pass `visible` (judged by their receiving agency: the
   // store's statistics rows carry no handling agency).
   absl::Status Stats(const v1::GetDossierStatsRequest& request, const AgencyFilter& visible,
-                     v1::GetDossierStatsResponse* out);
+                     v1::GetDossierStatsResponse* out) {
+    return StatsAt(request, visible, absl::Now(), out);
+  }
+  // As of `now` (overdue_in_process is judged at the earlier of the period's end and now). A
+  // period between local midnights is answered from the KPI counts kept with the dossiers
+  // (store/kpi_counts.h), any other by StatsByScan.
+  absl::Status StatsAt(const v1::GetDossierStatsRequest& request, const AgencyFilter& visible,
+                       absl::Time now, v1::GetDossierStatsResponse* out);
+  // The same answer by reading every dossier received before the period's end: the reference
+  // the KPI counts are tested and measured against.
+  absl::Status StatsByScan(const v1::GetDossierStatsRequest& request, const AgencyFilter& visible,
+                           absl::Time now, v1::GetDossierStatsResponse* out);
 
   // The due time a new dossier gets when the caller gives none.
   absl::StatusOr<absl::Time> ComputeDueTime(const v1::Dossier& dossier, absl::Time start,

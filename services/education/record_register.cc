@@ -102,7 +102,6 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
               "request_id ", request.request_id(), " was already used for a different batch"));
         }
         response->ParseFromString(earlier->response);
-        exchange::RecordResponse(*response, &txn.log_entry());
         return absl::OkStatus();
       }
     }
@@ -191,7 +190,7 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
           member, request.request_id(),
           store::StoredRequest{exchange::MessageDigest(request), response->SerializeAsString()}));
     }
-    exchange::RecordResponse(*response, &txn.log_entry());
+    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
     return absl::OkStatus();
   };
   // A failed batch must not leave outcomes of the records before the failure.

@@ -26,7 +26,8 @@ grpc::ServerUnaryReactor* ServeRead(const GatewayContext& gateway,
     return reactor;
   }
   absl::Status status = work(*call);
-  LogReadOnlyCall(gateway, std::move(*call), status, *response);
+  LogReadOnlyCall(gateway, std::move(*call), status,
+                  status.ok() ? static_cast<int64_t>(response->ByteSizeLong()) : 0);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -33,6 +33,7 @@ struct DossierRow {
   ChangeCursor created_change;  // cursor of the change that created it
   std::string request_digest;  // SHA-256 of the dossier as submitted (idempotency)
   std::string payload;         // serialized lienthong.v1.Dossier
+  int kpi_flags = 0;           // the payload's KPI facts (kpi_counts.h, DossierKpiFlagsOf)
 };
 
 struct DossierQuery {

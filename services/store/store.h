@@ -5,6 +5,7 @@
 //   write_transaction.h   StoreWrites: a call's writes + change events + exchange-log entry,
 //                         one commit (group_commit.h batches them)
 //   dossier_reads.h       DossierReads
+//   kpi_counts.h          KpiCountReads: KPI counts kept per day and month with the dossiers
 //   record_reads.h        RecordReads
 //   change_log.h          ChangeLogReads: the change log in cursor order, commit listeners
 //   delivery_state.h      DeliveryStateReads: subscriptions, checkpoints, dead letters
@@ -21,6 +22,7 @@
 #include "services/store/delivery_state.h"
 #include "services/store/dossier_reads.h"
 #include "services/store/exchange_log_reads.h"
+#include "services/store/kpi_counts.h"
 #include "services/store/leases.h"
 #include "services/store/record_reads.h"
 #include "services/store/write_transaction.h"
@@ -29,6 +31,7 @@ namespace lienthong::store {
 
 class Store : public StoreWrites,
               public DossierReads,
+              public KpiCountReads,
               public RecordReads,
               public ChangeLogReads,
               public DeliveryStateReads,

@@ -46,7 +46,7 @@ bool IsConflict(const std::string& state) {
 constexpr char kDossierColumns[] =
     "code, receiving_agency, handling_agency, procedure_code, status, channel, result_delivery, "
     "paid_online, digitised, received_at, due_at, finished_at, version, created_seq, "
-    "request_digest, payload";
+    "request_digest, payload, kpi_flags";
 
 DossierRow ReadDossier(const PgResult& r, int i) {
   DossierRow row;
@@ -66,6 +66,7 @@ DossierRow ReadDossier(const PgResult& r, int i) {
   row.created_change = ChangeCursor{r.Int(i, 13)};
   row.request_digest = r.Bytes(i, 14);
   row.payload = r.Bytes(i, 15);
+  row.kpi_flags = static_cast<int>(r.Int(i, 16));
   return row;
 }
 
@@ -253,14 +254,17 @@ class PostgresStore::Transaction final : public WriteTransaction {
     if (!read_ahead_dossiers_.empty()) {
       RETURN_IF_ERROR(ReadAheadReady());
       if (auto hit = read_ahead_dossiers_.find(code); hit != read_ahead_dossiers_.end()) {
+        found_dossiers_[code] = hit->second;
         return hit->second;
       }
     }
     static const std::string sql =
         absl::StrCat("SELECT ", kDossierColumns, " FROM dossiers WHERE code = $1");
     ASSIGN_OR_RETURN(PgResult r, Checked(db_->Run(sql, PgArgs().Text(code))));
-    if (r.rows() == 0) return std::optional<DossierRow>();
-    return std::optional<DossierRow>(ReadDossier(r, 0));
+    std::optional<DossierRow> row;
+    if (r.rows() > 0) row = ReadDossier(r, 0);
+    found_dossiers_[code] = row;
+    return row;
   }
 
   absl::Status PutDossier(const DossierRow& row) override {
@@ -268,13 +272,13 @@ class PostgresStore::Transaction final : public WriteTransaction {
     static const std::string insert = absl::StrCat(
         "INSERT INTO dossiers (", kDossierColumns,
         ", last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-        "$16, $14)");
+        "$16, $17, $14)");
     // A creation whose event waits for the dossier's payload (AppendChange): both rows in one
     // statement, one round trip.
     static const std::string insert_with_event = absl::StrCat(
         "WITH event AS (INSERT INTO change_events (seq, event_id, record_type, record_key, "
         "operation, version, commit_time, origin_member, agency, payload) "
-        "VALUES ($17, $18, $19, $1, $20, $21, $22, $23, $24, $16)) ", insert);
+        "VALUES ($18, $19, $20, $1, $21, $22, $23, $24, $25, $16)) ", insert);
     // Replaces only the version the WriteFn read, and only when a transaction older than this
     // one wrote it: otherwise another writer's newer version, or a younger transaction's
     // change this one may not follow in cursor order, is a conflict (a later batch).
@@ -282,20 +286,21 @@ class PostgresStore::Transaction final : public WriteTransaction {
         "UPDATE dossiers SET receiving_agency = $2, handling_agency = $3, procedure_code = $4, "
         "status = $5, channel = $6, result_delivery = $7, paid_online = $8, digitised = $9, "
         "received_at = $10, due_at = $11, finished_at = $12, version = $13, created_seq = $14, "
-        "request_digest = $15, payload = $16, last_seq = $17 "
-        "WHERE code = $1 AND version = $13 - 1 AND last_seq < $18";
+        "request_digest = $15, payload = $16, kpi_flags = $17, last_seq = $18 "
+        "WHERE code = $1 AND version = $13 - 1 AND last_seq < $19";
     PgArgs args;
     args.Text(row.code).Text(row.receiving_agency).Text(row.handling_agency)
         .Text(row.procedure_code).Int(row.status).Int(row.channel).Int(row.result_delivery)
         .Int(row.paid_online).Int(row.digitised).Time(row.received_at).Time(row.due_at)
         .Time(row.finished_at).Int(row.version).Int(row.created_change.seq)
-        .Bytes(row.request_digest).Bytes(row.payload);
+        .Bytes(row.request_digest).Bytes(row.payload).Int(row.kpi_flags);
     const std::string* sql = row.version <= 1 ? &insert : &update;
     if (row.version > 1) {
       ASSIGN_OR_RETURN(const int64_t prefix, SeqPrefix());
       auto last = last_dossier_change_.find(row.code);
       args.Int(last != last_dossier_change_.end() ? last->second : prefix).Int(prefix);
     }
+    ASSIGN_OR_RETURN(const KpiWrite kpi_write, PlanKpiCounts(row));
     read_ahead_dossiers_.erase(row.code);  // later lookups must see this write
     const bool with_event = pending_creation_.has_value() && pending_creation_->key == row.code &&
                             row.version <= 1;
@@ -309,6 +314,34 @@ class PostgresStore::Transaction final : public WriteTransaction {
       return ExpectOneRow(r, "dossier", code);
     }));
     if (with_event) pending_creation_.reset();
+    return PutKpiCounts(kpi_write);
+  }
+
+  // The KPI counts lose the contribution of the version FindDossier returned (read now if the
+  // WriteFn did not look) and gain this one's: pipelined upserts, in bucket order.
+  absl::StatusOr<KpiWrite> PlanKpiCounts(const DossierRow& row) {
+    auto found = found_dossiers_.find(row.code);
+    if (found == found_dossiers_.end()) {
+      RETURN_IF_ERROR(FindDossier(row.code).status());
+      found = found_dossiers_.find(row.code);
+    }
+    KpiWrite write = PlanKpiWrite(found->second, row);
+    found->second = row;  // a second put in this transaction replaces this one
+    return write;
+  }
+  // After the dossier row's statement (a recomputed pair reads the dossiers).
+  absl::Status PutKpiCounts(const KpiWrite& write) {
+    for (const auto& [key, delta] : write.deltas) {
+      RETURN_IF_ERROR(Write(postgres::KpiUpsertSql(), postgres::KpiUpsertArgs(key, delta)));
+    }
+    RETURN_IF_ERROR(Write(postgres::LowerFirstReceivedSql(),
+                          postgres::LowerFirstReceivedArgs(write.first_received.first,
+                                                           write.first_received.second)));
+    if (write.recompute.has_value()) {
+      const PgArgs pair = PgArgs().Text(write.recompute->first).Text(write.recompute->second);
+      RETURN_IF_ERROR(Write(postgres::ForgetPairSql(), pair));
+      RETURN_IF_ERROR(Write(postgres::RecomputeFirstReceivedSql(), pair));
+    }
     return absl::OkStatus();
   }
 
@@ -485,20 +518,8 @@ class PostgresStore::Transaction final : public WriteTransaction {
                                       "ORDER BY seq DESC LIMIT 1",
                                       PgArgs().Time(before))));
     if (last.rows() == 0) return int64_t{0};
-    return PruneExchangeLogTo(last.Int(0, 0), last.Bytes(0, 1));
-  }
-
-  absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) override {
-    ASSIGN_OR_RETURN(PgResult last,
-                     Checked(db_->Run("SELECT seq, hash FROM exchange_log WHERE seq <= $1 "
-                                      "ORDER BY seq DESC LIMIT 1",
-                                      PgArgs().Int(through))));
-    if (last.rows() == 0) return int64_t{0};
-    return PruneExchangeLogTo(last.Int(0, 0), last.Bytes(0, 1));
-  }
-
-  // Removes the entries up to `anchor_seq` and makes it the anchor.
-  absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
+    const int64_t anchor_seq = last.Int(0, 0);
+    const std::string anchor_hash = last.Bytes(0, 1);
     ASSIGN_OR_RETURN(PgResult removed, Checked(db_->Run("DELETE FROM exchange_log WHERE seq <= $1",
                                                         PgArgs().Int(anchor_seq))));
     // Never backwards, should two prunes overlap.
@@ -586,6 +607,8 @@ class PostgresStore::Transaction final : public WriteTransaction {
   int64_t next_index_ = 0;
   int64_t last_appended_ = 0;
   bool conflict_ = false;
+  // The rows FindDossier returned (none: no such dossier), as the KPI counts last saw them.
+  absl::flat_hash_map<std::string, std::optional<DossierRow>> found_dossiers_;
   std::optional<ChangeRow> pending_creation_;  // a dossier creation awaiting its PutDossier
   // Read-ahead: each hinted key's row as the batch began (nullopt: absent), until written.
   bool read_ahead_owed_ = false;
@@ -712,6 +735,10 @@ absl::Status PostgresStore::Migrate(PgConnection& db) {
     }
     for (int v = static_cast<int>(version); v < kPgMigrationCount; ++v) {
       absl::Status applied = db.Exec(kPgMigrations[v]);
+      // A migration whose data SQL cannot compute (from the payloads) completes in C++.
+      if (applied.ok() && kPgMigrations[v] == kPgKpiCountsMigration) {
+        applied = BackfillPgKpiCounts(db);
+      }
       if (!applied.ok()) {
         return absl::InternalError(
             absl::StrCat("migration to schema version ", v + 1, " failed: ", applied.message()));
@@ -805,8 +832,7 @@ std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite
                                                         int64_t seq, std::string hash) {
   // Entries as SQL literals: one multi-row INSERT whatever the batch's size.
   std::string insert = "INSERT INTO exchange_log (seq, time, member, method, request_digest, "
-                       "status, request_bytes, response_bytes, records, prev_hash, hash, "
-                       "hash_format, response_digest, end_user, correlation_id) VALUES ";
+                       "status, request_bytes, response_bytes, records, prev_hash, hash) VALUES ";
   bool first = true;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (IsRetryInLaterBatch(results[i])) continue;  // logged when it runs
@@ -820,9 +846,7 @@ std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite
                     TextLiteral(entry.method), ", ", HexLiteral(entry.request_digest), ", ",
                     entry.status_code, ", ", entry.request_bytes, ", ", entry.response_bytes, ", ",
                     TextLiteral(absl::StrJoin(entry.records, "\n")), ", ",
-                    HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ", ",
-                    entry.hash_format, ", ", HexLiteral(entry.response_digest), ", ",
-                    TextLiteral(entry.end_user), ", ", TextLiteral(entry.correlation_id), ")");
+                    HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ")");
     first = false;
   }
   std::vector<std::string> statements;
@@ -854,7 +878,6 @@ PostgresStore::BatchOutcome PostgresStore::CommitPipelined(PgConnection& db,
   };
   if (!db.EnterPipeline().ok()) return fall_back();
   (void)db.Send(kBeginSql, PgArgs());
-    entry.hash_format = kCurrentEntryHashFormat;
   (void)db.Send(kTransactionIdSql, PgArgs(), [&txn](const PgResult& r) {
     txn.SetXid(r.Int(0, 0));
     return absl::OkStatus();
@@ -1181,6 +1204,52 @@ absl::Status PostgresStore::ScanDossierStats(
   return absl::OkStatus();
 }
 
+absl::Status PostgresStore::SumKpiBuckets(KpiGrain grain, int64_t from, int64_t to,
+                                          const std::string& agency,
+                                          const std::string& procedure_code, KpiSumsByKey* sums) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::KpiSumSql(),
+                                    PgArgs().Int(static_cast<int>(grain)).Int(from).Int(to)
+                                        .Text(agency).Text(procedure_code)));
+  postgres::ReadKpiSums(r, sums);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::ListKpiPairs(absl::Time before, const std::string& agency,
+                                         const std::string& procedure_code,
+                                         const std::function<void(const KpiPair&)>& fn) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::KpiPairsSql(),
+                                    PgArgs().Time(before).Text(agency).Text(procedure_code)));
+  for (int i = 0; i < r.rows(); ++i) fn(KpiPair{r.Get(i, 0), r.Get(i, 1)});
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::ScanInProcessDueBefore(
+    absl::Time before, const std::string& agency, const std::string& procedure_code,
+    const std::function<void(const DossierRow&)>& fn) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::InProcessDueBeforeSql(),
+                                    PgArgs().Time(before).Text(agency).Text(procedure_code)));
+  postgres::ReadKpiRows(r, fn);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::ScanKpiChangesSince(absl::Time since, const std::string& agency,
+                                                const std::string& procedure_code,
+                                                const std::function<void(const DossierRow&)>& fn) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::KpiChangesSinceSql(),
+                                    PgArgs().Time(since).Text(agency).Text(procedure_code)));
+  postgres::ReadKpiRows(r, fn);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::ScanFinishedBeforeReceived(
+    absl::Time from, absl::Time to, const std::string& agency, const std::string& procedure_code,
+    const std::function<void(const DossierRow&)>& fn) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::FinishedBeforeReceivedSql(),
+                                    PgArgs().Time(from).Time(to).Text(agency).Text(procedure_code)));
+  postgres::ReadKpiRows(r, fn);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<RecordRow>> PostgresStore::GetRecord(v1::RecordType type,
                                                                   const std::string& key) {
   static const std::string sql =
@@ -1269,8 +1338,7 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> PostgresStore::ReadExchangeLog(int
                                                                              int limit) {
   ASSIGN_OR_RETURN(PgResult r,
                    Read("SELECT seq, time, member, method, request_digest, status, "
-                                  "request_bytes, response_bytes, records, prev_hash, hash, "
-                                  "hash_format, response_digest, end_user, correlation_id "
+                                  "request_bytes, response_bytes, records, prev_hash, hash "
                                   "FROM exchange_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                                   PgArgs().Int(after).Int(limit)));
   std::vector<ExchangeLogEntry> entries;
@@ -1383,10 +1451,6 @@ absl::StatusOr<std::vector<LeaseRow>> PostgresStore::ListLeases() {
 
 absl::StatusOr<std::vector<DeadLetterRow>> PostgresStore::ListDeadLetters(
     const std::string& adapter, int64_t after_id, int limit) {
-    e.hash_format = static_cast<int>(r.Int(i, 11));
-    e.response_digest = r.Bytes(i, 12);
-    e.end_user = r.Get(i, 13);
-    e.correlation_id = r.Get(i, 14);
   ASSIGN_OR_RETURN(
       PgResult r,
       Read("SELECT id, adapter, seq, event_id, attempts, last_error, dead_lettered_at, "

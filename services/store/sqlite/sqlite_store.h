@@ -45,6 +45,21 @@ class SqliteStore final : public Store {
   absl::Status ScanDossierStats(absl::Time from, absl::Time to, absl::Time overdue_before,
                                 const std::string& agency, const std::string& procedure_code,
                                 const std::function<void(const DossierStatsRow&)>& fn) override;
+  absl::Status SumKpiBuckets(KpiGrain grain, int64_t from, int64_t to, const std::string& agency,
+                             const std::string& procedure_code, KpiSumsByKey* sums) override;
+  absl::Status ListKpiPairs(absl::Time before, const std::string& agency,
+                            const std::string& procedure_code,
+                            const std::function<void(const KpiPair&)>& fn) override;
+  absl::Status ScanInProcessDueBefore(absl::Time before, const std::string& agency,
+                                      const std::string& procedure_code,
+                                      const std::function<void(const DossierRow&)>& fn) override;
+  absl::Status ScanKpiChangesSince(absl::Time since, const std::string& agency,
+                                   const std::string& procedure_code,
+                                   const std::function<void(const DossierRow&)>& fn) override;
+  absl::Status ScanFinishedBeforeReceived(
+      absl::Time from, absl::Time to, const std::string& agency,
+      const std::string& procedure_code,
+      const std::function<void(const DossierRow&)>& fn) override;
   absl::StatusOr<std::optional<RecordRow>> GetRecord(v1::RecordType type,
                                                      const std::string& key) override;
   absl::StatusOr<std::vector<RecordRow>> ListRecords(const RecordQuery& query) override;
