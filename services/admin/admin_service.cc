@@ -391,3 +391,5 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
 }
 
 }  // namespace lienthong::admin
+        response->set_anchor_seq(verdict.anchor_seq);
+        response->set_anchor_hash(verdict.anchor_hash);

@@ -29,6 +29,8 @@ class ChainWalk {
     ASSIGN_OR_RETURN(store::Store::ExchangeLogEnds ends, store_.GetExchangeLogEnds());
     last_seq_ = ends.anchor_seq;
     prev_hash_ = ends.anchor_hash;
+    anchor_seq_ = ends.anchor_seq;
+    anchor_hash_ = ends.anchor_hash;
     Remember(prev_hash_, last_seq_);
     for (;;) {
       ASSIGN_OR_RETURN(std::vector<store::ExchangeLogEntry> batch,
@@ -52,6 +54,8 @@ class ChainWalk {
     verdict.entries_checked = checked_;
     verdict.first_bad_sequence = seq;
     verdict.problem = std::move(problem);
+    verdict.anchor_seq = anchor_seq_;
+    verdict.anchor_hash = anchor_hash_;
     return verdict;
   }
 
@@ -93,6 +97,8 @@ class ChainWalk {
     ExchangeLogVerdict verdict;
     verdict.ok = true;
     verdict.entries_checked = checked_;
+    verdict.anchor_seq = anchor_seq_;
+    verdict.anchor_hash = anchor_hash_;
     return std::optional<ExchangeLogVerdict>(verdict);
   }
 
@@ -183,6 +189,8 @@ class ChainWalk {
   int64_t last_seq_ = 0;
   std::string prev_hash_;
   int64_t checked_ = 0;
+  int64_t anchor_seq_ = 0;
+  std::string anchor_hash_;
   std::deque<std::pair<std::string, int64_t>> recent_;
   absl::flat_hash_map<std::string, int64_t> seq_of_hash_;
 };

@@ -30,6 +30,8 @@ struct ExchangeLogVerdict {
   int64_t first_bad_sequence = 0;  // when !ok
   std::string problem;             // when !ok: "edited: ...", "inserted: ...", "removed: ...",
                                    // "head mismatch: ..."
+  int64_t anchor_seq = 0;          // where the walk started (the last entry let go)
+  std::string anchor_hash;
 };
 
 // Walks the chain of `store`. Entries appended while it runs are checked too; the caller keeps

@@ -47,6 +47,85 @@ absl::Duration ExchangeLogRetention::Interval() const {
   return std::clamp(max_age_ / 10, absl::Seconds(1), absl::Hours(1));
 }
 
+void ExchangeLogRetention::SetArchive(ArchiveOptions options, prometheus::Registry* metrics) {
+  archive_ = std::move(options);
+  if (metrics != nullptr) {
+    archives_ = &prometheus::BuildCounter()
+                     .Name("lienthong_exchange_log_archives_total")
+                     .Help("Exchange-log archive files, by result: written, failed (nothing "
+                           "pruned), command_failed (the hand-off command failed; the archive "
+                           "is kept)")
+                     .Register(*metrics);
+  }
+}
+
+void ExchangeLogRetention::Count(const char* result) {
+  if (archives_ != nullptr) archives_->Add({{"result", result}}).Increment();
+}
+
+absl::StatusOr<int64_t> ExchangeLogRetention::ArchiveOldEntries(
+    const store::ExchangeLogEnds& ends, absl::Time before, std::vector<std::string>* written) {
+  ASSIGN_OR_RETURN(const std::vector<ArchiveFile> files, ListArchives(archive_.dir));
+  int64_t archived = ends.anchor_seq;
+  if (!files.empty() && files.back().last_seq > archived) {
+    // A run archived these and stopped before its pruning committed.
+    if (files.back().last_seq > ends.head_seq) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the archive folder ", archive_.dir, " holds entries up to ", files.back().last_seq,
+          ", beyond this exchange log's head (", ends.head_seq,
+          "): it is another log's archive folder"));
+    }
+    archived = files.back().last_seq;
+  }
+  std::vector<store::ExchangeLogEntry> chunk;
+  const auto flush = [&]() -> absl::Status {
+    if (chunk.empty()) return absl::OkStatus();
+    auto path = WriteArchive(archive_.dir, chunk, absl::Now());
+    if (!path.ok()) {
+      Count("failed");
+      return path.status();
+    }
+    Count("written");
+    LogLine(LogLevel::kInfo, "exchange log archived")
+        .Str("archive", *path).Int("first_seq", chunk.front().seq).Int("last_seq", chunk.back().seq);
+    written->push_back(*path);
+    archived = chunk.back().seq;
+    chunk.clear();
+    return absl::OkStatus();
+  };
+  // The leading run of entries older than `before`: never an entry past a newer one.
+  for (int64_t after = archived;;) {
+    ASSIGN_OR_RETURN(auto batch, store_->ReadExchangeLog(after, 1000));
+    if (batch.empty()) break;
+    bool newer = false;
+    for (auto& entry : batch) {
+      if (entry.time >= before) {
+        newer = true;
+        break;
+      }
+      after = entry.seq;
+      chunk.push_back(std::move(entry));
+      if (static_cast<int64_t>(chunk.size()) >= archive_.entries_per_file) {
+        RETURN_IF_ERROR(flush());
+      }
+    }
+    if (newer) break;
+  }
+  RETURN_IF_ERROR(flush());
+  return archived;
+}
+
+void ExchangeLogRetention::HandOff(const std::vector<std::string>& written) {
+  if (archive_.command.empty()) return;
+  for (const std::string& path : written) {
+    const absl::Status handed = RunArchiveCommand(archive_.command, path, archive_.command_timeout);
+    if (handed.ok()) continue;
+    Count("command_failed");
+    LogLine(LogLevel::kWarning, "exchange-log archive command failed; the archive is kept")
+        .Str("archive", path).Str("error", handed.message());
+  }
+}
+
 void ExchangeLogRetention::Loop() {
   for (;;) {
     auto pruned = RunOnce();
@@ -59,6 +138,13 @@ void ExchangeLogRetention::Loop() {
 }
 
 absl::StatusOr<int64_t> ExchangeLogRetention::RunOnce() {
+  std::vector<std::string> written;
+  absl::StatusOr<int64_t> removed = PruneOnce(&written);
+  HandOff(written);  // outside the chain lock: the command may take minutes
+  return removed;
+}
+
+absl::StatusOr<int64_t> ExchangeLogRetention::PruneOnce(std::vector<std::string>* archives) {
   absl::MutexLock chain(&chain_mu_);
   absl::Duration max_age;
   absl::Duration interval;
@@ -80,21 +166,37 @@ absl::StatusOr<int64_t> ExchangeLogRetention::RunOnce() {
   ASSIGN_OR_RETURN(auto oldest, store_->ReadExchangeLog(ends.anchor_seq, 1));
   int64_t removed = 0;
   if (!oldest.empty() && oldest.front().time < before) {
+    // With an archive: the entries go to archive files first, and only those are pruned.
+    const bool archiving = !archive_.dir.empty();
+    std::vector<std::string>& written = *archives;
+    int64_t through = 0;
+    if (archiving) {
+      ASSIGN_OR_RETURN(through, ArchiveOldEntries(ends, before, &written));
+    }
     store::ExchangeLogEntry entry;
     entry.time = absl::Now();
     entry.member = kMaintenanceMember;
     entry.method = kPruneMethod;
     entry.request_digest =
         store::Sha256(absl::StrCat("before=", absl::ToUnixMicros(before)));
-    RETURN_IF_ERROR(store::WriteAndWait(
-        store_, std::move(entry),
-        [&removed, before, this, token = lease->token](store::WriteTransaction& txn)
-            -> absl::Status {
-          RETURN_IF_ERROR(txn.CheckLease("retention/exchange_log", replica_, token));
-          ASSIGN_OR_RETURN(removed, txn.PruneExchangeLogBefore(before));
-          return absl::OkStatus();
-        }));
-    ASSIGN_OR_RETURN(ends, store_->GetExchangeLogEnds());
+    for (const std::string& path : written) {
+      entry.records.push_back(absl::StrCat("archive:", path.substr(path.rfind('/') + 1)));
+    }
+    if (!archiving || through > ends.anchor_seq) {
+      RETURN_IF_ERROR(store::WriteAndWait(
+          store_, std::move(entry),
+          [&removed, before, archiving, through, this,
+           token = lease->token](store::WriteTransaction& txn) -> absl::Status {
+            RETURN_IF_ERROR(txn.CheckLease("retention/exchange_log", replica_, token));
+            if (archiving) {
+              ASSIGN_OR_RETURN(removed, txn.PruneExchangeLogThrough(through));
+            } else {
+              ASSIGN_OR_RETURN(removed, txn.PruneExchangeLogBefore(before));
+            }
+            return absl::OkStatus();
+          }));
+      ASSIGN_OR_RETURN(ends, store_->GetExchangeLogEnds());
+    }
   }
   // The head, logged as a witness kept outside the database.
   LogLine(LogLevel::kInfo, "exchange log retention")

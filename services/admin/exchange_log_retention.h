@@ -1,6 +1,7 @@
 // Exchange-log retention by age (config retention.exchange_log_max_age, default 5 years).
 //
-// A thread prunes the entries older than the age through the store, which moves the chain's
+// A thread prunes the entries older than the age through the store (with an archive folder
+// configured, after writing them to archive files: exchange_log_archive.h), which moves the chain's
 // anchor to the last removed entry in the same transaction, so the retained chain still
 // verifies (exchange_log_audit.h). The pruning is itself an exchange-log entry (member
 // kMaintenanceMember, method kPruneMethod). Each run also logs the chain's head, sequence and
@@ -11,12 +12,16 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/admin/exchange_log_archive.h"
 #include "services/store/store.h"
 
 namespace lienthong::admin {
@@ -46,6 +51,9 @@ class ExchangeLogRetention {
   void Stop();
   // A new age (config reload); the next run uses it.
   void SetMaxAge(absl::Duration max_age);
+  // Archive before pruning (before Start). With `metrics`, counts
+  // lienthong_exchange_log_archives_total{result="written"|"failed"|"command_failed"}.
+  void SetArchive(ArchiveOptions options, prometheus::Registry* metrics);
 
   // Prunes now (when this replica holds the retention lease); the number of entries removed.
   absl::StatusOr<int64_t> RunOnce();
@@ -55,6 +63,16 @@ class ExchangeLogRetention {
 
  private:
   void Loop();
+  // RunOnce under the chain lock; the archives written go to `archives`.
+  absl::StatusOr<int64_t> PruneOnce(std::vector<std::string>* archives);
+  // Writes the entries older than `before` that no archive holds yet to archive files; the seq
+  // through which entries are archived (the anchor when nothing is to be archived), and the
+  // paths written.
+  absl::StatusOr<int64_t> ArchiveOldEntries(const store::ExchangeLogEnds& ends, absl::Time before,
+                                            std::vector<std::string>* written);
+  // Hands each archive to the configured command; failures are logged and counted.
+  void HandOff(const std::vector<std::string>& written);
+  void Count(const char* result);
   absl::Duration Interval() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::Store* const store_;
@@ -64,6 +82,8 @@ class ExchangeLogRetention {
   absl::Duration max_age_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+  ArchiveOptions archive_;
+  prometheus::Family<prometheus::Counter>* archives_ = nullptr;
 };
 
 }  // namespace lienthong::admin

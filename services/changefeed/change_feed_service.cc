@@ -102,6 +102,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       out_ = grpc::ByteBuffer(&slice, 1);
       in_flight_ = true;
       last_write_ = now;
+      sent_digest_.Add(bytes);
       mark = &out_;
     }
     StartWrite(mark);
@@ -141,6 +142,10 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
       feed_->Unregister(this);
       call_.log.status_code = static_cast<int>(final_status_.code());
       call_.log.response_bytes = bytes_sent_;
+      {
+        absl::MutexLock lock(&mu_);
+        call_.log.response_digest = sent_digest_.Finish();
+      }
       gateway_->store->LogExchange(std::move(call_.log));
     }
     delete this;
@@ -162,6 +167,7 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
         out_ = grpc::ByteBuffer(&slice, 1);
       }
       bytes_sent_ += static_cast<int64_t>(out_.Length());
+      sent_digest_.Add(out_);
       in_flight_ = true;
       last_write_ = absl::Now();
       next = &out_;
@@ -326,6 +332,8 @@ class FeedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
   absl::Status final_status_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
   int64_t bytes_sent_ = 0;
+  // The response digest of the stream: every message handed to gRPC, in order.
+  exchange::StreamDigest sent_digest_ ABSL_GUARDED_BY(mu_);
   std::deque<FeedEventPtr> backlog_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
 };

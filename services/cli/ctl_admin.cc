@@ -12,12 +12,16 @@
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
+#include "services/admin/exchange_log_archive.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 
 ABSL_DECLARE_FLAG(int, timeout_s);
+ABSL_FLAG(std::string, archive, "",
+          "audit verify: also verify the exchange-log archives in this folder, across the archives "
+          "and into the live log.");
 
 namespace lienthong::cli {
 namespace {
@@ -138,11 +142,37 @@ int Reload(const std::vector<std::string>& args) {
 }
 
 int AuditVerify(const std::vector<std::string>& args) {
-  if (!args.empty()) return Usage("audit verify");
+  if (!args.empty()) return Usage("audit verify [--archive DIR]");
   v1::VerifyExchangeLogResponse verdict;
   const std::string error = Call(&v1::AdminService::Stub::VerifyExchangeLog,
                                  v1::VerifyExchangeLogRequest(), &verdict);
   if (!error.empty()) return Fail(error);
+  const std::string archive_dir = absl::GetFlag(FLAGS_archive);
+  if (!archive_dir.empty()) {
+    // The archives here, then their link to the live log's anchor, then the live log.
+    auto archives = admin::VerifyArchives(archive_dir);
+    if (!archives.ok()) return Fail(std::string(archives.status().message()));
+    admin::CheckLiveAnchor(verdict.anchor_seq(), verdict.anchor_hash(), &*archives);
+    for (const admin::ArchiveProblem& p : archives->problems) {
+      std::printf("TAMPERED: %s: %s%s\n",
+                  p.archive.empty() ? "live log" : absl::StrCat("archive ", p.archive).c_str(),
+                  p.seq > 0 ? absl::StrCat("sequence ", p.seq, ": ").c_str() : "",
+                  p.problem.c_str());
+    }
+    std::printf("archives: %d verified%s, %lld entries (sequences %lld..%lld)\n",
+                archives->archives, archives->ok() ? "" : " WITH PROBLEMS",
+                static_cast<long long>(archives->entries_checked),
+                static_cast<long long>(archives->first_seq),
+                static_cast<long long>(archives->last_seq));
+    if (!archives->ok()) {
+      if (!verdict.ok()) {
+        std::printf("TAMPERED: live log: first bad entry: sequence %lld: %s\n",
+                    static_cast<long long>(verdict.first_bad_sequence()),
+                    verdict.problem().c_str());
+      }
+      return 1;
+    }
+  }
   if (verdict.ok()) {
     std::printf("OK: exchange log verified, %lld entries\n",
                 static_cast<long long>(verdict.entries_checked()));

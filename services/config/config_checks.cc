@@ -2,6 +2,7 @@
 // the file. Structure is the YAML loader's; these add the meaning: required fields, addresses,
 // files that must exist, well-formed codes, names that refer to something.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -405,3 +406,39 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
 }
 
 }  // namespace lienthong::config
+// retention.exchange_log_archive: where entries past retention are archived.
+void CheckExchangeLogArchive(ErrorList& errors, const v1::ExchangeLogArchive& archive) {
+  const std::string path = "retention.exchange_log_archive";
+  if (archive.dir().empty()) {
+    if (archive.entries_per_file() != 0 || archive.command_size() > 0 ||
+        archive.has_command_timeout()) {
+      errors.Add(path + ".dir", "required when the archive is configured");
+    }
+    return;
+  }
+  if (archive.dir().front() != '/') {
+    errors.Add(path + ".dir", absl::StrCat("must be an absolute path: ", archive.dir()));
+  } else {
+    RequireDirectory(errors, path + ".dir", archive.dir());
+    struct stat st {};
+    if (::stat(archive.dir().c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+        ::access(archive.dir().c_str(), W_OK | X_OK) != 0) {
+      errors.Add(path + ".dir", absl::StrCat("not writable by this user: ", archive.dir()));
+    }
+  }
+  if (archive.entries_per_file() > 1000000) {
+    errors.Add(path + ".entries_per_file", "at most 1000000 (default 10000)");
+  }
+  if (archive.command_size() > 0) {
+    const std::string& program = archive.command(0);
+    if (program.empty() || program.front() != '/') {
+      errors.Add(path + ".command", "its first element must be the program's absolute path");
+    } else if (::access(program.c_str(), X_OK) != 0) {
+      errors.Add(path + ".command", absl::StrCat("not an executable file: ", program));
+    }
+  }
+  CheckPositiveDuration(errors, path + ".command_timeout", archive.has_command_timeout(),
+                        archive.command_timeout());
+}
+
+  CheckExchangeLogArchive(errors, config.retention().exchange_log_archive());

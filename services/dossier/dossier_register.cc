@@ -191,6 +191,7 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
         response->set_already_existed(true);
         return absl::OkStatus();
       }
+        exchange::RecordResponse(*response, &txn.log_entry());
     }
     ASSIGN_OR_RETURN(auto stored, txn.FindDossier(row->code));
     if (stored.has_value()) {
@@ -204,6 +205,7 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
       response->set_cursor(store::EncodeCursor(stored->created_change));
       return absl::OkStatus();
     }
+      exchange::RecordResponse(*response, &txn.log_entry());
     store::ChangeRow change;
     change.type = v1::RECORD_TYPE_DOSSIER;
     change.key = DossierKey(row->code);
@@ -219,7 +221,7 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
       RETURN_IF_ERROR(txn.PutRequest(member, request_id,
                                      store::StoredRequest{digest, response->SerializeAsString()}));
     }
-    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
+    exchange::RecordResponse(*response, &txn.log_entry());
     return absl::OkStatus();
   };
   store::ReadAhead read_ahead;
@@ -359,7 +361,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     change.payload = row.payload;
     RETURN_IF_ERROR(txn.AppendChange(change).status());
     RETURN_IF_ERROR(txn.PutDossier(row));
-    txn.log_entry().response_bytes = static_cast<int64_t>(d.ByteSizeLong());
+    exchange::RecordResponse(d, &txn.log_entry());
     return absl::OkStatus();
   };
   // `request` outlives the write: the reactor holding it finishes only in `done`.

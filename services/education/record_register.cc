@@ -102,6 +102,7 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
               "request_id ", request.request_id(), " was already used for a different batch"));
         }
         response->ParseFromString(earlier->response);
+        exchange::RecordResponse(*response, &txn.log_entry());
         return absl::OkStatus();
       }
     }
@@ -190,7 +191,7 @@ void RecordRegister::Upsert(exchange::ExchangeCall call, const v1::UpsertRecords
           member, request.request_id(),
           store::StoredRequest{exchange::MessageDigest(request), response->SerializeAsString()}));
     }
-    txn.log_entry().response_bytes = static_cast<int64_t>(response->ByteSizeLong());
+    exchange::RecordResponse(*response, &txn.log_entry());
     return absl::OkStatus();
   };
   // A failed batch must not leave outcomes of the records before the failure.

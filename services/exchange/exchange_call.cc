@@ -1,6 +1,10 @@
 // Per-call identity and exchange-log entry.
 #include "services/exchange/exchange_call.h"
 
+#include <openssl/evp.h>
+
+#include <vector>
+
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
@@ -68,12 +72,77 @@ absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
   call.policy = gateway.access_policy != nullptr ? gateway.access_policy->Get()
                                                  : security::AccessPolicy::DenyAll();
   absl::Status allowed = call.policy->AuthorizeMethod(call.member, method);
+  if (allowed.ok()) {
+    auto attribution = AttributionFromMetadata(context->client_metadata());
+    if (attribution.ok()) {
+      call.attribution = std::move(*attribution);
+      call.log.end_user = call.attribution.user;
+      call.log.correlation_id = call.attribution.correlation_id;
+      allowed = call.policy->CheckAttribution(call.member, method, !call.attribution.user.empty(),
+                                              !call.attribution.correlation_id.empty());
+    } else {
+      allowed = attribution.status();
+    }
+  }
   if (!allowed.ok()) {
     // A refused call is an exchange too (who asked what, and the outcome).
     LogReadOnlyCall(gateway, std::move(call), allowed, 0);
     return allowed;
   }
   return call;
+}
+
+void RecordResponse(const google::protobuf::Message& response, store::ExchangeLogEntry* entry) {
+  const std::string bytes = DeterministicBytes(response);
+  entry->response_bytes = static_cast<int64_t>(bytes.size());
+  entry->response_digest = store::Sha256(bytes);
+}
+
+void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const absl::Status& status,
+                     const google::protobuf::Message& response) {
+  call.log.status_code = static_cast<int>(status.code());
+  if (status.ok()) RecordResponse(response, &call.log);
+  gateway.store->LogExchange(std::move(call.log));
+}
+
+struct StreamDigest::Context {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+};
+
+StreamDigest::StreamDigest() : context_(new Context) {
+  EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr);
+}
+
+StreamDigest::~StreamDigest() {
+  EVP_MD_CTX_free(context_->md);
+  delete context_;
+}
+
+void StreamDigest::Add(absl::string_view message) {
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(message.size() >> (56 - 8 * i));
+  EVP_DigestUpdate(context_->md, length, sizeof(length));
+  EVP_DigestUpdate(context_->md, message.data(), message.size());
+  ++messages_;
+}
+
+void StreamDigest::Add(const grpc::ByteBuffer& message) {
+  std::vector<grpc::Slice> slices;
+  if (!message.Dump(&slices).ok()) return;
+  const uint64_t size = message.Length();
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(size >> (56 - 8 * i));
+  EVP_DigestUpdate(context_->md, length, sizeof(length));
+  for (const grpc::Slice& slice : slices) EVP_DigestUpdate(context_->md, slice.begin(), slice.size());
+  ++messages_;
+}
+
+std::string StreamDigest::Finish() {
+  if (messages_ == 0) return std::string();
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context_->md, digest, &size);
+  return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
 void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const absl::Status& status,

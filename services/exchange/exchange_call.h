@@ -11,6 +11,8 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "services/exchange/call_attribution.h"
 #include "services/security/access_policy.h"
 #include "services/store/store.h"
 
@@ -35,9 +37,12 @@ struct ExchangeCall {
   // The request's deterministic serialization, as digested for the log: handlers that digest a
   // part of the request take it from here (EmbeddedMessageBytes) instead of serializing again.
   std::string request_wire;
+  // The attribution the call's metadata gave (also in `log`), checked against `policy`.
+  CallAttribution attribution;
 
-  // Resolves the member, checks that the policy lets it call `method`, and prepares the log
-  // entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those
+  // Resolves the member, checks that the policy lets it call `method`, reads the attribution
+  // metadata (call_attribution.h: INVALID_ARGUMENT naming the key when malformed; the policy's
+  // PERMISSION_DENIED when it requires what is missing), and prepares the log entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those
   // already; this is the second line); PERMISSION_DENIED naming the member and the method when
   // the policy refuses, and that refusal is written to the exchange log. Streaming handlers
   // (Subscribe, Ack, ReplayDeadLetters, ResyncAdapter) call it too.
@@ -47,9 +52,38 @@ struct ExchangeCall {
                                             const google::protobuf::Message& request);
 };
 
-// Logs a call that wrote nothing (reads, refusals) with its outcome and response size.
+// Logs a call that wrote nothing (reads, refusals) with its outcome and response size (no
+// response digest: for calls that sent no message, response_bytes 0).
 void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const absl::Status& status,
                      int64_t response_bytes);
+// The same for a call that answered `response` (its size and digest, RecordResponse) when
+// `status` is OK, and nothing otherwise.
+void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const absl::Status& status,
+                     const google::protobuf::Message& response);
+
+// Records the response of a unary call in its entry: response_bytes and response_digest, the
+// SHA-256 of the message's deterministic serialization (what a client that keeps the answer
+// can digest again: the bytes of the message it received, re-serialized deterministically).
+void RecordResponse(const google::protobuf::Message& response, store::ExchangeLogEntry* entry);
+
+// The response digest of a stream: SHA-256 over each message sent, as its 8-byte big-endian
+// length then its bytes, in order. Not thread-safe; the stream's own lock guards it.
+class StreamDigest {
+ public:
+  StreamDigest();
+  ~StreamDigest();
+  StreamDigest(const StreamDigest&) = delete;
+  StreamDigest& operator=(const StreamDigest&) = delete;
+  void Add(const grpc::ByteBuffer& message);
+  void Add(absl::string_view message);
+  // The digest; empty when no message was added.
+  std::string Finish();
+
+ private:
+  struct Context;
+  Context* context_;
+  int64_t messages_ = 0;
+};
 
 // The SHA-256 of a message's deterministic serialization (request digests, idempotency keys).
 std::string MessageDigest(const google::protobuf::Message& message);

@@ -26,8 +26,7 @@ grpc::ServerUnaryReactor* ServeRead(const GatewayContext& gateway,
     return reactor;
   }
   absl::Status status = work(*call);
-  LogReadOnlyCall(gateway, std::move(*call), status,
-                  status.ok() ? static_cast<int64_t>(response->ByteSizeLong()) : 0);
+  LogReadOnlyCall(gateway, std::move(*call), status, *response);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -66,6 +66,8 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Compile(
           absl::StrCat(where, ": member ", member.agency_code(), " is listed twice"));
     }
     Rights& rights = it->second;
+    rights.require_user = member.require_user();
+    rights.require_correlation_id = member.require_correlation_id();
     std::vector<std::pair<std::string, const config::v1::Grant*>> grants = {
         {where + ".grant", &member.grant()}};
     for (const std::string& group : member.groups()) {
@@ -133,6 +135,23 @@ bool AccessPolicy::MayWrite(absl::string_view member, v1::RecordType type) const
   const Rights* rights = Find(member);
   return rights != nullptr && (rights->write_types & TypeBit(type)) != 0;
 }
+absl::Status AccessPolicy::CheckAttribution(absl::string_view member,
+                                            absl::string_view full_method, bool has_user,
+                                            bool has_correlation_id) const {
+  const Rights* rights = Find(member);
+  if (rights == nullptr) return absl::OkStatus();  // AuthorizeMethod refuses it
+  const absl::string_view method = WithoutLeadingSlash(full_method);
+  if (rights->require_user && !has_user) {
+    return Denied(member, absl::StrCat("call ", method, " without naming its end user (metadata "
+                                       "x-lienthong-user)"));
+  }
+  if (rights->require_correlation_id && !has_correlation_id) {
+    return Denied(member, absl::StrCat("call ", method, " without a correlation id (metadata "
+                                       "x-lienthong-correlation-id)"));
+  }
+  return absl::OkStatus();
+}
+
 
 bool AccessPolicy::MayRead(absl::string_view member, v1::RecordType type) const {
   const Rights* rights = Find(member);

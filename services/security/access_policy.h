@@ -48,6 +48,15 @@ class AccessPolicy {
   // otherwise PERMISSION_DENIED "member <m> may not call <method>", logged.
   absl::Status AuthorizeMethod(absl::string_view member, absl::string_view full_method) const;
 
+  // OK unless the member's config (Member.require_user, require_correlation_id) requires the
+  // end user or the correlation id and the call did not send it: then PERMISSION_DENIED
+  // "member <m> may not call <method> without naming its end user (metadata x-lienthong-user)",
+  // logged. PERMISSION_DENIED rather than INVALID_ARGUMENT: the call is well-formed, it is this
+  // member's policy that refuses it (another member may send the same call), as for a method
+  // the member has no grant for.
+  absl::Status CheckAttribution(absl::string_view member, absl::string_view full_method,
+                                bool has_user, bool has_correlation_id) const;
+
   bool MayWrite(absl::string_view member, v1::RecordType type) const;
   bool MayRead(absl::string_view member, v1::RecordType type) const;
   bool MaySubscribe(absl::string_view member, v1::RecordType type) const;
@@ -85,6 +94,8 @@ class AccessPolicy {
     uint32_t subscribe_types = 0;
     bool all_agencies = false;
     absl::flat_hash_set<std::string> agencies;
+    bool require_user = false;
+    bool require_correlation_id = false;
   };
 
   AccessPolicy() = default;

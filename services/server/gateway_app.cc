@@ -97,6 +97,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   tls_options.role = "server";
   tls_options.poll_interval = watch_interval;
   tls_options.observer = app->security_metrics_.get();
+  app->retention_->SetArchive(admin::ArchiveOptionsOf(config), app->metrics_.registry().get());
   ASSIGN_OR_RETURN(app->listener_tls_,
                    security::RotatingTlsMaterial::Create(
                        security::ListenerTlsSources(config.listener().tls()), tls_options));

@@ -42,6 +42,18 @@ std::string ComputeEntryHash(const ExchangeLogEntry& entry, absl::string_view pr
   AppendU64(&canonical, static_cast<uint64_t>(entry.response_bytes));
   AppendU64(&canonical, entry.records.size());
   for (const auto& record : entry.records) AppendField(&canonical, record);
+  switch (entry.hash_format) {
+    case kEntryHashFormatV1:
+      break;
+    case kEntryHashFormatV2:
+      AppendU64(&canonical, static_cast<uint64_t>(entry.hash_format));
+      AppendField(&canonical, entry.response_digest);
+      AppendField(&canonical, entry.end_user);
+      AppendField(&canonical, entry.correlation_id);
+      break;
+    default:
+      return std::string();
+  }
   return Sha256(canonical);
 }
 

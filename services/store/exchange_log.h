@@ -14,7 +14,9 @@ namespace lienthong::store {
 std::string GenesisHash();
 
 // SHA-256 over prev_hash and a length-prefixed encoding of every field of `entry` (seq, time,
-// member, method, request digest, status, sizes, records). Raw 32 bytes.
+// member, method, request digest, status, sizes, records; for hash format 2 also the format,
+// response digest, end user and correlation id), by the entry's own hash_format
+// (exchange_log_reads.h). Raw 32 bytes; empty for an unknown format (never any entry's hash).
 std::string ComputeEntryHash(const ExchangeLogEntry& entry, absl::string_view prev_hash);
 
 // SHA-256 of `bytes`, raw 32 bytes (request digests, dossier digests).

@@ -82,6 +82,9 @@ class WriteTransaction {
   // Removes exchange-log entries older than `before`, keeping the chain verifiable through the
   // anchor (the last removed entry's seq and hash). Returns the number removed.
   virtual absl::StatusOr<int64_t> PruneExchangeLogBefore(absl::Time before) = 0;
+  // Removes exchange-log entries with seq <= `through` (those an archive now holds), moving the
+  // anchor likewise. Returns the number removed; 0 when `through` is not past the anchor.
+  virtual absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) = 0;
 
   // The time stamped on this transaction's changes.
   virtual absl::Time now() const = 0;

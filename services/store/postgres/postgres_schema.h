@@ -129,8 +129,18 @@ CREATE TABLE leases (
   expires_at timestamptz NOT NULL
 );
 )sql",
-    // KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags, kpi_counts,
-    // backfilled from every dossier by BackfillPgKpiCounts in the same transaction.
+    // Version 2: exchange-log entries record the response's digest, the end user and the
+    // correlation id, and the hash format each entry was written with (store/exchange_log_reads.h):
+    // the entries already there keep format 1 and verify as before.
+    R"sql(
+ALTER TABLE exchange_log ADD COLUMN hash_format integer NOT NULL DEFAULT 1;
+ALTER TABLE exchange_log ADD COLUMN response_digest bytea NOT NULL DEFAULT '\x';
+ALTER TABLE exchange_log ADD COLUMN end_user text NOT NULL DEFAULT '';
+ALTER TABLE exchange_log ADD COLUMN correlation_id text NOT NULL DEFAULT '';
+)sql",
+    // Version 3: KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags,
+    // kpi_counts, kpi_keys, backfilled from every dossier by BackfillPgKpiCounts in the same
+    // transaction.
     kPgKpiCountsMigration,
 };
 

@@ -518,8 +518,20 @@ class PostgresStore::Transaction final : public WriteTransaction {
                                       "ORDER BY seq DESC LIMIT 1",
                                       PgArgs().Time(before))));
     if (last.rows() == 0) return int64_t{0};
-    const int64_t anchor_seq = last.Int(0, 0);
-    const std::string anchor_hash = last.Bytes(0, 1);
+    return PruneExchangeLogTo(last.Int(0, 0), last.Bytes(0, 1));
+  }
+
+  absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) override {
+    ASSIGN_OR_RETURN(PgResult last,
+                     Checked(db_->Run("SELECT seq, hash FROM exchange_log WHERE seq <= $1 "
+                                      "ORDER BY seq DESC LIMIT 1",
+                                      PgArgs().Int(through))));
+    if (last.rows() == 0) return int64_t{0};
+    return PruneExchangeLogTo(last.Int(0, 0), last.Bytes(0, 1));
+  }
+
+  // Removes the entries up to `anchor_seq` and makes it the anchor.
+  absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
     ASSIGN_OR_RETURN(PgResult removed, Checked(db_->Run("DELETE FROM exchange_log WHERE seq <= $1",
                                                         PgArgs().Int(anchor_seq))));
     // Never backwards, should two prunes overlap.
@@ -832,7 +844,8 @@ std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite
                                                         int64_t seq, std::string hash) {
   // Entries as SQL literals: one multi-row INSERT whatever the batch's size.
   std::string insert = "INSERT INTO exchange_log (seq, time, member, method, request_digest, "
-                       "status, request_bytes, response_bytes, records, prev_hash, hash) VALUES ";
+                       "status, request_bytes, response_bytes, records, prev_hash, hash, "
+                       "hash_format, response_digest, end_user, correlation_id) VALUES ";
   bool first = true;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (IsRetryInLaterBatch(results[i])) continue;  // logged when it runs
@@ -846,7 +859,9 @@ std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite
                     TextLiteral(entry.method), ", ", HexLiteral(entry.request_digest), ", ",
                     entry.status_code, ", ", entry.request_bytes, ", ", entry.response_bytes, ", ",
                     TextLiteral(absl::StrJoin(entry.records, "\n")), ", ",
-                    HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ")");
+                    HexLiteral(entry.prev_hash), ", ", HexLiteral(entry.hash), ", ",
+                    entry.hash_format, ", ", HexLiteral(entry.response_digest), ", ",
+                    TextLiteral(entry.end_user), ", ", TextLiteral(entry.correlation_id), ")");
     first = false;
   }
   std::vector<std::string> statements;
@@ -878,6 +893,7 @@ PostgresStore::BatchOutcome PostgresStore::CommitPipelined(PgConnection& db,
   };
   if (!db.EnterPipeline().ok()) return fall_back();
   (void)db.Send(kBeginSql, PgArgs());
+    entry.hash_format = kCurrentEntryHashFormat;
   (void)db.Send(kTransactionIdSql, PgArgs(), [&txn](const PgResult& r) {
     txn.SetXid(r.Int(0, 0));
     return absl::OkStatus();
@@ -1338,7 +1354,8 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> PostgresStore::ReadExchangeLog(int
                                                                              int limit) {
   ASSIGN_OR_RETURN(PgResult r,
                    Read("SELECT seq, time, member, method, request_digest, status, "
-                                  "request_bytes, response_bytes, records, prev_hash, hash "
+                                  "request_bytes, response_bytes, records, prev_hash, hash, "
+                                  "hash_format, response_digest, end_user, correlation_id "
                                   "FROM exchange_log WHERE seq > $1 ORDER BY seq LIMIT $2",
                                   PgArgs().Int(after).Int(limit)));
   std::vector<ExchangeLogEntry> entries;
@@ -1451,6 +1468,10 @@ absl::StatusOr<std::vector<LeaseRow>> PostgresStore::ListLeases() {
 
 absl::StatusOr<std::vector<DeadLetterRow>> PostgresStore::ListDeadLetters(
     const std::string& adapter, int64_t after_id, int limit) {
+    e.hash_format = static_cast<int>(r.Int(i, 11));
+    e.response_digest = r.Bytes(i, 12);
+    e.end_user = r.Get(i, 13);
+    e.correlation_id = r.Get(i, 14);
   ASSIGN_OR_RETURN(
       PgResult r,
       Read("SELECT id, adapter, seq, event_id, attempts, last_error, dead_lettered_at, "

@@ -128,8 +128,18 @@ CREATE INDEX dead_letters_open ON dead_letters(adapter, id) WHERE resolved_at IS
     R"sql(
 SELECT 1;
 )sql",
-    // KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags, kpi_counts,
-    // backfilled from every dossier by BackfillKpiCounts in the same transaction.
+    // Version 3: exchange-log entries record the response's digest, the end user and the
+    // correlation id, and the hash format each entry was written with (store/exchange_log_reads.h):
+    // the entries already there keep format 1 and verify as before.
+    R"sql(
+ALTER TABLE exchange_log ADD COLUMN hash_format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE exchange_log ADD COLUMN response_digest BLOB NOT NULL DEFAULT X'';
+ALTER TABLE exchange_log ADD COLUMN end_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE exchange_log ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';
+)sql",
+    // Version 4: KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags,
+    // kpi_counts, kpi_keys, backfilled from every dossier by BackfillKpiCounts in the same
+    // transaction.
     kKpiCountsMigration,
 };
 

@@ -324,6 +324,24 @@ class SqliteStore::Transaction final : public WriteTransaction {
     ASSIGN_OR_RETURN(Statement * anchor,
                      db_->Prepare("UPDATE exchange_log_head SET anchor_seq = ?1, anchor_hash = ?2 "
                                   "WHERE id = 1"));
+    return PruneExchangeLogTo(anchor_seq, anchor_hash);
+  }
+
+  absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) override {
+    ASSIGN_OR_RETURN(Statement * last,
+                     db_->Prepare("SELECT seq, hash FROM exchange_log WHERE seq <= ?1 "
+                                  "ORDER BY seq DESC LIMIT 1"));
+    last->Bind(1, through);
+    ASSIGN_OR_RETURN(bool found, last->Step());
+    if (!found) return int64_t{0};
+    const int64_t anchor_seq = last->Int(0);
+    const std::string anchor_hash = last->Blob(1);
+    last->Reset();
+    return PruneExchangeLogTo(anchor_seq, anchor_hash);
+  }
+
+  // Removes the entries up to `anchor_seq` and makes it the anchor.
+  absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
     anchor->Bind(1, anchor_seq).BindBlob(2, anchor_hash);
     RETURN_IF_ERROR(anchor->Run());
     return removed;
@@ -579,13 +597,18 @@ absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
   ASSIGN_OR_RETURN(
       Statement * s,
       writer_db_->Prepare("INSERT INTO exchange_log (seq, time, member, method, request_digest, "
-                          "status, request_bytes, response_bytes, records, prev_hash, hash) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                          "status, request_bytes, response_bytes, records, prev_hash, hash, "
+                          "hash_format, response_digest, end_user, correlation_id) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                          "?15)"));
   const std::string records = absl::StrJoin(entry.records, "\n");
   s->Bind(1, entry.seq).Bind(2, entry.time).Bind(3, entry.member).Bind(4, entry.method)
       .BindBlob(5, entry.request_digest).Bind(6, int64_t{entry.status_code})
       .Bind(7, entry.request_bytes).Bind(8, entry.response_bytes).Bind(9, records)
-      .BindBlob(10, entry.prev_hash).BindBlob(11, entry.hash);
+      .BindBlob(10, entry.prev_hash).BindBlob(11, entry.hash)
+      .Bind(12, int64_t{entry.hash_format}).BindBlob(13, entry.response_digest)
+      .Bind(14, entry.end_user).Bind(15, entry.correlation_id);
+  entry.hash_format = kCurrentEntryHashFormat;
   RETURN_IF_ERROR(s->Run());
   chain_head_seq_ = entry.seq;
   chain_head_hash_ = entry.hash;
@@ -930,7 +953,8 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64
   ASSIGN_OR_RETURN(
       Statement * s,
       lease.get()->Prepare("SELECT seq, time, member, method, request_digest, status, "
-                           "request_bytes, response_bytes, records, prev_hash, hash "
+                           "request_bytes, response_bytes, records, prev_hash, hash, "
+                           "hash_format, response_digest, end_user, correlation_id "
                            "FROM exchange_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   s->Bind(1, after).Bind(2, int64_t{limit});
   std::vector<ExchangeLogEntry> entries;
@@ -958,3 +982,7 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64
 }
 
 }  // namespace lienthong::store::sqlite
+    e.hash_format = static_cast<int>(s->Int(11));
+    e.response_digest = s->Blob(12);
+    e.end_user = s->Text(13);
+    e.correlation_id = s->Text(14);

@@ -10,9 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/store/postgres/postgres_schema.h"
+#include "services/store/sqlite/sqlite_schema.h"
 #include "tests/unit/store/store_test_util.h"
 
 namespace lienthong::store {
@@ -199,6 +202,139 @@ TEST_P(StoreContractTest, TheChainVerifierCatchesAnEditedOrCutEntry) {
   absl::Status cut = test::VerifyExchangeLogChain(*store_);
   EXPECT_EQ(cut.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(cut.message()), HasSubstr("the stored head is 4"));
+}
+
+TEST_P(StoreContractTest, ResponseDigestEndUserAndCorrelationIdRoundTripUnderTheHash) {
+  ExchangeLogEntry entry = LogEntry("000.00.31.H49");
+  entry.end_user = "officer:nv.lan-01";
+  entry.correlation_id = "c-42";
+  entry.hash_format = 1;  // whatever the caller says, the store writes the current format
+  ASSERT_OK(WriteAndWait(
+      [](WriteTransaction& txn) {
+        txn.log_entry().response_bytes = 3;
+        txn.log_entry().response_digest = Sha256("abc");
+        return absl::OkStatus();
+      },
+      entry));
+  store_->LogExchange(LogEntry("reader"));  // a log-only entry: no response, no attribution
+  ASSERT_OK(test::AwaitExchangeLog(*store_, 2, kWaitLimit).status());
+  const auto log = ExchangeLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].hash_format, kCurrentEntryHashFormat);
+  EXPECT_EQ(log[0].response_digest, Sha256("abc"));
+  EXPECT_EQ(log[0].end_user, "officer:nv.lan-01");
+  EXPECT_EQ(log[0].correlation_id, "c-42");
+  EXPECT_EQ(log[1].response_digest, "");
+  EXPECT_EQ(log[1].end_user, "");
+  ASSERT_OK(test::VerifyExchangeLogChain(*store_));
+  // Each new field is under the hash, and so is the format.
+  for (const auto& [edit, undo] : std::vector<std::pair<std::string, std::string>>{
+           {"end_user = 'officer:other'", "end_user = 'officer:nv.lan-01'"},
+           {"correlation_id = 'c-43'", "correlation_id = 'c-42'"},
+           {"hash_format = 1", "hash_format = 2"},
+           {"hash_format = 3", "hash_format = 2"}}) {
+    store_.reset();
+    ASSERT_OK(harness_->Tamper(absl::StrCat("UPDATE exchange_log SET ", edit, " WHERE seq = 1")));
+    ASSERT_NO_FATAL_FAILURE(Open());
+    const absl::Status edited = test::VerifyExchangeLogChain(*store_);
+    EXPECT_EQ(edited.code(), absl::StatusCode::kDataLoss) << edit;
+    EXPECT_THAT(std::string(edited.message()), HasSubstr("entry 1 has hash")) << edit;
+    store_.reset();
+    ASSERT_OK(harness_->Tamper(absl::StrCat("UPDATE exchange_log SET ", undo, " WHERE seq = 1")));
+    ASSERT_NO_FATAL_FAILURE(Open());
+    ASSERT_OK(test::VerifyExchangeLogChain(*store_)) << undo;
+  }
+}
+
+// A blob literal of the engine's SQL.
+std::string BlobLiteral(StoreEngine engine, const std::string& bytes) {
+  const std::string hex = absl::BytesToHexString(bytes);
+  return engine == StoreEngine::kSqlite ? absl::StrCat("X'", hex, "'")
+                                        : absl::StrCat("'\\x", hex, "'::bytea");
+}
+
+TEST_P(StoreContractTest, EntriesWrittenBeforeTheHashFormatMigrationStillVerify) {
+  const StoreEngine engine = GetParam();
+  // A database as the release before hash formats left it (SQLite schema 2, PostgreSQL 1):
+  // that release's migrations, then three entries as it wrote them (format 1, no response
+  // digest, no attribution columns).
+  ASSERT_OK_AND_ASSIGN(auto old, test::StoreHarness::Make(engine));
+  std::string schema;
+  if (engine == StoreEngine::kSqlite) {
+    for (int v = 0; v < 2; ++v) absl::StrAppend(&schema, sqlite::kMigrations[v]);
+    absl::StrAppend(&schema, "PRAGMA user_version = 2;");
+  } else {
+    absl::StrAppend(&schema,
+                    "CREATE TABLE lienthong_meta (key text PRIMARY KEY, value bigint NOT NULL); "
+                    "INSERT INTO lienthong_meta VALUES ('schema_version', 1), "
+                    "('xid_base', pg_current_xact_id()::text::bigint);",
+                    postgres::kPgMigrations[0]);
+  }
+  ASSERT_OK(old->Tamper(schema));
+  ASSERT_OK_AND_ASSIGN(const int before, old->SchemaVersion());
+  ASSERT_EQ(before, engine == StoreEngine::kSqlite ? 2 : 1);
+  std::string prev = GenesisHash();
+  std::string rows;
+  const absl::Time t0 = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now() - absl::Hours(1)));
+  for (int seq = 1; seq <= 3; ++seq) {
+    ExchangeLogEntry e;
+    e.seq = seq;
+    e.time = t0 + absl::Seconds(seq);
+    e.member = "000.00.31.H49";
+    e.method = "/lienthong.v1.EducationRecordService/UpsertRecords";
+    e.request_digest = Sha256(absl::StrCat("request ", seq));
+    e.status_code = seq == 2 ? 7 : 0;
+    e.request_bytes = 100 + seq;
+    e.response_bytes = 10 * seq;
+    e.records = {absl::StrCat("school:s", seq)};
+    e.hash_format = kEntryHashFormatV1;
+    e.prev_hash = prev;
+    e.hash = ComputeEntryHash(e, prev);
+    prev = e.hash;
+    absl::StrAppend(&rows,
+                    "INSERT INTO exchange_log (seq, time, member, method, request_digest, status, "
+                    "request_bytes, response_bytes, records, prev_hash, hash) VALUES (",
+                    e.seq, ", ", absl::ToUnixMicros(e.time), ", '", e.member, "', '", e.method,
+                    "', ", BlobLiteral(engine, e.request_digest), ", ", e.status_code, ", ",
+                    e.request_bytes, ", ", e.response_bytes, ", '", e.records[0], "', ",
+                    BlobLiteral(engine, e.prev_hash), ", ", BlobLiteral(engine, e.hash), ");");
+  }
+  absl::StrAppend(&rows, engine == StoreEngine::kSqlite
+                             ? "INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, 3, "
+                             : "UPDATE exchange_log_head SET seq = 3, hash = ",
+                  BlobLiteral(engine, prev), engine == StoreEngine::kSqlite ? ");" : " WHERE id = 1;");
+  ASSERT_OK(old->Tamper(rows));
+
+  // This build migrates it; the old entries keep format 1 and verify.
+  store_.reset();
+  ASSERT_OK_AND_ASSIGN(store_, old->Open());
+  ASSERT_OK_AND_ASSIGN(const int after, old->SchemaVersion());
+  EXPECT_EQ(after, old->CurrentSchemaVersion());
+  ASSERT_OK(test::VerifyExchangeLogChain(*store_));
+  ExchangeLogEntry next = LogEntry("000.00.31.H49");
+  next.end_user = "citizen:001203004567";
+  ASSERT_OK(WriteAndWait([](WriteTransaction&) { return absl::OkStatus(); }, next));
+  auto log = ExchangeLog();
+  ASSERT_EQ(log.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(log[i].hash_format, kEntryHashFormatV1);
+    EXPECT_EQ(log[i].response_digest, "");
+    EXPECT_EQ(log[i].end_user, "");
+  }
+  EXPECT_EQ(log[1].status_code, 7);
+  EXPECT_EQ(log[3].hash_format, kCurrentEntryHashFormat);
+  EXPECT_EQ(log[3].prev_hash, prev);
+  EXPECT_EQ(log[3].end_user, "citizen:001203004567");
+  ASSERT_OK(test::VerifyExchangeLogChain(*store_));
+
+  // An old entry is still caught when edited.
+  store_.reset();
+  ASSERT_OK(old->Tamper("UPDATE exchange_log SET status = 0 WHERE seq = 2"));
+  ASSERT_OK_AND_ASSIGN(store_, old->Open());
+  const absl::Status edited = test::VerifyExchangeLogChain(*store_);
+  EXPECT_EQ(edited.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(edited.message()), HasSubstr("entry 2 has hash"));
+  store_.reset();
 }
 
 TEST_P(StoreContractTest, ANewDatabaseHasTheCurrentSchemaVersion) {
