@@ -2,7 +2,8 @@
 # Change-feed benchmark (issue 4): commit-to-delivery latency with 1, 100 and 1,000 subscribers
 # at a fixed write rate, and gateway memory per idle subscriber. Loopback only, bounded in time.
 # Usage: bench/run_feed_bench.sh   (env: RATE=2000 DURATION=10s SUBSCRIBERS="1 100 1000"
-#                                         MAX_EVENTS_PER_MESSAGE="1 256" IDLE=1000 BUILD_DIR=build)
+#                                         MAX_EVENTS_PER_MESSAGE="1 256" IDLE=1000 BUILD_DIR=build
+#                                         SKIP_BUILD=1: use the binaries as they are)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -15,7 +16,9 @@ idle=${IDLE:-1000}
 batching=${MAX_EVENTS_PER_MESSAGE:-"1 256"}
 port=${PORT:-17543}
 
-cmake --build "$build" --target lienthongd lienthongctl lienthong_feed_bench >/dev/null
+if [[ -z ${SKIP_BUILD:-} ]]; then
+  cmake --build "$build" --target lienthongd lienthongctl lienthong_feed_bench >/dev/null
+fi
 tmp=$(mktemp -d /tmp/lienthong-feedbench.XXXXXX)
 gateway=""
 cleanup() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -133,7 +134,12 @@ class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
       absl::MutexLock lock(&mu_);
       if (!parsed) ++unparsed_;
       for (absl::Time committed : times_) {
-        latencies_us_.push_back(absl::ToInt64Microseconds(arrived - committed));
+        const int64_t us = absl::ToInt64Microseconds(arrived - committed);
+        latencies_us_.push_back(us);
+        if (us > max_us_) {
+          max_us_ = us;
+          max_committed_ = committed;
+        }
       }
     }
     StartRead(&response_);
@@ -157,6 +163,11 @@ class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
     absl::MutexLock lock(&mu_);
     return unparsed_;
   }
+  // The longest delay this subscriber saw, and the commit time of that event.
+  std::pair<int64_t, absl::Time> Slowest() {
+    absl::MutexLock lock(&mu_);
+    return {max_us_, max_committed_};
+  }
 
  private:
   grpc::ClientContext context_;
@@ -166,6 +177,8 @@ class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBu
   absl::Mutex mu_;
   std::vector<int64_t> latencies_us_ ABSL_GUARDED_BY(mu_);
   int64_t unparsed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t max_us_ ABSL_GUARDED_BY(mu_) = -1;
+  absl::Time max_committed_ ABSL_GUARDED_BY(mu_);
   grpc::Status status_;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -231,8 +244,10 @@ int Run() {
     absl::SleepFor(absl::Seconds(2));  // drain
     std::vector<int64_t> all;
     int64_t short_subscribers = 0, unparsed = 0;
+    std::pair<int64_t, absl::Time> slowest{-1, absl::InfinitePast()};
     for (auto& s : subscribers) {
       unparsed += s->unparsed();
+      slowest = std::max(slowest, s->Slowest());
       auto l = s->TakeLatencies();
       if (static_cast<int64_t>(l.size()) < written) ++short_subscribers;
       all.insert(all.end(), l.begin(), l.end());
@@ -247,6 +262,13 @@ int Run() {
     std::printf("commit-to-delivery ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f\n",
                 Percentile(all, 0.5), Percentile(all, 0.99), Percentile(all, 0.999),
                 all.empty() ? 0 : all.back() / 1000.0);
+    // Where the tail is: how many deliveries took 50 ms or more, and when the slowest event was
+    // committed (a stall at the start is warm-up, one in the middle is the gateway or the host).
+    const int64_t over_50ms = all.end() - std::lower_bound(all.begin(), all.end(), int64_t{50'000});
+    std::printf("deliveries >= 50 ms: %lld of %zu; slowest event committed %.2f s after the first "
+                "write\n",
+                static_cast<long long>(over_50ms), all.size(),
+                absl::ToDoubleSeconds(slowest.second - start));
     std::printf("RESULT {\"subscribers\":%d,\"rate\":%.0f,\"delivered\":%zu,\"missed_subscribers\":%lld,"
                 "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
                 n, written / seconds, all.size(), static_cast<long long>(short_subscribers),

@@ -342,6 +342,13 @@ class SqliteStore::Transaction final : public WriteTransaction {
 
   // Removes the entries up to `anchor_seq` and makes it the anchor.
   absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
+    ASSIGN_OR_RETURN(Statement * del, db_->Prepare("DELETE FROM exchange_log WHERE seq <= ?1"));
+    del->Bind(1, anchor_seq);
+    RETURN_IF_ERROR(del->Run());
+    const int64_t removed = sqlite3_changes(db_->handle());
+    ASSIGN_OR_RETURN(Statement * anchor,
+                     db_->Prepare("UPDATE exchange_log_head SET anchor_seq = ?1, anchor_hash = ?2 "
+                                  "WHERE id = 1"));
     anchor->Bind(1, anchor_seq).BindBlob(2, anchor_hash);
     RETURN_IF_ERROR(anchor->Run());
     return removed;
