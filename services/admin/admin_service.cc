@@ -38,6 +38,10 @@ constexpr char kListDeadLetters[] = "/lienthong.v1.AdminService/ListDeadLetters"
 constexpr char kReplayDeadLetters[] = "/lienthong.v1.AdminService/ReplayDeadLetters";
 constexpr char kResyncAdapter[] = "/lienthong.v1.AdminService/ResyncAdapter";
 constexpr char kVerifyExchangeLog[] = "/lienthong.v1.AdminService/VerifyExchangeLog";
+constexpr char kSeekAdapter[] = "/lienthong.v1.AdminService/SeekAdapter";
+// The range google.protobuf.Timestamp allows (0001-01-01 to 9999-12-31).
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
@@ -51,6 +55,16 @@ absl::Status RequireAdapterName(const std::string& adapter) {
   FieldViolations violations;
   violations.Add("adapter", "required: an adapter instance name from the config");
   return violations.ToStatus();
+}
+
+// Ends the worker thread of a reactor from its OnDone, which may run on that very thread.
+void JoinOrDetach(std::thread& worker) {
+  if (!worker.joinable()) return;
+  if (worker.get_id() == std::this_thread::get_id()) {
+    worker.detach();
+  } else {
+    worker.join();
+  }
 }
 
 // Streams the progress of a long sync-engine action (a dead-letter replay, a resync) that runs on
@@ -99,13 +113,7 @@ class ProgressReactor : public grpc::ServerWriteReactor<Progress> {
   }
 
   void OnDone() override {
-    if (worker_.joinable()) {
-      if (worker_.get_id() == std::this_thread::get_id()) {
-        worker_.detach();
-      } else {
-        worker_.join();
-      }
-    }
+    JoinOrDetach(worker_);
     delete this;
   }
 
@@ -162,6 +170,70 @@ grpc::ServerWriteReactor<Progress>* ServeProgress(
   return reactor;
 }
 
+// A unary call whose work blocks (a seek waits for the adapter's worker and for its commit): the
+// work runs on a thread of its own, never on a gRPC callback thread, and ends the call.
+class BlockingUnaryReactor : public grpc::ServerUnaryReactor {
+ public:
+  void FinishNow(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+
+  void Start(std::function<absl::Status()> work) {
+    // Held until worker_ is set: OnDone cannot run before then.
+    std::lock_guard<std::mutex> lock(mu_);
+    worker_ = std::thread([this, work = std::move(work)] {
+      const absl::Status status = work();
+      std::lock_guard<std::mutex> lock(mu_);
+      Finish(ToGrpcStatus(status));
+    });
+  }
+
+  // After Finish, which the worker calls only once worker_ is set.
+  void OnDone() override {
+    JoinOrDetach(worker_);
+    delete this;
+  }
+
+ private:
+  std::mutex mu_;
+  std::thread worker_;
+};
+
+// The checkpoint a SeekAdapter request asks for; INVALID_ARGUMENT naming each bad field.
+absl::StatusOr<sync::SeekTarget> SeekTargetOf(const v1::SeekAdapterRequest& request) {
+  FieldViolations violations;
+  if (request.adapter().empty()) {
+    violations.Add("adapter", "required: an adapter instance name from the config");
+  }
+  sync::SeekTarget target;
+  switch (request.to_case()) {
+    case v1::SeekAdapterRequest::kCursor: {
+      auto cursor = store::DecodeCursor(request.cursor());
+      if (cursor.ok()) {
+        target.cursor = *cursor;
+      } else {
+        violations.Add("cursor", absl::StrCat("'", request.cursor(),
+                                              "' is not a change cursor (\"1.<hex>\")"));
+      }
+      break;
+    }
+    case v1::SeekAdapterRequest::kTime: {
+      const auto& time = request.time();
+      if (time.seconds() < kMinTimestampSeconds || time.seconds() > kMaxTimestampSeconds ||
+          time.nanos() < 0 || time.nanos() > 999999999) {
+        violations.Add("time", "not a valid timestamp");
+      } else if (FromProtoTimestamp(time) > absl::Now()) {
+        violations.Add("time", "must not be in the future");
+      } else {
+        target.time = FromProtoTimestamp(time);
+      }
+      break;
+    }
+    case v1::SeekAdapterRequest::TO_NOT_SET:
+      violations.Add("to", "required: a cursor or a time");
+      break;
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  return target;
+}
 
 }  // namespace
 
@@ -382,6 +454,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
                          VerifyExchangeLogChain(*deps_.gateway->store));
         response->set_ok(verdict.ok);
         response->set_entries_checked(verdict.entries_checked);
+        response->set_anchor_seq(verdict.anchor_seq);
+        response->set_anchor_hash(verdict.anchor_hash);
         if (!verdict.ok) {
           response->set_first_bad_sequence(verdict.first_bad_sequence);
           response->set_problem(verdict.problem);
@@ -391,5 +465,39 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
 }
 
 }  // namespace lienthong::admin
-        response->set_anchor_seq(verdict.anchor_seq);
-        response->set_anchor_hash(verdict.anchor_hash);
+
+namespace lienthong::admin {
+
+grpc::ServerUnaryReactor* AdminServiceImpl::SeekAdapter(grpc::CallbackServerContext* context,
+                                                        const v1::SeekAdapterRequest* request,
+                                                        v1::SeekAdapterResponse* response) {
+  auto* reactor = new BlockingUnaryReactor();
+  auto call = exchange::ExchangeCall::Begin(*deps_.gateway, context, kSeekAdapter, *request);
+  if (!call.ok()) {
+    reactor->FinishNow(call.status());
+    return reactor;
+  }
+  sync::SyncControl* control = sync();
+  auto target = SeekTargetOf(*request);
+  absl::Status refused = target.status();
+  if (refused.ok() && control == nullptr) refused = NoAdapters();
+  if (!refused.ok()) {
+    exchange::LogReadOnlyCall(*deps_.gateway, std::move(*call), refused, 0);
+    reactor->FinishNow(refused);
+    return reactor;
+  }
+  // The engine writes the call's exchange-log entry, with the checkpoint it moved from and to,
+  // in the transaction that moves it (or with the refusal).
+  reactor->Start([control, adapter = request->adapter(), target = *target,
+                  entry = std::move(call->log), response]() mutable -> absl::Status {
+    ASSIGN_OR_RETURN(sync::SeekOutcome outcome, control->Seek(adapter, target, std::move(entry)));
+    response->set_from_checkpoint(store::EncodeCursor(outcome.from));
+    response->set_to_checkpoint(store::EncodeCursor(outcome.to));
+    response->set_lag_events(outcome.lag_events);
+    *response->mutable_status() = std::move(outcome.status);
+    return absl::OkStatus();
+  });
+  return reactor;
+}
+
+}  // namespace lienthong::admin

@@ -58,6 +58,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* VerifyExchangeLog(grpc::CallbackServerContext* context,
                                               const v1::VerifyExchangeLogRequest* request,
                                               v1::VerifyExchangeLogResponse* response) override;
+  grpc::ServerUnaryReactor* SeekAdapter(grpc::CallbackServerContext* context,
+                                        const v1::SeekAdapterRequest* request,
+                                        v1::SeekAdapterResponse* response) override;
 
  private:
   sync::SyncControl* sync() const { return deps_.sync_control ? deps_.sync_control() : nullptr; }

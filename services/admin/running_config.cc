@@ -74,6 +74,15 @@ class ChangedFields : public MessageDifferencer::Reporter {
   std::set<std::string> paths_;
 };
 
+bool SameAdapters(const google::protobuf::RepeatedPtrField<config::v1::Adapter>& a,
+                  const google::protobuf::RepeatedPtrField<config::v1::Adapter>& b) {
+  if (a.size() != b.size()) return false;
+  for (int i = 0; i < a.size(); ++i) {
+    if (!MessageDifferencer::Equals(a.Get(i), b.Get(i))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> RestartRequiredChanges(const config::v1::GatewayConfig& running,
@@ -212,8 +221,21 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
   };
   if (!outcome.errors.empty()) return refuse();
 
+  // Adapters: the new and changed ones are built now (a failure refuses the reload with nothing
+  // applied) and put in force after the rest.
+  sync::SyncControl::ApplyAdapters apply_adapters;
+  if (targets_.adapters != nullptr && !SameAdapters(running.adapters(), loaded->adapters())) {
+    auto prepared = targets_.adapters->PrepareAdapters(loaded->adapters());
+    if (!prepared.ok()) {
+      outcome.errors.push_back(absl::StrCat(path, ": ", prepared.status().message()));
+      return refuse();
+    }
+    apply_adapters = std::move(*prepared);
+  }
+
   // What can change live is taken from the new config; the rest stays as it runs.
   config::v1::GatewayConfig effective = running;
+  if (targets_.adapters != nullptr) *effective.mutable_adapters() = loaded->adapters();
   if (loaded->has_access_policy()) {
     *effective.mutable_access_policy() = loaded->access_policy();
   } else {
@@ -257,6 +279,19 @@ ReloadOutcome RunningConfig::Reload(absl::string_view trigger) {
   if (max_age != ExchangeLogMaxAge(running)) {
     if (targets_.retention != nullptr) targets_.retention->SetMaxAge(max_age);
     outcome.changes.push_back("retention.exchange_log_max_age");
+  }
+  if (apply_adapters) {
+    // Drains the removed and changed adapters' workers, then starts the new ones.
+    const sync::AdapterSetChanges adapters = apply_adapters();
+    for (const std::string& name : adapters.added) {
+      outcome.changes.push_back(absl::StrCat("adapters.added:", name));
+    }
+    for (const std::string& name : adapters.changed) {
+      outcome.changes.push_back(absl::StrCat("adapters.changed:", name));
+    }
+    for (const std::string& name : adapters.removed) {
+      outcome.changes.push_back(absl::StrCat("adapters.removed:", name));
+    }
   }
   {
     absl::MutexLock lock(&mu_);

@@ -8,8 +8,12 @@
 //   listener.tls key_file, cert_file, client_ca_file, crl_dir
 //                                                     new handshakes use the new material
 //   logging.level, retention.exchange_log_max_age
-// Every other difference (listener address, store, adapters, limits, ...) is reported as
-// needing a restart and does not apply.
+//   adapters                                          added ones start, removed ones are drained
+//                                                     and stop, changed ones are drained and start
+//                                                     again from their checkpoint (SyncControl::
+//                                                     PrepareAdapters)
+// Every other difference (listener address, store, limits, ...) is reported as needing a
+// restart and does not apply.
 #pragma once
 
 #include <string>
@@ -26,6 +30,7 @@
 #include "services/security/access_policy.h"
 #include "services/security/tls_rotation.h"
 #include "services/store/store.h"
+#include "services/sync/sync_control.h"
 
 namespace lienthong::admin {
 
@@ -35,7 +40,9 @@ inline constexpr char kReloadMethod[] = "/lienthongd/ReloadConfig";
 struct ReloadOutcome {
   bool applied = false;
   std::vector<std::string> errors;            // when refused: every error, one per entry
-  std::vector<std::string> changes;           // what now applies ("access_policy", ...)
+  // What now applies ("access_policy", ...; "adapters.added:<name>", "adapters.changed:<name>",
+  // "adapters.removed:<name>" for each adapter).
+  std::vector<std::string> changes;
   std::vector<std::string> restart_required;  // fields that changed but need a restart
 };
 
@@ -49,6 +56,8 @@ class RunningConfig {
     SecurityMetrics* metrics = nullptr;
     // Where each reload, applied or refused, is written as an exchange-log entry; may be null.
     store::Store* exchange_log = nullptr;
+    // The sync engine, which takes the new adapter set; null: adapter changes need a restart.
+    sync::SyncControl* adapters = nullptr;
   };
 
   // Starts a thread that, every `poll`, refreshes the certificate gauges and looks for a change

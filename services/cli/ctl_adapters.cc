@@ -1,4 +1,4 @@
-// lienthongctl adapters status|pause|resume|watch, deadletters list|replay.
+// lienthongctl adapters status|pause|resume|watch|resync|seek, deadletters list|replay.
 #include "services/cli/ctl_adapters.h"
 
 #include <unistd.h>
@@ -30,7 +30,8 @@ ABSL_FLAG(std::string, from, "",
           "adapters resync: start of the period, YYYY-MM-DD (Vietnam time) or RFC 3339.");
 ABSL_FLAG(std::string, to, "",
           "adapters resync: end of the period, YYYY-MM-DD (that day included) or RFC 3339 "
-          "(excluded); empty: now.");
+          "(excluded); empty: now. adapters seek: the new checkpoint, a change cursor "
+          "(1.<hex>) or an RFC 3339 time (before the first change committed at or after it).");
 
 namespace lienthong::cli {
 namespace {
@@ -283,6 +284,45 @@ int AdaptersResync(const std::vector<std::string>& args) {
               static_cast<long long>(last.sent()), static_cast<long long>(last.total()),
               args[0].c_str(), static_cast<long long>(last.failed()));
   return last.failed() > 0 ? 1 : 0;
+}
+
+}  // namespace lienthong::cli
+
+namespace lienthong::cli {
+
+int AdaptersSeek(const std::vector<std::string>& args) {
+  constexpr char kUsage[] = "adapters seek NAME --to CURSOR|RFC3339-TIME";
+  const std::string to = absl::GetFlag(FLAGS_to);
+  if (args.size() != 1 || to.empty()) return Usage(kUsage);
+  v1::SeekAdapterRequest request;
+  request.set_adapter(args[0]);
+  // A time has a 'T' between its date and its clock; a cursor ("1.<hex>") never does. A
+  // malformed cursor goes to the gateway, which names what is wrong with it.
+  if (to.find_first_of("Tt") != std::string::npos) {
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, to, &time, &error)) {
+      return Fail(absl::StrCat("--to: '", to, "' is not an RFC 3339 time (", error,
+                               "); e.g. 2026-12-06T08:00:00+07:00"));
+    }
+    ToProtoTimestamp(time, request.mutable_time());
+  } else {
+    request.set_cursor(to);
+  }
+  auto admin = Admin();
+  if (!admin.ok()) return Fail(std::string(admin.status().message()));
+  grpc::ClientContext context;
+  // The gateway waits up to 30 s for a paused adapter to finish the batch it had under way.
+  SetDeadline(&context, std::max(CallTimeout(), absl::Seconds(45)));
+  v1::SeekAdapterResponse response;
+  const grpc::Status called = (*admin)->SeekAdapter(&context, request, &response);
+  if (!called.ok()) return Fail(FromGrpcStatus(called).ToString());
+  std::printf("checkpoint of %s moved from %s to %s; %lld changes after it; state %s\n",
+              args[0].c_str(), response.from_checkpoint().c_str(),
+              response.to_checkpoint().c_str(), static_cast<long long>(response.lag_events()),
+              response.status().state().c_str());
+  std::printf("resume it to send from there: lienthongctl adapters resume %s\n", args[0].c_str());
+  return 0;
 }
 
 }  // namespace lienthong::cli

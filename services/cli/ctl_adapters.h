@@ -1,5 +1,5 @@
 // lienthongctl's sync-engine commands over AdminService: `adapters
-// status|pause|resume|watch|resync`, `deadletters list|replay` (replay, resync and watch draw a
+// status|pause|resume|watch|resync|seek`, `deadletters list|replay` (replay, resync and watch draw a
 // progress bar on a terminal).
 #pragma once
 
@@ -15,6 +15,8 @@ int AdaptersResume(const std::vector<std::string>& args);
 int AdaptersWatch(const std::vector<std::string>& args);
 // Sends the records of a period through one adapter again (--from, --to), with a progress bar.
 int AdaptersResync(const std::vector<std::string>& args);
+// Moves a paused adapter's checkpoint to a cursor or a time (--to).
+int AdaptersSeek(const std::vector<std::string>& args);
 int DeadLettersList(const std::vector<std::string>& args);
 int DeadLettersReplay(const std::vector<std::string>& args);
 

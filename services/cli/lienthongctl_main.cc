@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
       {"adapters resume", lienthong::cli::AdaptersResume},
       {"adapters watch", lienthong::cli::AdaptersWatch},
       {"adapters resync", lienthong::cli::AdaptersResync},
+      {"adapters seek", lienthong::cli::AdaptersSeek},
       {"deadletters list", lienthong::cli::DeadLettersList},
       {"deadletters replay", lienthong::cli::DeadLettersReplay},
   };

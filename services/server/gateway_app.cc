@@ -108,11 +108,21 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
     app->backups_ = std::make_unique<admin::BackupSchedule>(config);
     app->backups_->Start();
   }
+  // Sync engine (issue 5): built before the store takes writes, so its commit listener sees
+  // every one; adapters connect on their first batch. It is there without adapters too: a
+  // reload may add some.
+  adapters::RegisterBuiltinAdapters(&app->adapter_registry_);
+  sync::SyncEngineOptions sync_options;
+  sync_options.metrics = app->metrics_.registry();
+  sync_options.replica_name = app->replica_name_;
+  ASSIGN_OR_RETURN(app->sync_, sync::SyncEngine::Create(app->store_.get(), config.adapters(),
+                                                        app->adapter_registry_, sync_options));
+  app->sync_->Start();
   app->running_config_ = std::make_unique<admin::RunningConfig>(
       config,
       admin::RunningConfig::Targets{&app->access_policy_, app->listener_tls_.get(),
                                     app->retention_.get(), app->security_metrics_.get(),
-                                    app->store_.get()},
+                                    app->store_.get(), app->sync_.get()},
       watch_interval);
 
   auto& context = app->gateway_context_;
@@ -145,18 +155,6 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   app->change_feed_ = std::make_unique<changefeed::ChangeFeed>(app->store_.get(),
                                                                std::move(feed_options));
   RETURN_IF_ERROR(app->change_feed_->Start());
-  // Sync engine (issue 5): built before the listener opens, so its commit listener sees every
-  // write; adapters connect on their first batch.
-  if (config.adapters_size() > 0) {
-    adapters::AdapterRegistry registry;
-    adapters::RegisterBuiltinAdapters(&registry);
-    sync::SyncEngineOptions sync_options;
-    sync_options.metrics = app->metrics_.registry();
-    sync_options.replica_name = app->replica_name_;
-    ASSIGN_OR_RETURN(app->sync_, sync::SyncEngine::Create(app->store_.get(), config.adapters(),
-                                                          registry, sync_options));
-    app->sync_->Start();
-  }
   app->services_.push_back(std::make_unique<changefeed::ChangeFeedServiceImpl>(
       &context, app->change_feed_.get(),
       [policy = &app->access_policy_](const std::string& member, v1::RecordType type) {

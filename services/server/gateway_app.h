@@ -45,8 +45,10 @@ class GatewayApp {
   int metrics_port() const { return metrics_port_; }
   store::Store* store() { return store_.get(); }
   changefeed::ChangeFeed* change_feed() { return change_feed_.get(); }
-  // The sync engine behind AdminService's adapter RPCs; null when no adapter is configured.
-  sync::SyncControl* sync() { return sync_.get(); }
+  // The sync engine behind AdminService's adapter RPCs; null while no adapter is configured.
+  sync::SyncControl* sync() {
+    return sync_ != nullptr && sync_->adapter_count() > 0 ? sync_.get() : nullptr;
+  }
 
   // Config reload (docs/architecture.md, guarantees 8-9): from now on the config is re-read from `path` on
   // ReloadConfig (SIGHUP, AdminService) and when the file changes. Without it, a reload
@@ -88,6 +90,7 @@ class GatewayApp {
   std::unique_ptr<dossier::DossierRegister> dossiers_;
   std::unique_ptr<education::RecordRegister> records_;
   std::unique_ptr<changefeed::ChangeFeed> change_feed_;
+  adapters::AdapterRegistry adapter_registry_;  // the adapter kinds; reloads build through it
   std::unique_ptr<sync::SyncEngine> sync_;  // issue 5: one worker per configured adapter
   // Security (issue 6): the policy and TLS material in force, what reloads them, pruning. The
   // TLS material outlives the server that serves it.

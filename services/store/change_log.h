@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ class ChangeLogReads {
   virtual absl::StatusOr<ChangeBounds> GetChangeBounds() = 0;
   // Counts readable changes with seq > after (lag).
   virtual absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) = 0;
+  // The first readable change, in cursor order, whose commit time is at or after `time`; none
+  // when no readable change is that new (an adapter seek to a time: sync_control.h).
+  virtual absl::StatusOr<std::optional<ChangeCursor>> FirstChangeAtOrAfter(absl::Time time) = 0;
 
   // Called with the newest readable cursor after commits that appended changes: this process's
   // own and, on a shared database, other replicas'. Heads only grow. Listeners (change feed,

@@ -24,6 +24,8 @@ constexpr absl::Duration kDefaultLinger = absl::Milliseconds(50);
 constexpr size_t kResolveChunk = 64;
 // Page size when the engine walks the dead-letter store.
 constexpr int kDeadLetterPage = 500;
+// Longest a seek waits for a paused worker to finish the batch it had under way.
+constexpr absl::Duration kSeekParkWait = absl::Seconds(30);
 
 // The exchange-log entry of the engine's own writes (checkpoint, dead letter, replay).
 store::ExchangeLogEntry EngineLogEntry(const std::string& adapter, absl::string_view what) {
@@ -75,10 +77,11 @@ AdapterWorker::AdapterWorker(store::Store* store, config::v1::Adapter config, st
       counters_(AdapterCounters::For(options.metrics.get(), config_.name())),
       lease_name_(absl::StrCat("adapter/", config_.name())) {}
 
-void AdapterWorker::Start() {
+void AdapterWorker::Start(bool paused) {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable()) return;
   stop_ = false;
+  paused_ = paused;
   thread_ = StartNamedThread("lt-sync-worker", [this] { Run(); });
 }
 
@@ -88,6 +91,11 @@ void AdapterWorker::Stop() {
     stop_ = true;
   }
   if (thread_.joinable()) thread_.join();
+}
+
+bool AdapterWorker::paused() {
+  absl::MutexLock lock(&mu_);
+  return paused_;
 }
 
 void AdapterWorker::RenewLease() {
@@ -322,6 +330,131 @@ absl::Status AdapterWorker::Resync(absl::Time from, absl::Time to,
   return absl::OkStatus();
 }
 
+absl::StatusOr<store::ChangeCursor> AdapterWorker::SeekCursor(const SeekTarget& target) {
+  ASSIGN_OR_RETURN(const store::ChangeBounds bounds, store_->GetChangeBounds());
+  FieldViolations violations;
+  if (target.cursor.has_value()) {
+    const store::ChangeCursor cursor = *target.cursor;
+    if (bounds.head < cursor) {
+      violations.Add("cursor", absl::StrCat("is ahead of the newest change this gateway has "
+                                            "committed (", store::EncodeCursor(bounds.head), ")"));
+    } else if (cursor < bounds.pruned_through) {
+      violations.Add("cursor",
+                     absl::StrCat("the changes after it up to ",
+                                  store::EncodeCursor(bounds.pruned_through),
+                                  " were removed by retention; the oldest checkpoint to seek to is ",
+                                  store::EncodeCursor(bounds.pruned_through)));
+    }
+    RETURN_IF_ERROR(violations.ToStatus());
+    return cursor;
+  }
+  if (!target.time.has_value()) {
+    violations.Add("to", "required: a cursor or a time");
+    return violations.ToStatus();
+  }
+  if (*target.time > absl::Now()) {
+    violations.Add("time", "must not be in the future");
+    return violations.ToStatus();
+  }
+  ASSIGN_OR_RETURN(const std::optional<store::ChangeCursor> first,
+                   store_->FirstChangeAtOrAfter(*target.time));
+  // No change that new yet: every later change is newer, so the checkpoint is the newest one.
+  if (!first.has_value()) return bounds.head;
+  return store::ChangeCursor{std::max(first->seq - 1, bounds.pruned_through.seq)};
+}
+
+absl::Status AdapterWorker::HoldParked() {
+  absl::MutexLock lock(&mu_);
+  auto refuse = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "adapter ", name(), " is ", StateLocked(),
+        ": a seek needs it paused first (lienthongctl adapters pause ", name(), ")"));
+  };
+  if (lease_token_ == 0 || (!paused_ && !stopped_on_error_)) return refuse();
+  if (seeking_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("adapter ", name(), " is being moved by another seek"));
+  }
+  // A pause lets the batch under way finish first.
+  auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return parked_ || stop_ || lease_lost_ || (!paused_ && !stopped_on_error_);
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&settled), kSeekParkWait);
+  if (stop_ || lease_lost_) {
+    return absl::UnavailableError(absl::StrCat("adapter ", name(), " is stopping"));
+  }
+  if (!paused_ && !stopped_on_error_) return refuse();  // resumed meanwhile
+  if (!parked_) {
+    return absl::UnavailableError(absl::StrCat(
+        "adapter ", name(), " is still finishing the batch it had under way; try again"));
+  }
+  seeking_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SeekOutcome> AdapterWorker::Seek(const SeekTarget& target,
+                                                store::ExchangeLogEntry entry) {
+  // Every refusal is written to the exchange log too, with its outcome.
+  auto refused = [&](absl::Status status) -> absl::Status {
+    (void)store::WriteAndWait(store_, std::move(entry),
+                              [status](store::WriteTransaction&) { return status; });
+    return status;
+  };
+  if (absl::Status here = RunsHere(); !here.ok()) return refused(here);
+  auto to = SeekCursor(target);
+  if (!to.ok()) return refused(to.status());
+  if (absl::Status parked = HoldParked(); !parked.ok()) return refused(parked);
+  SeekOutcome outcome;
+  int64_t token;
+  {
+    absl::MutexLock lock(&mu_);
+    outcome.from = checkpoint_;
+    token = lease_token_;
+  }
+  outcome.to = *to;
+  entry.records.push_back(absl::StrCat("checkpoint_from:", store::EncodeCursor(outcome.from)));
+  entry.records.push_back(absl::StrCat("checkpoint_to:", store::EncodeCursor(outcome.to)));
+  const absl::Status written = store::WriteAndWait(
+      store_, std::move(entry),
+      [this, token, cursor = outcome.to](store::WriteTransaction& txn) -> absl::Status {
+        RETURN_IF_ERROR(txn.CheckLease(lease_name_, options_.replica_name, token));
+        return txn.PutCheckpoint(name(), cursor);
+      });
+  {
+    absl::MutexLock lock(&mu_);
+    seeking_ = false;
+    if (written.ok()) {
+      checkpoint_ = outcome.to;
+      // The batch the worker held (stopped on error, or backing off when paused) is dropped;
+      // it stays paused until resumed.
+      abandon_ = true;
+      paused_ = true;
+      stopped_on_error_ = false;
+      resume_requested_ = false;
+      backing_off_ = false;
+      last_error_.clear();
+    }
+  }
+  if (!written.ok()) {
+    if (store::IsLeaseLost(written)) (void)LoseLease(written);
+    return written;
+  }
+  LogLine(LogLevel::kInfo, "adapter checkpoint moved")
+      .Str("adapter", name())
+      .Str("from", store::EncodeCursor(outcome.from))
+      .Str("to", store::EncodeCursor(outcome.to));
+  outcome.status = Status();
+  outcome.lag_events = outcome.status.lag_events();
+  return outcome;
+}
+
+bool AdapterWorker::TakeAbandoned() {
+  absl::MutexLock lock(&mu_);
+  if (!abandon_ || stop_ || lease_lost_) return false;
+  abandon_ = false;
+  return true;
+}
+
 std::string AdapterWorker::StateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
   if (lease_token_ == 0) return "standby";
   if (stopped_on_error_) return "stopped_on_error";
@@ -338,15 +471,17 @@ bool AdapterWorker::Stopping() {
 bool AdapterWorker::WaitWhilePaused() {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !paused_ || stop_ || lease_lost_;
+    return (!paused_ && !seeking_) || stop_ || lease_lost_;
   };
+  parked_ = true;
   mu_.Await(absl::Condition(&ready));
-  return !stop_ && !lease_lost_;
+  parked_ = false;
+  return !stop_ && !lease_lost_ && !abandon_;
 }
 
 bool AdapterWorker::PausedOrStopping() {
   absl::MutexLock lock(&mu_);
-  return paused_ || stop_;
+  return paused_ || stop_ || abandon_;
 }
 
 bool AdapterWorker::Sleep(absl::Duration delay) {
@@ -470,12 +605,14 @@ bool AdapterWorker::HaltOnError(const Pending& pending, const absl::Status& erro
       .Str("adapter", name())
       .Str("error", last_error_);
   auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return resume_requested_ || stop_ || lease_lost_;
+    return (resume_requested_ && !seeking_) || abandon_ || stop_ || lease_lost_;
   };
+  parked_ = true;
   mu_.Await(absl::Condition(&woken));
+  parked_ = false;
   stopped_on_error_ = false;
   resume_requested_ = false;
-  return !stop_ && !lease_lost_;
+  return !stop_ && !lease_lost_ && !abandon_;
 }
 
 bool AdapterWorker::ApplyOne(const Pending& pending) {
@@ -484,7 +621,8 @@ bool AdapterWorker::ApplyOne(const Pending& pending) {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      if (lease_lost_ || stop_) return false;  // another replica runs it now
+      // Another replica runs it now, it is stopping, or a seek moved the checkpoint.
+      if (lease_lost_ || stop_ || abandon_) return false;
     }
     absl::Status status = pending.broken.ok() ? ApplyExclusive({pending.event}) : pending.broken;
     if (status.ok()) {
@@ -532,8 +670,20 @@ bool AdapterWorker::Deliver(const std::vector<Pending>& batch, store::ChangeCurs
     }
   }
   // The destination refused something: find it one event at a time while the rest land.
+  store::ChangeCursor landed;  // the last event applied or dead-lettered
   for (const auto& pending : batch) {
-    if (!ApplyOne(pending)) return false;
+    if (!ApplyOne(pending)) {
+      // Stopped (a drain) in the middle: what landed is checkpointed, so that it is not sent
+      // again. Not after a seek (the checkpoint moved) or a lost lease (the fence refuses).
+      bool drained;
+      {
+        absl::MutexLock lock(&mu_);
+        drained = stop_ && !abandon_ && !lease_lost_;
+      }
+      if (landed.seq > 0 && drained) (void)Advance(landed);
+      return false;
+    }
+    landed = pending.cursor;
   }
   ClearProblem();
   return Advance(end);
@@ -670,7 +820,13 @@ void AdapterWorker::Run() {
 }
 
 void AdapterWorker::RunWhileHolding() {
-  for (int read_failures = 0; WaitWhilePaused();) {
+  for (int read_failures = 0;;) {
+    // A seek while the worker waited (or held a batch) sends it back here, to read from the
+    // checkpoint it moved.
+    if (!WaitWhilePaused()) {
+      if (TakeAbandoned()) continue;
+      return;
+    }
     store::ChangeCursor from;
     {
       absl::MutexLock lock(&mu_);
@@ -687,7 +843,7 @@ void AdapterWorker::RunWhileHolding() {
     }
     if (!rows.ok()) {
       SetProblem(rows.status(), true);
-      if (!Sleep(BackoffDelay(retry_, ++read_failures, gen_))) return;
+      if (!Sleep(BackoffDelay(retry_, ++read_failures, gen_)) && !TakeAbandoned()) return;
       continue;
     }
     read_failures = 0;
@@ -710,7 +866,7 @@ void AdapterWorker::RunWhileHolding() {
       pending.broken = store::ToChangeEvent(row, &pending.event);
       batch.push_back(std::move(pending));
     }
-    if (!Deliver(batch, rows->back().cursor)) return;
+    if (!Deliver(batch, rows->back().cursor) && !TakeAbandoned()) return;
   }
 }
 

@@ -1,8 +1,8 @@
 // AdapterWorker: one configured adapter instance of the sync engine (sync_engine.h), on a thread
 // of its own: takes the adapter's lease, reads the change log after its checkpoint in batches,
 // filters, applies through the adapter, retries with backoff, dead-letters, and moves the
-// checkpoint with a fencing check. Admin calls (status, pause, resume, replay) come from RPC
-// threads.
+// checkpoint with a fencing check. Admin calls (status, pause, resume, replay, resync, seek)
+// come from RPC threads.
 #pragma once
 
 #include <cstdint>
@@ -57,9 +57,16 @@ class AdapterWorker {
   ~AdapterWorker() { Stop(); }
 
   const std::string& name() const { return config_.name(); }
+  const config::v1::Adapter& config() const { return config_; }
 
-  void Start();
+  // Starts the thread; `paused`: held paused from the start (a reload keeps a pause).
+  void Start(bool paused = false);
+  // Drains the worker: a batch already handed to the adapter finishes and is checkpointed (one
+  // event at a time too: what landed is checkpointed), nothing more is read; then its thread
+  // ends and it releases its lease. A worker waiting out an outage or a backoff stops at once
+  // (its batch was not applied). Idempotent.
   void Stop();
+  bool paused();
 
   // Renews the lease the worker holds (from the engine's renewal thread). A lease that is
   // another replica's now, or lapsed meanwhile, is lost: the worker goes back to standby.
@@ -79,10 +86,19 @@ class AdapterWorker {
   // SyncControl::Resync for this adapter, on the calling thread.
   absl::Status Resync(absl::Time from, absl::Time to,
                       const std::function<void(const v1::ResyncProgress&)>& progress);
+  // SyncControl::Seek for this adapter.
+  absl::StatusOr<SeekOutcome> Seek(const SeekTarget& target, store::ExchangeLogEntry entry);
 
  private:
   std::string StateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Stopping();
+  // Seek's steps: the new checkpoint, checked against the change log; the worker parked (not in
+  // the middle of an adapter call or a checkpoint write) and held there.
+  absl::StatusOr<store::ChangeCursor> SeekCursor(const SeekTarget& target);
+  absl::Status HoldParked();
+  // After a seek: true (once) when the worker must drop what it held and read from the new
+  // checkpoint; false when it must stop.
+  bool TakeAbandoned();
 
   // Waits while paused; false when the worker must stop.
   bool WaitWhilePaused();
@@ -164,6 +180,12 @@ class AdapterWorker {
   const std::string lease_name_;
   int64_t lease_token_ ABSL_GUARDED_BY(mu_) = 0;  // 0 while in standby
   bool lease_lost_ ABSL_GUARDED_BY(mu_) = false;
+  // Seek: parked_ while the worker waits paused or stopped on error (it holds no adapter call
+  // and writes nothing); seeking_ holds it there while a seek writes; abandon_ tells it to drop
+  // the batch it held (the checkpoint moved under it).
+  bool parked_ ABSL_GUARDED_BY(mu_) = false;
+  bool seeking_ ABSL_GUARDED_BY(mu_) = false;
+  bool abandon_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

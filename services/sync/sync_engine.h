@@ -14,6 +14,9 @@
 // is written to the dead-letter store with its context in the same transaction that moves the
 // checkpoint past it (or, with stop_on_error, the worker halts visibly at it). Workers wake when
 // the store commits changes (a commit listener) and also poll, in case a commit is missed.
+//
+// The adapter set can change while the engine runs (a config reload: PrepareAdapters): workers
+// are added, drained and replaced one by one; admin calls hold the worker they act on.
 #pragma once
 
 #include <functional>
@@ -54,7 +57,7 @@ class SyncEngine final : public SyncControl {
   // Builds every adapter of `adapters` through `registry` (nothing connects yet) and registers a
   // commit listener on `store`, so it must be made before the store takes writes. Every bad
   // field of every entry is reported at once: INVALID_ARGUMENT with a BadRequest naming
-  // "adapters[i].<field>".
+  // "adapters[i].<field>". `registry` must outlive the engine (reloads build through it).
   static absl::StatusOr<std::unique_ptr<SyncEngine>> Create(
       store::Store* store, const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters,
       const adapters::AdapterRegistry& registry, SyncEngineOptions options = {});
@@ -75,21 +78,42 @@ class SyncEngine final : public SyncControl {
       const std::function<void(const v1::ReplayProgress&)>& progress) override;
   absl::Status Resync(const std::string& adapter, absl::Time from, absl::Time to,
                       const std::function<void(const v1::ResyncProgress&)>& progress) override;
+  absl::StatusOr<SeekOutcome> Seek(const std::string& adapter, const SeekTarget& target,
+                                   store::ExchangeLogEntry entry) override;
+  absl::StatusOr<ApplyAdapters> PrepareAdapters(
+      const google::protobuf::RepeatedPtrField<config::v1::Adapter>& adapters) override;
+
+  // How many adapters are configured now.
+  int adapter_count();
 
  private:
+  struct Listeners;
   SyncEngine() = default;
-  absl::StatusOr<AdapterWorker*> Find(const std::string& adapter);
+  // The worker of `adapter`, kept alive for the caller even if a reload removes it meanwhile.
+  absl::StatusOr<std::shared_ptr<AdapterWorker>> Find(const std::string& adapter);
+  absl::StatusOr<std::shared_ptr<AdapterWorker>> Build(const config::v1::Adapter& config) const;
+  std::vector<std::shared_ptr<AdapterWorker>> Workers();
+  // Puts `next` in force (PrepareAdapters' second step).
+  AdapterSetChanges Replace(std::vector<std::shared_ptr<AdapterWorker>> next,
+                            AdapterSetChanges changes);
+  void SetListened(const std::vector<std::shared_ptr<AdapterWorker>>& workers);
 
   void RenewLoop();
 
-  std::vector<std::unique_ptr<AdapterWorker>> workers_;
+  store::Store* store_ = nullptr;
+  const adapters::AdapterRegistry* registry_ = nullptr;
+  absl::Mutex reconfigure_mu_;  // one adapter-set change at a time
+  absl::Mutex workers_mu_;
+  std::vector<std::shared_ptr<AdapterWorker>> workers_ ABSL_GUARDED_BY(workers_mu_);
+  std::shared_ptr<Listeners> listeners_;
   SyncEngineOptions options_;
   absl::Mutex renew_mu_;
   bool renew_stop_ ABSL_GUARDED_BY(renew_mu_) = false;
   std::thread renew_thread_;
   // Unhooks the workers from the store's commit listener (which the store keeps).
   std::function<void()> detach_listener_;
-  bool started_ = false;
+  bool started_ ABSL_GUARDED_BY(reconfigure_mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(reconfigure_mu_) = false;
 };
 
 }  // namespace lienthong::sync

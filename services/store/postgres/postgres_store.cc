@@ -1350,6 +1350,15 @@ absl::StatusOr<int64_t> PostgresStore::CountChangesAfter(ChangeCursor after) {
   return r.Int(0, 0);
 }
 
+absl::StatusOr<std::optional<ChangeCursor>> PostgresStore::FirstChangeAtOrAfter(absl::Time time) {
+  const std::string sql =
+      absl::StrCat("SELECT seq FROM change_events WHERE commit_time >= $1 AND seq < ",
+                   ReadableBound(xid_base_), " ORDER BY seq LIMIT 1");
+  ASSIGN_OR_RETURN(PgResult r, Read(sql, PgArgs().Time(time)));
+  if (r.rows() == 0) return std::nullopt;
+  return ChangeCursor{r.Int(0, 0)};
+}
+
 absl::StatusOr<std::vector<ExchangeLogEntry>> PostgresStore::ReadExchangeLog(int64_t after,
                                                                              int limit) {
   ASSIGN_OR_RETURN(PgResult r,

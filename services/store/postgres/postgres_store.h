@@ -96,6 +96,7 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::vector<ChangeRow>> ReadChanges(ChangeCursor after, int limit) override;
   absl::StatusOr<ChangeBounds> GetChangeBounds() override;
   absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) override;
+  absl::StatusOr<std::optional<ChangeCursor>> FirstChangeAtOrAfter(absl::Time time) override;
   absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
                                                                 int limit) override;
   absl::StatusOr<ExchangeLogEnds> GetExchangeLogEnds() override;

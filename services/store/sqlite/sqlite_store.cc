@@ -954,6 +954,20 @@ absl::StatusOr<int64_t> SqliteStore::CountChangesAfter(ChangeCursor after) {
   return count;
 }
 
+absl::StatusOr<std::optional<ChangeCursor>> SqliteStore::FirstChangeAtOrAfter(absl::Time time) {
+  LT_LEASE_OR_RETURN(lease);
+  ASSIGN_OR_RETURN(Statement * s,
+                   lease.get()->Prepare("SELECT seq FROM change_events WHERE commit_time >= ?1 "
+                                        "ORDER BY seq LIMIT 1"));
+  s->Bind(1, time);
+  auto found = s->Step();
+  std::optional<ChangeCursor> first;
+  if (found.ok() && *found) first = ChangeCursor{s->Int(0)};
+  s->Reset();
+  if (!found.ok()) return found.status();
+  return first;
+}
+
 absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64_t after,
                                                                            int limit) {
   LT_LEASE_OR_RETURN(lease);

@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& adapter,
                                                              int64_t after_id, int limit) override;
   absl::StatusOr<int64_t> CountChangesAfter(ChangeCursor after) override;
+  absl::StatusOr<std::optional<ChangeCursor>> FirstChangeAtOrAfter(absl::Time time) override;
   // One process uses a SQLite file: its leases live in memory (local_leases.h).
   absl::StatusOr<LeaseRow> AcquireLease(const std::string& name, const std::string& holder,
                                         absl::Duration ttl) override {

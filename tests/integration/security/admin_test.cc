@@ -254,6 +254,14 @@ class FakeSync : public sync::SyncControl {
                       const std::function<void(const v1::ResyncProgress&)>&) override {
     return absl::UnimplementedError("not part of this test");
   }
+  absl::StatusOr<sync::SeekOutcome> Seek(const std::string&, const sync::SeekTarget&,
+                                         store::ExchangeLogEntry) override {
+    return absl::UnimplementedError("not part of this test");
+  }
+  absl::StatusOr<ApplyAdapters> PrepareAdapters(
+      const google::protobuf::RepeatedPtrField<config::v1::Adapter>&) override {
+    return absl::UnimplementedError("not part of this test");
+  }
 
  private:
   const int letters_;

@@ -659,6 +659,28 @@ TEST_P(StoreContractTest, PruningChangesKeepsTheNewestAndNeverReusesACursor) {
   EXPECT_EQ(count, 1);
 }
 
+TEST_P(StoreContractTest, FirstChangeAtOrAfterATimeIsTheFirstInCursorOrderCommittedThen) {
+  ASSERT_OK_AND_ASSIGN(auto first, store_->FirstChangeAtOrAfter(absl::UnixEpoch()));
+  EXPECT_FALSE(first.has_value());  // no change yet
+  std::vector<ChangeCursor> cursors;
+  for (int i = 0; i < 3; ++i) {
+    cursors.push_back(AppendAndWait(absl::StrCat("t", i)));
+    absl::SleepFor(absl::Milliseconds(5));  // three commits, three commit times
+  }
+  ASSERT_OK_AND_ASSIGN(const auto changes, test::ReadAllChanges(*store_));
+  ASSERT_EQ(changes.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(first, store_->FirstChangeAtOrAfter(absl::UnixEpoch()));
+  EXPECT_EQ(first, cursors[0]);
+  ASSERT_OK_AND_ASSIGN(first, store_->FirstChangeAtOrAfter(changes[1].commit_time));
+  EXPECT_EQ(first, cursors[1]);  // at: that change itself
+  ASSERT_OK_AND_ASSIGN(first,
+                       store_->FirstChangeAtOrAfter(changes[1].commit_time + absl::Microseconds(1)));
+  EXPECT_EQ(first, cursors[2]);  // after it: the next one
+  ASSERT_OK_AND_ASSIGN(first,
+                       store_->FirstChangeAtOrAfter(changes[2].commit_time + absl::Microseconds(1)));
+  EXPECT_FALSE(first.has_value());  // none that new
+}
+
 TEST_P(StoreContractTest, PruningTheExchangeLogSetsTheAnchorTheRestVerifiesFrom) {
   // One after the other, so that the chain's order is their times' order (entries that do not
   // wait for one another may commit in another order on PostgreSQL).
