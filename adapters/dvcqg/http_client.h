@@ -24,9 +24,20 @@ struct HttpReply {
   std::string body;
 };
 
+// What PortalSession needs of HTTP: one POST of a JSON body and the answer as it came.
+// HttpJsonClient is the real one; the fuzz target of the portal's answers
+// (tests/fuzz/dvcqg_answer_fuzz.cc) hands the session answers without a network.
+class JsonPoster {
+ public:
+  virtual ~JsonPoster() = default;
+  virtual absl::StatusOr<HttpReply> PostJson(const std::string& url,
+                                             const std::vector<std::string>& headers,
+                                             const std::string& json) = 0;
+};
+
 // One libcurl easy handle, reused so that connections (and TLS sessions) are kept between
 // calls. Not thread-safe: one caller at a time (the adapter's worker, see adapters/adapter.h).
-class HttpJsonClient {
+class HttpJsonClient final : public JsonPoster {
  public:
   explicit HttpJsonClient(HttpOptions options);
   ~HttpJsonClient();
@@ -39,7 +50,7 @@ class HttpJsonClient {
   // certificate not verified), naming the URL but never the body.
   absl::StatusOr<HttpReply> PostJson(const std::string& url,
                                      const std::vector<std::string>& headers,
-                                     const std::string& json);
+                                     const std::string& json) override;
 
  private:
   const HttpOptions options_;

@@ -28,7 +28,7 @@ struct PortalAccount {
 // Not thread-safe: one caller at a time (the adapter's, adapters/adapter.h).
 class PortalSession {
  public:
-  PortalSession(PortalAccount account, std::unique_ptr<HttpJsonClient> http)
+  PortalSession(PortalAccount account, std::unique_ptr<JsonPoster> http)
       : account_(std::move(account)), http_(std::move(http)) {}
 
   // POSTs {"session", "madonvi", "service": service, ...fields} to the integration path and
@@ -58,7 +58,7 @@ class PortalSession {
                                    nlohmann::json* answer);
 
   const PortalAccount account_;
-  const std::unique_ptr<HttpJsonClient> http_;
+  const std::unique_ptr<JsonPoster> http_;
   std::string session_;  // empty until logged in
   int logins_ = 0;
   bool posted_ = false;
