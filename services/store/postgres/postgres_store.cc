@@ -852,6 +852,7 @@ std::vector<std::string> PostgresStore::ChainStatements(std::vector<PendingWrite
     ExchangeLogEntry& entry = batch[i].log;
     entry.seq = ++seq;
     entry.prev_hash = hash;
+    entry.hash_format = kCurrentEntryHashFormat;
     entry.hash = ComputeEntryHash(entry, entry.prev_hash);
     hash = entry.hash;
     absl::StrAppend(&insert, first ? "(" : ", (", entry.seq, ", ",
@@ -893,7 +894,6 @@ PostgresStore::BatchOutcome PostgresStore::CommitPipelined(PgConnection& db,
   };
   if (!db.EnterPipeline().ok()) return fall_back();
   (void)db.Send(kBeginSql, PgArgs());
-    entry.hash_format = kCurrentEntryHashFormat;
   (void)db.Send(kTransactionIdSql, PgArgs(), [&txn](const PgResult& r) {
     txn.SetXid(r.Int(0, 0));
     return absl::OkStatus();
@@ -1383,6 +1383,10 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> PostgresStore::ReadExchangeLog(int
     if (!records.empty()) e.records = absl::StrSplit(records, '\n');
     e.prev_hash = r.Bytes(i, 9);
     e.hash = r.Bytes(i, 10);
+    e.hash_format = static_cast<int>(r.Int(i, 11));
+    e.response_digest = r.Bytes(i, 12);
+    e.end_user = r.Get(i, 13);
+    e.correlation_id = r.Get(i, 14);
     entries.push_back(std::move(e));
   }
   return entries;
@@ -1477,10 +1481,6 @@ absl::StatusOr<std::vector<LeaseRow>> PostgresStore::ListLeases() {
 
 absl::StatusOr<std::vector<DeadLetterRow>> PostgresStore::ListDeadLetters(
     const std::string& adapter, int64_t after_id, int limit) {
-    e.hash_format = static_cast<int>(r.Int(i, 11));
-    e.response_digest = r.Bytes(i, 12);
-    e.end_user = r.Get(i, 13);
-    e.correlation_id = r.Get(i, 14);
   ASSIGN_OR_RETURN(
       PgResult r,
       Read("SELECT id, adapter, seq, event_id, attempts, last_error, dead_lettered_at, "

@@ -317,13 +317,6 @@ class SqliteStore::Transaction final : public WriteTransaction {
     const int64_t anchor_seq = last->Int(0);
     const std::string anchor_hash = last->Blob(1);
     last->Reset();
-    ASSIGN_OR_RETURN(Statement * del, db_->Prepare("DELETE FROM exchange_log WHERE seq <= ?1"));
-    del->Bind(1, anchor_seq);
-    RETURN_IF_ERROR(del->Run());
-    const int64_t removed = sqlite3_changes(db_->handle());
-    ASSIGN_OR_RETURN(Statement * anchor,
-                     db_->Prepare("UPDATE exchange_log_head SET anchor_seq = ?1, anchor_hash = ?2 "
-                                  "WHERE id = 1"));
     return PruneExchangeLogTo(anchor_seq, anchor_hash);
   }
 
@@ -600,6 +593,7 @@ std::vector<absl::Status> SqliteStore::CommitBatch(std::vector<PendingWrite>& ba
 absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
   entry.seq = chain_head_seq_ + 1;
   entry.prev_hash = chain_head_hash_;
+  entry.hash_format = kCurrentEntryHashFormat;
   entry.hash = ComputeEntryHash(entry, entry.prev_hash);
   ASSIGN_OR_RETURN(
       Statement * s,
@@ -615,7 +609,6 @@ absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
       .BindBlob(10, entry.prev_hash).BindBlob(11, entry.hash)
       .Bind(12, int64_t{entry.hash_format}).BindBlob(13, entry.response_digest)
       .Bind(14, entry.end_user).Bind(15, entry.correlation_id);
-  entry.hash_format = kCurrentEntryHashFormat;
   RETURN_IF_ERROR(s->Run());
   chain_head_seq_ = entry.seq;
   chain_head_hash_ = entry.hash;
@@ -996,6 +989,10 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64
     if (!records.empty()) e.records = absl::StrSplit(records, '\n');
     e.prev_hash = s->Blob(9);
     e.hash = s->Blob(10);
+    e.hash_format = static_cast<int>(s->Int(11));
+    e.response_digest = s->Blob(12);
+    e.end_user = s->Text(13);
+    e.correlation_id = s->Text(14);
     entries.push_back(std::move(e));
   }
   s->Reset();
@@ -1003,7 +1000,3 @@ absl::StatusOr<std::vector<ExchangeLogEntry>> SqliteStore::ReadExchangeLog(int64
 }
 
 }  // namespace lienthong::store::sqlite
-    e.hash_format = static_cast<int>(s->Int(11));
-    e.response_digest = s->Blob(12);
-    e.end_user = s->Text(13);
-    e.correlation_id = s->Text(14);
