@@ -16,7 +16,10 @@ for option in "$@"; do
     --with-postgres) packages+=(postgresql-15 postgresql-client-15) ;;
     # Sanitizer and fuzz builds (docs/testing.md): clang 14, its sanitizer and libFuzzer runtimes.
     --with-clang) packages+=(clang-14 libclang-rt-14-dev) ;;
-    *) echo "install-deps: unknown option $option (--with-postgres, --with-clang)" >&2; exit 2 ;;
+    # The console's browser tests (docs/console.md): headless Chromium and a font with Vietnamese.
+    --with-browser) packages+=(chromium fonts-dejavu-core) ;;
+    *) echo "install-deps: unknown option $option (--with-postgres, --with-clang, --with-browser)" >&2
+       exit 2 ;;
   esac
 done
 

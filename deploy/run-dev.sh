@@ -38,6 +38,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 echo "lienthongd is SERVING on 127.0.0.1:7443 (mutual TLS; dev certificates in var/pki)"
+echo "Operator console (bảng điều khiển): http://127.0.0.1:9464/   metrics: http://127.0.0.1:9464/metrics"
 
 if [[ "${LIENTHONG_DEMO:-1}" != "0" && -x build/examples/lienthong_demo ]]; then
   build/examples/lienthong_demo --target 127.0.0.1:7443 --pki var/pki
@@ -47,5 +48,5 @@ if [[ "${LIENTHONG_EXIT_AFTER_DEMO:-0}" == "1" ]]; then
   wait $gateway
   exit $?
 fi
-echo "Gateway running (pid $gateway; log in $log). Ctrl-C stops it."
+echo "Gateway running (pid $gateway; log in $log). Console: http://127.0.0.1:9464/  Ctrl-C stops it."
 wait $gateway

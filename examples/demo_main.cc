@@ -18,10 +18,13 @@
 #include "services/common/rpc_status.h"
 #include "services/security/client_credentials.h"
 #include "tests/support/sample_dossiers.h"
+#include "tests/support/sample_history.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7443", "Gateway address.");
 ABSL_FLAG(std::string, pki, "var/pki", "Development PKI folder (lienthongctl pki init).");
 ABSL_FLAG(int, dossiers, 12, "Dossiers to submit.");
+ABSL_FLAG(int, history_per_month, 15,
+          "Dossiers of each of the last 12 months to submit and move along (the console's charts).");
 
 namespace lienthong::demo {
 namespace {
@@ -254,6 +257,41 @@ void VerifyDiploma(Demo& demo, const v1::Diploma& diploma) {
   }
 }
 
+// A year of one-stop work (sample_history.h): dossiers received in each of the last 12 months,
+// moved along with the times they happened at (UpdateDossierStatusRequest.at), so that the
+// operator console's indicator charts show a trend. Run again, the dossiers already exist
+// (SubmitDossier is idempotent) and are left as they are.
+void SubmitHistory(Demo& demo) {
+  const int per_month = absl::GetFlag(FLAGS_history_per_month);
+  if (per_month <= 0) return;
+  Scene(absl::StrCat("A year of one-stop work: ", per_month, " dossiers a month, moved along").c_str());
+  int submitted = 0, existed = 0, moves = 0;
+  for (const auto& planned : MakeSampleHistory(demo.now, 12, per_month, 500000)) {
+    v1::SubmitDossierRequest request;
+    *request.mutable_dossier() = planned.dossier;
+    v1::SubmitDossierResponse response;
+    if (!demo.Expect(demo.one_stop->SubmitDossier(Deadline().get(), request, &response),
+                     "SubmitDossier (history)")) {
+      continue;
+    }
+    if (response.already_existed()) {
+      ++existed;
+      continue;
+    }
+    ++submitted;
+    for (const auto& move : SampleHistoryMoves(planned, response.dossier(), demo.now)) {
+      v1::Dossier moved;
+      if (!demo.Expect(demo.one_stop->UpdateDossierStatus(Deadline().get(), move, &moved),
+                       "UpdateDossierStatus (history)")) {
+        break;
+      }
+      ++moves;
+    }
+  }
+  std::printf("  %d dossiers submitted with %d status moves (%d were there already)\n", submitted,
+              moves, existed);
+}
+
 // DossierService.GetDossierStats over the last week, in Vietnam's days.
 void ReportKpis(Demo& demo) {
   Scene("KPI report for today (GetDossierStats)");
@@ -294,6 +332,7 @@ int main(int argc, char** argv) {
   ShowRefusedMoves(demo, stored.front());
   ShowRefusedInput(demo);
   if (!diplomas.empty()) VerifyDiploma(demo, diplomas.back());
+  SubmitHistory(demo);
   ReportKpis(demo);
   std::printf("\ndemo finished: %d unexpected failures\n", demo.failures);
   return demo.failures == 0 ? 0 : 1;

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "services/admin/certificate_report.h"
 #include "services/admin/exchange_log_audit.h"
+#include "services/admin/exchange_log_query.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/status_macros.h"
@@ -38,6 +39,7 @@ constexpr char kListDeadLetters[] = "/lienthong.v1.AdminService/ListDeadLetters"
 constexpr char kReplayDeadLetters[] = "/lienthong.v1.AdminService/ReplayDeadLetters";
 constexpr char kResyncAdapter[] = "/lienthong.v1.AdminService/ResyncAdapter";
 constexpr char kVerifyExchangeLog[] = "/lienthong.v1.AdminService/VerifyExchangeLog";
+constexpr char kQueryExchangeLog[] = "/lienthong.v1.AdminService/QueryExchangeLog";
 constexpr char kSeekAdapter[] = "/lienthong.v1.AdminService/SeekAdapter";
 // The range google.protobuf.Timestamp allows (0001-01-01 to 9999-12-31).
 constexpr int64_t kMinTimestampSeconds = -62135596800;
@@ -293,19 +295,21 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStatus(grpc::CallbackServerContex
                              [&](const exchange::ExchangeCall&) { return FillStatus(response); });
 }
 
+absl::Status AdminServiceImpl::ListCertificatesFor(v1::ListCertificatesResponse* response) const {
+  for (v1::CertificateStatus& certificate :
+       CertificatesInUse(*deps_.listener_tls->active(), deps_.running_config->config(),
+                         absl::Now())) {
+    *response->add_certificates() = std::move(certificate);
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::ListCertificates(
     grpc::CallbackServerContext* context, const v1::ListCertificatesRequest* request,
     v1::ListCertificatesResponse* response) {
   return exchange::ServeRead(
       *deps_.gateway, context, kListCertificates, *request, response,
-      [&](const exchange::ExchangeCall&) {
-        for (v1::CertificateStatus& certificate :
-             CertificatesInUse(*deps_.listener_tls->active(), deps_.running_config->config(),
-                               absl::Now())) {
-          *response->add_certificates() = std::move(certificate);
-        }
-        return absl::OkStatus();
-      });
+      [&](const exchange::ExchangeCall&) { return ListCertificatesFor(response); });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ReloadConfig(grpc::CallbackServerContext* context,
@@ -358,46 +362,49 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ResumeAdapter(grpc::CallbackServerCo
                              });
 }
 
+absl::Status AdminServiceImpl::ListDeadLettersFor(const v1::ListDeadLettersRequest& request,
+                                                  v1::ListDeadLettersResponse* response) const {
+  FieldViolations violations;
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    violations.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+  }
+  // The token is the last id of the previous page.
+  int64_t after_id = 0;
+  std::string token;
+  if (!request.page_token().empty() &&
+      (!absl::WebSafeBase64Unescape(request.page_token(), &token) ||
+       !absl::SimpleAtoi(token, &after_id) || after_id < 0)) {
+    violations.Add("page_token", "not a token from a previous page of this listing");
+  }
+  if (!violations.empty()) return violations.ToStatus();
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  ASSIGN_OR_RETURN(std::vector<store::DeadLetterRow> rows,
+                   deps_.gateway->store->ListDeadLetters(request.adapter(), after_id,
+                                                         page_size + 1));
+  const bool more = static_cast<int>(rows.size()) > page_size;
+  if (more) rows.resize(page_size);
+  for (const store::DeadLetterRow& row : rows) {
+    v1::DeadLetter* letter = response->add_dead_letters();
+    letter->set_id(row.id);
+    letter->set_adapter(row.adapter);
+    letter->set_cursor(store::EncodeCursor(row.cursor));
+    letter->set_event_id(row.event_id);
+    letter->set_attempts(row.attempts);
+    letter->set_last_error(row.last_error);
+    ToProtoTimestamp(row.dead_lettered_at, letter->mutable_dead_lettered_at());
+  }
+  if (more) {
+    response->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(rows.back().id)));
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::ListDeadLetters(
     grpc::CallbackServerContext* context, const v1::ListDeadLettersRequest* request,
     v1::ListDeadLettersResponse* response) {
   return exchange::ServeRead(
       *deps_.gateway, context, kListDeadLetters, *request, response,
-      [&](const exchange::ExchangeCall&) -> absl::Status {
-        FieldViolations violations;
-        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
-          violations.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
-        }
-        // The token is the last id of the previous page.
-        int64_t after_id = 0;
-        std::string token;
-        if (!request->page_token().empty() &&
-            (!absl::WebSafeBase64Unescape(request->page_token(), &token) ||
-             !absl::SimpleAtoi(token, &after_id) || after_id < 0)) {
-          violations.Add("page_token", "not a token from a previous page of this listing");
-        }
-        if (!violations.empty()) return violations.ToStatus();
-        const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-        ASSIGN_OR_RETURN(std::vector<store::DeadLetterRow> rows,
-                         deps_.gateway->store->ListDeadLetters(request->adapter(), after_id,
-                                                               page_size + 1));
-        const bool more = static_cast<int>(rows.size()) > page_size;
-        if (more) rows.resize(page_size);
-        for (const store::DeadLetterRow& row : rows) {
-          v1::DeadLetter* letter = response->add_dead_letters();
-          letter->set_id(row.id);
-          letter->set_adapter(row.adapter);
-          letter->set_cursor(store::EncodeCursor(row.cursor));
-          letter->set_event_id(row.event_id);
-          letter->set_attempts(row.attempts);
-          letter->set_last_error(row.last_error);
-          ToProtoTimestamp(row.dead_lettered_at, letter->mutable_dead_lettered_at());
-        }
-        if (more) {
-          response->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat(rows.back().id)));
-        }
-        return absl::OkStatus();
-      });
+      [&](const exchange::ExchangeCall&) { return ListDeadLettersFor(*request, response); });
 }
 
 grpc::ServerWriteReactor<v1::ReplayProgress>* AdminServiceImpl::ReplayDeadLetters(
@@ -498,6 +505,29 @@ grpc::ServerUnaryReactor* AdminServiceImpl::SeekAdapter(grpc::CallbackServerCont
     return absl::OkStatus();
   });
   return reactor;
+}
+
+absl::Status AdminServiceImpl::QueryExchangeLogFor(const v1::QueryExchangeLogRequest& request,
+                                                   v1::QueryExchangeLogResponse* response) const {
+  return admin::QueryExchangeLog(*deps_.gateway->store, request, response);
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::QueryExchangeLog(
+    grpc::CallbackServerContext* context, const v1::QueryExchangeLogRequest* request,
+    v1::QueryExchangeLogResponse* response) {
+  return exchange::ServeRead(
+      *deps_.gateway, context, kQueryExchangeLog, *request, response,
+      [&](const exchange::ExchangeCall&) { return QueryExchangeLogFor(*request, response); });
+}
+
+absl::Status AdminServiceImpl::ReplayDeadLettersFor(
+    const v1::ReplayDeadLettersRequest& request,
+    const std::function<void(const v1::ReplayProgress&)>& report) const {
+  RETURN_IF_ERROR(RequireAdapterName(request.adapter()));
+  sync::SyncControl* control = sync();
+  if (control == nullptr) return NoAdapters();
+  return control->ReplayDeadLetters(
+      request.adapter(), std::vector<int64_t>(request.ids().begin(), request.ids().end()), report);
 }
 
 }  // namespace lienthong::admin

@@ -62,12 +62,25 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                         const v1::SeekAdapterRequest* request,
                                         v1::SeekAdapterResponse* response) override;
 
- private:
-  sync::SyncControl* sync() const { return deps_.sync_control ? deps_.sync_control() : nullptr; }
+  grpc::ServerUnaryReactor* QueryExchangeLog(grpc::CallbackServerContext* context,
+                                             const v1::QueryExchangeLogRequest* request,
+                                             v1::QueryExchangeLogResponse* response) override;
+
+  // The work of the calls above once the call is begun (member and policy checked), shared by
+  // the gRPC handlers and the operator console (exchange/local_call.h).
   absl::Status FillStatus(v1::GetStatusResponse* response) const;
+  absl::Status ListCertificatesFor(v1::ListCertificatesResponse* response) const;
+  absl::Status ListDeadLettersFor(const v1::ListDeadLettersRequest& request,
+                                  v1::ListDeadLettersResponse* response) const;
   // Pause or resume, then the adapter's status after it.
   absl::Status SteerAdapter(const std::string& adapter, bool pause, v1::AdapterStatus* out) const;
+  absl::Status QueryExchangeLogFor(const v1::QueryExchangeLogRequest& request,
+                                   v1::QueryExchangeLogResponse* response) const;
+  absl::Status ReplayDeadLettersFor(const v1::ReplayDeadLettersRequest& request,
+                                    const std::function<void(const v1::ReplayProgress&)>& report) const;
 
+ private:
+  sync::SyncControl* sync() const { return deps_.sync_control ? deps_.sync_control() : nullptr; }
   const AdminDependencies deps_;
 };
 

@@ -18,6 +18,7 @@
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
+#include "services/cli/ctl_time.h"
 #include "services/common/rpc_status.h"
 #include "services/common/proto_time.h"
 #include "services/domain/working_day_calendar.h"
@@ -61,21 +62,6 @@ void DrawBar(int64_t done, int64_t total, const std::string& suffix, bool final)
                static_cast<int>(fraction * 100), static_cast<long long>(done),
                static_cast<long long>(total), suffix.c_str(), final ? "\n" : "");
   std::fflush(stderr);
-}
-
-// A --from/--to value: a day in Vietnam's time ("2026-01-05": its start, or with `day_end` the
-// start of the next day) or an RFC 3339 time.
-absl::StatusOr<absl::Time> ParsePeriodBound(const std::string& flag, const std::string& value,
-                                            bool day_end) {
-  absl::CivilDay day;
-  if (absl::ParseCivilTime(value, &day)) {
-    return absl::FromCivil(day_end ? day + 1 : day, domain::VietnamTimeZone());
-  }
-  absl::Time time;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, value, &time, &error)) return time;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, ": '", value, "' is neither YYYY-MM-DD nor an RFC 3339 time"));
 }
 
 // Reads a progress stream to its end, redrawing the bar: `done` counts what is handled of

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -15,19 +16,25 @@
 #include "grpcpp/client_context.h"
 #include "services/cli/ctl_adapters.h"
 #include "services/cli/ctl_admin.h"
+#include "services/cli/ctl_audit.h"
 #include "services/cli/ctl_backup.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
 #include "services/cli/ctl_watch.h"
+#include "services/common/files.h"
 #include "services/common/rpc_status.h"
 #include "services/config/gateway_config.h"
 #include "services/config/yaml_proto.h"
 #include "services/security/dev_pki.h"
+#include "services/security/pkcs12.h"
 
 ABSL_FLAG(bool, force, false, "pki init: replace an existing CA.");
 ABSL_FLAG(bool, print, false, "config check: print the config with defaults applied.");
 ABSL_FLAG(std::string, service, "", "health: service name to check (empty: the whole server).");
 ABSL_FLAG(int, timeout_s, 10, "Deadline of each call, in seconds.");
+ABSL_FLAG(std::string, password_file, "",
+          "pki export: file whose first line is the PKCS#12 password.");
+ABSL_DECLARE_FLAG(std::string, pki);
 
 namespace {
 
@@ -65,6 +72,33 @@ int PkiInit(const Args& args) {
   return 0;
 }
 
+// A member certificate of the PKI folder as PKCS#12, for a browser (the operator console off
+// loopback asks for one: docs/console.md).
+int PkiExport(const Args& args) {
+  constexpr char kUsage[] =
+      "usage: lienthongctl pki export MEMBER OUT.p12 --password_file FILE [--pki DIR]";
+  if (args.size() != 2 || absl::GetFlag(FLAGS_password_file).empty()) return Fail(kUsage);
+  const std::string pki = absl::GetFlag(FLAGS_pki);
+  auto read = [](const std::string& path) { return lienthong::ReadFileToString(path); };
+  auto key = read(absl::StrCat(pki, "/members/", args[0], ".key"));
+  auto cert = read(absl::StrCat(pki, "/members/", args[0], ".crt"));
+  auto ca = read(absl::StrCat(pki, "/ca.crt"));
+  auto password = read(absl::GetFlag(FLAGS_password_file));
+  for (const auto* file : {&key, &cert, &ca, &password}) {
+    if (!file->ok()) return Fail(std::string(file->status().message()));
+  }
+  std::string secret = *password;
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  auto p12 = lienthong::security::ExportPkcs12(*key, *cert, *ca, args[0], secret);
+  if (!p12.ok()) return Fail(std::string(p12.status().message()));
+  absl::Status written = lienthong::WritePrivateFile(args[1], *p12, 0600);
+  if (!written.ok()) return Fail(std::string(written.message()));
+  std::printf("%s: member %s's key and certificate with the CA (PKCS#12, mode 0600); import it "
+              "into the browser that opens the console\n",
+              args[1].c_str(), args[0].c_str());
+  return 0;
+}
+
 int Health(const Args& args) {
   if (!args.empty()) return Fail("usage: lienthongctl health [--service NAME] [connection flags]");
   auto channel = lienthong::cli::ConnectFromFlags();
@@ -92,12 +126,14 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const Args&)>> commands = {
       {"config check", ConfigCheck},
       {"pki init", PkiInit},
+      {"pki export", PkiExport},
       {"health", Health},
       {"watch", lienthong::cli::Watch},
       {"status", lienthong::cli::Status},
       {"certs", lienthong::cli::Certs},
       {"reload", lienthong::cli::Reload},
       {"audit verify", lienthong::cli::AuditVerify},
+      {"audit query", lienthong::cli::AuditQuery},
       {"backup", lienthong::cli::Backup},
       {"restore", lienthong::cli::Restore},
       {"adapters status", lienthong::cli::AdaptersStatus},

@@ -1,7 +1,8 @@
-// ParseHostPort: see host_port.h.
+// ParseHostPort and IsLoopbackHost: see host_port.h.
 #include "services/common/host_port.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 
 namespace lienthong {
@@ -26,6 +27,20 @@ std::optional<HostPort> ParseHostPort(absl::string_view address) {
   int port = 0;
   if (!absl::SimpleAtoi(port_text, &port) || port > 65535) return std::nullopt;
   return HostPort{std::string(host), port};
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  if (!absl::StartsWith(host, "127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
 }
 
 }  // namespace lienthong

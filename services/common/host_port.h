@@ -18,4 +18,8 @@ struct HostPort {
 // be ambiguous), a host with spaces or slashes (a URI such as "dns:///host:443" is not taken).
 std::optional<HostPort> ParseHostPort(absl::string_view address);
 
+// Whether a host of ParseHostPort is this machine's loopback: 127.0.0.0/8 written as four numbers,
+// [::1], or localhost.
+bool IsLoopbackHost(absl::string_view host);
+
 }  // namespace lienthong

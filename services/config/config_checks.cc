@@ -31,6 +31,7 @@
 #include "services/common/rpc_status.h"
 #include "services/config/gateway_config.h"
 #include "services/domain/codes.h"
+#include "services/domain/kpi_names.h"
 
 namespace lienthong::config {
 namespace {
@@ -214,9 +215,48 @@ void CheckListener(ErrorList& errors, const v1::GatewayConfig& config) {
                         listener.shutdown_grace());
 }
 
-void CheckAdminHttp(ErrorList& errors, const v1::AdminHttp& admin_http) {
-  if (!admin_http.disabled() && !admin_http.address().empty()) {
+void CheckAdminHttp(ErrorList& errors, const v1::GatewayConfig& config) {
+  const v1::AdminHttp& admin_http = config.admin_http();
+  if (admin_http.disabled()) return;
+  if (!admin_http.address().empty()) {
     RequireHostPort(errors, "admin_http.address", admin_http.address());
+    // The console shows dossiers and steers adapters: off loopback only over TLS with client
+    // certificates (docs/console.md).
+    const std::optional<HostPort> address = ParseHostPort(admin_http.address());
+    const bool loopback = address.has_value() && IsLoopbackHost(address->host);
+    if (address.has_value() && !loopback && !admin_http.tls()) {
+      errors.Add("admin_http.tls",
+                 absl::StrCat("must be true: ", admin_http.address(),
+                              " is not a loopback address, and the console is only served there "
+                              "over TLS with client certificates"));
+    }
+  }
+  if (!admin_http.loopback_member().empty()) {
+    if (admin_http.tls()) {
+      errors.Add("admin_http.loopback_member",
+                 "only used without TLS (with tls: true the client certificate names the member)");
+    }
+    bool listed = false;
+    for (const auto& member : config.access_policy().members()) {
+      listed = listed || member.agency_code() == admin_http.loopback_member();
+    }
+    if (!listed) {
+      errors.Add("admin_http.loopback_member",
+                 absl::StrCat("\"", admin_http.loopback_member(),
+                              "\" is not a member of access_policy: the console would be refused "
+                              "everything"));
+    }
+  }
+  for (const auto& [name, target] : admin_http.console_targets()) {
+    if (!domain::IsKpiRateName(name)) {
+      std::vector<std::string> names;
+      for (const auto& known : domain::kKpiRateNames) names.emplace_back(known.name);
+      errors.Add(absl::StrCat("admin_http.console_targets.", name),
+                 absl::StrCat("unknown indicator; one of ", absl::StrJoin(names, ", ")));
+    } else if (!(target >= 0.0 && target <= 1.0)) {
+      errors.Add(absl::StrCat("admin_http.console_targets.", name),
+                 "a rate from 0 to 1 (0.8 for 80 %)");
+    }
   }
 }
 
@@ -378,34 +418,6 @@ void CheckBackup(ErrorList& errors, const v1::Backup& backup, const v1::Store& s
   if (backup.keep() > 1000) errors.Add("backup.keep", "at most 1000 (default 7)");
 }
 
-void CheckLimits(ErrorList& errors, const v1::Limits& limits) {
-  if (limits.max_request_bytes() != 0 &&
-      (limits.max_request_bytes() < 1024 || limits.max_request_bytes() > (256u << 20))) {
-    errors.Add("limits.max_request_bytes", "must be between 1024 and 268435456");
-  }
-  if (limits.max_page_size() > 10000) errors.Add("limits.max_page_size", "at most 10000");
-  if (limits.max_upsert_batch() > 100000) errors.Add("limits.max_upsert_batch", "at most 100000");
-}
-
-}  // namespace
-
-absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
-                                   const std::string& file_name) {
-  ErrorList errors(file_name);
-  CheckListener(errors, config);
-  CheckAdminHttp(errors, config.admin_http());
-  CheckStore(errors, config.store());
-  CheckAccessPolicy(errors, config.access_policy());
-  CheckAdapters(errors, config.adapters());
-  CheckCalendar(errors, config.calendar());
-  CheckProcedures(errors, config.procedures());
-  CheckDiplomaRegisterKeepers(errors, config.diploma_register_keepers());
-  CheckLimits(errors, config.limits());
-  CheckBackup(errors, config.backup(), config.store());
-  return errors.ToStatus();
-}
-
-}  // namespace lienthong::config
 // retention.exchange_log_archive: where entries past retention are archived.
 void CheckExchangeLogArchive(ErrorList& errors, const v1::ExchangeLogArchive& archive) {
   const std::string path = "retention.exchange_log_archive";
@@ -441,4 +453,32 @@ void CheckExchangeLogArchive(ErrorList& errors, const v1::ExchangeLogArchive& ar
                         archive.command_timeout());
 }
 
+void CheckLimits(ErrorList& errors, const v1::Limits& limits) {
+  if (limits.max_request_bytes() != 0 &&
+      (limits.max_request_bytes() < 1024 || limits.max_request_bytes() > (256u << 20))) {
+    errors.Add("limits.max_request_bytes", "must be between 1024 and 268435456");
+  }
+  if (limits.max_page_size() > 10000) errors.Add("limits.max_page_size", "at most 10000");
+  if (limits.max_upsert_batch() > 100000) errors.Add("limits.max_upsert_batch", "at most 100000");
+}
+
+}  // namespace
+
+absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
+                                   const std::string& file_name) {
+  ErrorList errors(file_name);
+  CheckListener(errors, config);
+  CheckAdminHttp(errors, config);
+  CheckStore(errors, config.store());
+  CheckAccessPolicy(errors, config.access_policy());
+  CheckAdapters(errors, config.adapters());
+  CheckCalendar(errors, config.calendar());
+  CheckProcedures(errors, config.procedures());
+  CheckDiplomaRegisterKeepers(errors, config.diploma_register_keepers());
+  CheckLimits(errors, config.limits());
+  CheckBackup(errors, config.backup(), config.store());
   CheckExchangeLogArchive(errors, config.retention().exchange_log_archive());
+  return errors.ToStatus();
+}
+
+}  // namespace lienthong::config

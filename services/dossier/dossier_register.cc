@@ -189,9 +189,9 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
         }
         response->ParseFromString(earlier->response);
         response->set_already_existed(true);
+        exchange::RecordResponse(*response, &txn.log_entry());
         return absl::OkStatus();
       }
-        exchange::RecordResponse(*response, &txn.log_entry());
     }
     ASSIGN_OR_RETURN(auto stored, txn.FindDossier(row->code));
     if (stored.has_value()) {
@@ -203,9 +203,9 @@ void DossierRegister::Submit(exchange::ExchangeCall call, const v1::SubmitDossie
       response->mutable_dossier()->ParseFromString(stored->payload);
       response->set_already_existed(true);
       response->set_cursor(store::EncodeCursor(stored->created_change));
+      exchange::RecordResponse(*response, &txn.log_entry());
       return absl::OkStatus();
     }
-      exchange::RecordResponse(*response, &txn.log_entry());
     store::ChangeRow change;
     change.type = v1::RECORD_TYPE_DOSSIER;
     change.key = DossierKey(row->code);
@@ -389,6 +389,10 @@ absl::Status DossierRegister::List(const v1::ListDossiersRequest& request,
   if (request.has_received_from()) query.received_from = FromProtoTimestamp(request.received_from());
   if (request.has_received_to()) query.received_to = FromProtoTimestamp(request.received_to());
   if (request.overdue_only()) query.overdue_at = absl::Now();
+  if (request.has_due_before()) {
+    const absl::Time due_before = FromProtoTimestamp(request.due_before());
+    if (!query.overdue_at.has_value() || due_before < *query.overdue_at) query.overdue_at = due_before;
+  }
   query.limit = request.page_size() == 0 ? 100 : request.page_size();
   const std::string fingerprint = FilterFingerprint(request);
   if (!request.page_token().empty()) {

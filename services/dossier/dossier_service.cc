@@ -66,60 +66,70 @@ grpc::ServerUnaryReactor* DossierServiceImpl::UpdateDossierStatus(
       });
 }
 
+absl::Status DossierServiceImpl::GetDossierFor(const exchange::ExchangeCall& call,
+                                               const v1::GetDossierRequest& request,
+                                               v1::Dossier* response) {
+  RETURN_IF_ERROR(call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
+  FieldViolations violations;
+  validation::ValidateGetDossier(request, &violations);
+  if (!violations.empty()) return violations.ToStatus();
+  RETURN_IF_ERROR(dossiers_->Get(request.code(), response));
+  absl::Status visible =
+      call.policy->CheckDossier(call.member, "read", response->code(),
+                                response->receiving_agency_code(), response->handling_agency_code());
+  if (!visible.ok()) response->Clear();
+  return visible;
+}
+
+absl::Status DossierServiceImpl::ListDossiersFor(const exchange::ExchangeCall& call,
+                                                 const v1::ListDossiersRequest& request,
+                                                 v1::ListDossiersResponse* response) {
+  RETURN_IF_ERROR(call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
+  if (!request.agency_code().empty()) {
+    RETURN_IF_ERROR(call.policy->CheckAgency(call.member, "list", request.agency_code()));
+  }
+  FieldViolations violations;
+  validation::ValidateListDossiers(request, exchange::ValidationContextOf(*gateway_), &violations);
+  if (!violations.empty()) return violations.ToStatus();
+  return dossiers_->List(request, VisibleTo(call), response);
+}
+
+absl::Status DossierServiceImpl::GetDossierStatsFor(const exchange::ExchangeCall& call,
+                                                    const v1::GetDossierStatsRequest& request,
+                                                    v1::GetDossierStatsResponse* response) {
+  RETURN_IF_ERROR(call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
+  if (!request.agency_code().empty()) {
+    RETURN_IF_ERROR(
+        call.policy->CheckAgency(call.member, "read statistics of", request.agency_code()));
+  }
+  FieldViolations violations;
+  validation::ValidateGetDossierStats(request, &violations);
+  if (!violations.empty()) return violations.ToStatus();
+  return dossiers_->Stats(request, VisibleTo(call), response);
+}
+
 grpc::ServerUnaryReactor* DossierServiceImpl::GetDossier(grpc::CallbackServerContext* context,
                                                          const v1::GetDossierRequest* request,
                                                          v1::Dossier* response) {
-  return exchange::ServeRead(*gateway_, context, kGet, *request, response,
-                             [&](const exchange::ExchangeCall& call) -> absl::Status {
-                               RETURN_IF_ERROR(
-                                   call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
-                               FieldViolations violations;
-                               validation::ValidateGetDossier(*request, &violations);
-                               if (!violations.empty()) return violations.ToStatus();
-                               RETURN_IF_ERROR(dossiers_->Get(request->code(), response));
-                               absl::Status visible = call.policy->CheckDossier(
-                                   call.member, "read", response->code(),
-                                   response->receiving_agency_code(),
-                                   response->handling_agency_code());
-                               if (!visible.ok()) response->Clear();
-                               return visible;
-                             });
+  return exchange::ServeRead(
+      *gateway_, context, kGet, *request, response,
+      [&](const exchange::ExchangeCall& call) { return GetDossierFor(call, *request, response); });
 }
 
 grpc::ServerUnaryReactor* DossierServiceImpl::ListDossiers(
     grpc::CallbackServerContext* context, const v1::ListDossiersRequest* request,
     v1::ListDossiersResponse* response) {
-  return exchange::ServeRead(*gateway_, context, kList, *request, response,
-                             [&](const exchange::ExchangeCall& call) -> absl::Status {
-                               RETURN_IF_ERROR(
-                                   call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
-                               if (!request->agency_code().empty()) {
-                                 RETURN_IF_ERROR(call.policy->CheckAgency(
-                                     call.member, "list", request->agency_code()));
-                               }
-                               FieldViolations violations;
-                               validation::ValidateListDossiers(
-                                   *request, exchange::ValidationContextOf(*gateway_), &violations);
-                               if (!violations.empty()) return violations.ToStatus();
-                               return dossiers_->List(*request, VisibleTo(call), response);
-                             });
+  return exchange::ServeRead(
+      *gateway_, context, kList, *request, response,
+      [&](const exchange::ExchangeCall& call) { return ListDossiersFor(call, *request, response); });
 }
 
 grpc::ServerUnaryReactor* DossierServiceImpl::GetDossierStats(
     grpc::CallbackServerContext* context, const v1::GetDossierStatsRequest* request,
     v1::GetDossierStatsResponse* response) {
   return exchange::ServeRead(*gateway_, context, kStats, *request, response,
-                             [&](const exchange::ExchangeCall& call) -> absl::Status {
-                               RETURN_IF_ERROR(
-                                   call.policy->CheckRead(call.member, v1::RECORD_TYPE_DOSSIER));
-                               if (!request->agency_code().empty()) {
-                                 RETURN_IF_ERROR(call.policy->CheckAgency(
-                                     call.member, "read statistics of", request->agency_code()));
-                               }
-                               FieldViolations violations;
-                               validation::ValidateGetDossierStats(*request, &violations);
-                               if (!violations.empty()) return violations.ToStatus();
-                               return dossiers_->Stats(*request, VisibleTo(call), response);
+                             [&](const exchange::ExchangeCall& call) {
+                               return GetDossierStatsFor(call, *request, response);
                              });
 }
 

@@ -33,6 +33,17 @@ class DossierServiceImpl final : public v1::DossierService::CallbackService {
                                             const v1::GetDossierStatsRequest* request,
                                             v1::GetDossierStatsResponse* response) override;
 
+  // The reads' work once the call is begun (policy snapshot and member in `call`), shared by
+  // the gRPC handlers above and the operator console (exchange/local_call.h).
+  absl::Status GetDossierFor(const exchange::ExchangeCall& call, const v1::GetDossierRequest& request,
+                             v1::Dossier* response);
+  absl::Status ListDossiersFor(const exchange::ExchangeCall& call,
+                               const v1::ListDossiersRequest& request,
+                               v1::ListDossiersResponse* response);
+  absl::Status GetDossierStatsFor(const exchange::ExchangeCall& call,
+                                  const v1::GetDossierStatsRequest& request,
+                                  v1::GetDossierStatsResponse* response);
+
  private:
   const exchange::GatewayContext* gateway_;
   DossierRegister* dossiers_;

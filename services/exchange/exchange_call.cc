@@ -53,16 +53,10 @@ absl::StatusOr<absl::string_view> EmbeddedMessageBytes(absl::string_view wire, i
   return absl::InvalidArgumentError("the serialized message does not parse");
 }
 
-absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
-                                                 grpc::ServerContextBase* context,
-                                                 const char* method,
-                                                 const google::protobuf::Message& request) {
+ExchangeCall ExchangeCall::Prepare(const GatewayContext& gateway, std::string member,
+                                   const char* method, const google::protobuf::Message& request) {
   ExchangeCall call;
-  auto auth = context->auth_context();
-  if (auth == nullptr) return absl::UnauthenticatedError("no client certificate");
-  auto member = security::MemberFromAuthContext(*auth, gateway.member_id_source);
-  if (!member.ok()) return absl::UnauthenticatedError(member.status().message());
-  call.member = std::move(*member);
+  call.member = std::move(member);
   call.log.time = absl::Now();
   call.log.member = call.member;
   call.log.method = method;
@@ -71,6 +65,18 @@ absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
   call.log.request_bytes = static_cast<int64_t>(call.request_wire.size());
   call.policy = gateway.access_policy != nullptr ? gateway.access_policy->Get()
                                                  : security::AccessPolicy::DenyAll();
+  return call;
+}
+
+absl::StatusOr<ExchangeCall> ExchangeCall::Begin(const GatewayContext& gateway,
+                                                 grpc::ServerContextBase* context,
+                                                 const char* method,
+                                                 const google::protobuf::Message& request) {
+  auto auth = context->auth_context();
+  if (auth == nullptr) return absl::UnauthenticatedError("no client certificate");
+  auto member = security::MemberFromAuthContext(*auth, gateway.member_id_source);
+  if (!member.ok()) return absl::UnauthenticatedError(member.status().message());
+  ExchangeCall call = Prepare(gateway, std::move(*member), method, request);
   absl::Status allowed = call.policy->AuthorizeMethod(call.member, method);
   if (allowed.ok()) {
     auto attribution = AttributionFromMetadata(context->client_metadata());

@@ -40,6 +40,12 @@ struct ExchangeCall {
   // The attribution the call's metadata gave (also in `log`), checked against `policy`.
   CallAttribution attribution;
 
+  // The call of `member` to `method` with its entry prepared (time, member, method, request
+  // digest and size) and the policy snapshot taken; nothing is checked yet: Begin and
+  // BeginLocalCall (local_call.h) check.
+  static ExchangeCall Prepare(const GatewayContext& gateway, std::string member, const char* method,
+                              const google::protobuf::Message& request);
+
   // Resolves the member, checks that the policy lets it call `method`, reads the attribution
   // metadata (call_attribution.h: INVALID_ARGUMENT naming the key when malformed; the policy's
   // PERMISSION_DENIED when it requires what is missing), and prepares the log entry. UNAUTHENTICATED when the certificate names no member (the handshake refuses those

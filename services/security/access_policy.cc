@@ -115,26 +115,26 @@ const AccessPolicy::Rights* AccessPolicy::Find(absl::string_view member) const {
   return it == members_.end() ? nullptr : &it->second;
 }
 
-absl::Status AccessPolicy::AuthorizeMethod(absl::string_view member,
-                                           absl::string_view full_method) const {
+bool AccessPolicy::MayCallMethod(absl::string_view member, absl::string_view full_method) const {
   const absl::string_view method = WithoutLeadingSlash(full_method);
   const Rights* rights = Find(member);
-  if (rights == nullptr) {
+  if (rights == nullptr) return false;
+  if (rights->all_methods || rights->methods.contains(method)) return true;
+  const size_t slash = method.find('/');
+  return slash != absl::string_view::npos && rights->services.contains(method.substr(0, slash));
+}
+
+absl::Status AccessPolicy::AuthorizeMethod(absl::string_view member,
+                                           absl::string_view full_method) const {
+  if (MayCallMethod(member, full_method)) return absl::OkStatus();
+  const absl::string_view method = WithoutLeadingSlash(full_method);
+  if (Find(member) == nullptr) {
     return Denied(member, absl::StrCat("call ", method, ": it is not a member listed in the "
                                        "access policy"));
-  }
-  if (rights->all_methods || rights->methods.contains(method)) return absl::OkStatus();
-  const size_t slash = method.find('/');
-  if (slash != absl::string_view::npos && rights->services.contains(method.substr(0, slash))) {
-    return absl::OkStatus();
   }
   return Denied(member, absl::StrCat("call ", method));
 }
 
-bool AccessPolicy::MayWrite(absl::string_view member, v1::RecordType type) const {
-  const Rights* rights = Find(member);
-  return rights != nullptr && (rights->write_types & TypeBit(type)) != 0;
-}
 absl::Status AccessPolicy::CheckAttribution(absl::string_view member,
                                             absl::string_view full_method, bool has_user,
                                             bool has_correlation_id) const {
@@ -152,6 +152,10 @@ absl::Status AccessPolicy::CheckAttribution(absl::string_view member,
   return absl::OkStatus();
 }
 
+bool AccessPolicy::MayWrite(absl::string_view member, v1::RecordType type) const {
+  const Rights* rights = Find(member);
+  return rights != nullptr && (rights->write_types & TypeBit(type)) != 0;
+}
 
 bool AccessPolicy::MayRead(absl::string_view member, v1::RecordType type) const {
   const Rights* rights = Find(member);

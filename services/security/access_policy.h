@@ -47,6 +47,8 @@ class AccessPolicy {
   // OK when `member` may call `full_method` ("/pkg.Service/Method" or "pkg.Service/Method");
   // otherwise PERMISSION_DENIED "member <m> may not call <method>", logged.
   absl::Status AuthorizeMethod(absl::string_view member, absl::string_view full_method) const;
+  // The same question without the refusal's log line (what the console offers a member).
+  bool MayCallMethod(absl::string_view member, absl::string_view full_method) const;
 
   // OK unless the member's config (Member.require_user, require_correlation_id) requires the
   // end user or the correlation id and the call did not send it: then PERMISSION_DENIED

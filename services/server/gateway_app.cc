@@ -69,11 +69,6 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
     const config::v1::GatewayConfig& config, const std::vector<grpc::Service*>& extra_services) {
   std::unique_ptr<GatewayApp> app(new GatewayApp());
   app->config_ = config;
-  if (!config.admin_http().disabled()) {
-    ASSIGN_OR_RETURN(app->metrics_port_, app->metrics_.Serve(config.admin_http().address()));
-    LogLine(LogLevel::kInfo, "metrics endpoint")
-        .Str("address", config.admin_http().address()).Int("port", app->metrics_port_);
-  }
 
   // The name leases are held under: the replica's name and a random id of this process, so two
   // processes given the same name by mistake never hold one lease together.
@@ -97,12 +92,12 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   tls_options.role = "server";
   tls_options.poll_interval = watch_interval;
   tls_options.observer = app->security_metrics_.get();
-  app->retention_->SetArchive(admin::ArchiveOptionsOf(config), app->metrics_.registry().get());
   ASSIGN_OR_RETURN(app->listener_tls_,
                    security::RotatingTlsMaterial::Create(
                        security::ListenerTlsSources(config.listener().tls()), tls_options));
   app->retention_ = std::make_unique<admin::ExchangeLogRetention>(
       app->store_.get(), admin::ExchangeLogMaxAge(config), app->replica_name_);
+  app->retention_->SetArchive(admin::ArchiveOptionsOf(config), app->metrics_.registry().get());
   app->retention_->Start();
   if (!config.backup().target_dir().empty()) {
     app->backups_ = std::make_unique<admin::BackupSchedule>(config);
@@ -146,8 +141,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   }
   app->records_ = std::make_unique<education::RecordRegister>(&context, std::move(keepers));
 
-  app->services_.push_back(
-      std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get()));
+  auto dossier_service =
+      std::make_unique<dossier::DossierServiceImpl>(&context, app->dossiers_.get());
+  dossier::DossierServiceImpl* const dossier_service_ptr = dossier_service.get();
+  app->services_.push_back(std::move(dossier_service));
   app->services_.push_back(
       std::make_unique<education::EducationRecordServiceImpl>(&context, app->records_.get()));
   changefeed::ChangeFeedOptions feed_options = ChangeFeedOptionsOf(config);
@@ -168,7 +165,9 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   admin_deps.started_at = absl::Now();
   admin_deps.sync_control = [app = app.get()] { return app->sync(); };
   admin_deps.replica_name = app->replica_name_;
-  app->services_.push_back(std::make_unique<admin::AdminServiceImpl>(std::move(admin_deps)));
+  auto admin_service = std::make_unique<admin::AdminServiceImpl>(std::move(admin_deps));
+  admin::AdminServiceImpl* const admin_service_ptr = admin_service.get();
+  app->services_.push_back(std::move(admin_service));
 
   std::vector<grpc::Service*> services;
   for (auto& service : app->services_) services.push_back(service.get());
@@ -179,6 +178,26 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
                                             *app->listener_tls_,
                                             config.listener().tls().member_id_source()),
                                         &context));
+  // The admin HTTP listener: /metrics and the operator console (docs/console.md).
+  if (!config.admin_http().disabled()) {
+    app->console_backend_ = std::make_unique<console::GatewayConsoleBackend>(
+        &context, dossier_service_ptr, admin_service_ptr, &*app->calendar_);
+    console::AdminHttpOptions http;
+    http.address = config.admin_http().address();
+    if (config.admin_http().tls()) http.tls = app->listener_tls_.get();
+    http.member_id_source = config.listener().tls().member_id_source();
+    http.loopback_member = config.admin_http().loopback_member();
+    http.metrics = app->metrics_.registry();
+    http.console = app->console_backend_.get();
+    http.settings.targets.insert(config.admin_http().console_targets().begin(),
+                                 config.admin_http().console_targets().end());
+    ASSIGN_OR_RETURN(app->admin_http_, console::AdminHttpServer::Start(std::move(http)));
+    app->metrics_port_ = app->admin_http_->port();
+    LogLine(LogLevel::kInfo, "admin http (metrics and console)")
+        .Str("address", config.admin_http().address())
+        .Int("port", app->metrics_port_)
+        .Bool("tls", config.admin_http().tls());
+  }
   app->health_thread_ = StartNamedThread("lt-health", [a = app.get()] { a->HealthLoop(); });
   LogLine(LogLevel::kInfo, "replica").Str("name", app->replica_name_);
   return app;
@@ -225,6 +244,8 @@ void GatewayApp::Shutdown(absl::Duration grace) {
     health_stop_ = true;
   }
   if (health_thread_.joinable()) health_thread_.join();
+  // The console calls into the services: it stops first.
+  if (admin_http_ != nullptr) admin_http_->Stop();
   if (server_ != nullptr) server_->Shutdown(grace);
   // Every call has finished or been cancelled: stop the feed's threads, then commit what is
   // queued and close the store.

@@ -19,6 +19,8 @@
 #include "services/admin/running_config.h"
 #include "services/admin/security_metrics.h"
 #include "services/changefeed/change_feed.h"
+#include "services/console/admin_http_server.h"
+#include "services/console/gateway_console_backend.h"
 #include "services/domain/working_day_calendar.h"
 #include "services/dossier/dossier_register.h"
 #include "services/education/record_register.h"
@@ -102,6 +104,10 @@ class GatewayApp {
   std::unique_ptr<admin::RunningConfig> running_config_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;
+  // The admin HTTP listener and the console's backend over the services above (stopped and
+  // destroyed before them).
+  std::unique_ptr<console::GatewayConsoleBackend> console_backend_;
+  std::unique_ptr<console::AdminHttpServer> admin_http_;
   bool stopped_ = false;
 };
 

@@ -1,7 +1,5 @@
-// Prometheus metric families and the admin HTTP endpoint.
+// Prometheus metric families.
 #include "services/server/gateway_metrics.h"
-
-#include <exception>
 
 #include "absl/strings/str_cat.h"
 
@@ -39,19 +37,6 @@ GatewayMetrics::GatewayMetrics()
                    .Name("lienthong_rpc_latency_seconds")
                    .Help("RPC latency from first byte to status, by method")
                    .Register(*registry_)) {}
-
-absl::StatusOr<int> GatewayMetrics::Serve(const std::string& address) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(address);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve metrics on ", address, ": ", e.what()));
-  }
-  exposer_->RegisterCollectable(registry_);
-  auto ports = exposer_->GetListeningPorts();
-  if (ports.empty()) return absl::UnavailableError("metrics endpoint has no listening port");
-  return ports.front();
-}
 
 void GatewayMetrics::RecordCall(absl::string_view method, int grpc_code,
                                 absl::Duration latency) {

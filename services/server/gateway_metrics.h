@@ -1,4 +1,5 @@
-// Prometheus metrics of the gateway, served on the admin HTTP port (loopback by default).
+// Prometheus metrics of the gateway, served at /metrics by the admin HTTP listener
+// (services/console/admin_http_server.h; loopback by default).
 #pragma once
 
 #include <memory>
@@ -8,7 +9,6 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
-#include "prometheus/exposer.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -21,9 +21,6 @@ class GatewayMetrics {
  public:
   GatewayMetrics();
 
-  // Starts the HTTP endpoint at host:port ("127.0.0.1:0" picks a port); returns the port.
-  absl::StatusOr<int> Serve(const std::string& address);
-
   // One finished RPC: requests by method, errors by method and code, latency by method.
   void RecordCall(absl::string_view method, int grpc_code, absl::Duration latency);
 
@@ -34,7 +31,6 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Histogram>& latency_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
 };
 
 // The gRPC code's canonical name ("OK", "INVALID_ARGUMENT", ...).

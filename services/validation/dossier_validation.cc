@@ -263,6 +263,7 @@ void ValidateListDossiers(const v1::ListDossiersRequest& request, const Validati
   if (from.has_value() && to.has_value() && *from >= *to) {
     at.Add("received_to", "must be after received_from");
   }
+  at.Timestamp("due_before", request.has_due_before(), request.due_before(), Presence::kOptional);
   at.PageSize("page_size", request.page_size(), context.max_page_size);
 }
 
