@@ -134,14 +134,17 @@ absl::Status QueryExchangeLog(store::ExchangeLogReads& log, const v1::QueryExcha
   if (before == 0 || before > ends.head_seq + 1) before = ends.head_seq + 1;
   int64_t examined = 0;
   int64_t next = before;  // entries with seq < next are still to be looked at
-  while (next > ends.anchor_seq + 1 && response->entries_size() < page_size &&
-         examined < kMaxExaminedPerPage) {
+  // Every pass moves `next` down by at least one; the reads are bounded too, for a log that
+  // retention emptied below us while we read (empty chunks examine nothing).
+  for (int reads = 0; next > ends.anchor_seq + 1 && response->entries_size() < page_size &&
+                      examined < kMaxExaminedPerPage && reads < kMaxExaminedPerPage / kChunk * 2;
+       ++reads) {
     const int64_t after = std::max(ends.anchor_seq, next - 1 - kChunk);
     ASSIGN_OR_RETURN(std::vector<store::ExchangeLogEntry> chunk,
                      log.ReadExchangeLog(after, static_cast<int>(next - 1 - after)));
-    int64_t lowest = next;
+    int64_t lowest = next;  // the oldest entry looked at
     for (auto it = chunk.rbegin(); it != chunk.rend(); ++it) {
-      if (it->seq >= next) continue;
+      if (it->seq >= next || it->seq <= after) continue;
       ++examined;
       lowest = it->seq;
       if (matches(*it)) {
@@ -161,9 +164,8 @@ absl::Status QueryExchangeLog(store::ExchangeLogReads& log, const v1::QueryExcha
         if (response->entries_size() == page_size) break;
       }
     }
-    // Entries removed by retention while we read leave a gap; go below it.
-    next = chunk.empty() ? after + 1 : lowest;
-    if (chunk.empty()) break;
+    // A full page stops at its oldest entry; otherwise all of (after, next) has been looked at.
+    next = response->entries_size() == page_size ? lowest : after + 1;
   }
   response->set_examined(examined);
   if (next > ends.anchor_seq + 1) {

@@ -78,6 +78,9 @@ int PkiExport(const Args& args) {
   constexpr char kUsage[] =
       "usage: lienthongctl pki export MEMBER OUT.p12 --password_file FILE [--pki DIR]";
   if (args.size() != 2 || absl::GetFlag(FLAGS_password_file).empty()) return Fail(kUsage);
+  if (args[0].empty() || args[0].find('/') != std::string::npos || args[0][0] == '.') {
+    return Fail("pki export: MEMBER is a file name of PKI/members/ (motcua, giaoduc, admin, ...)");
+  }
   const std::string pki = absl::GetFlag(FLAGS_pki);
   auto read = [](const std::string& path) { return lienthong::ReadFileToString(path); };
   auto key = read(absl::StrCat(pki, "/members/", args[0], ".key"));
@@ -87,8 +90,9 @@ int PkiExport(const Args& args) {
   for (const auto* file : {&key, &cert, &ca, &password}) {
     if (!file->ok()) return Fail(std::string(file->status().message()));
   }
-  std::string secret = *password;
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  // The first line of the file.
+  std::string secret = password->substr(0, password->find('\n'));
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   auto p12 = lienthong::security::ExportPkcs12(*key, *cert, *ca, args[0], secret);
   if (!p12.ok()) return Fail(std::string(p12.status().message()));
   absl::Status written = lienthong::WritePrivateFile(args[1], *p12, 0600);

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "httplib.h"
 #include "prometheus/text_serializer.h"
 #include "services/common/host_port.h"
@@ -82,7 +83,12 @@ int VerifyClientCertificate(X509_STORE_CTX* handshake, void* arg) {
     return 0;
   }
   X509_STORE_CTX* check = X509_STORE_CTX_new();
-  X509_STORE_CTX_init(check, tls->trust, leaf, X509_STORE_CTX_get0_untrusted(handshake));
+  if (check == nullptr ||
+      X509_STORE_CTX_init(check, tls->trust, leaf, X509_STORE_CTX_get0_untrusted(handshake)) != 1) {
+    X509_STORE_CTX_free(check);
+    X509_STORE_CTX_set_error(handshake, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+  }
   X509_STORE_CTX_set_purpose(check, X509_PURPOSE_SSL_CLIENT);
   int ok = X509_verify_cert(check);
   if (ok != 1) {
@@ -110,6 +116,15 @@ int VerifyClientCertificate(X509_STORE_CTX* handshake, void* arg) {
 std::multimap<std::string, std::string> ParamsOf(const httplib::Request& request) {
   std::multimap<std::string, std::string> params(request.params.begin(), request.params.end());
   return params;
+}
+
+// "127.0.0.1:9464", "[::1]:9464", "localhost:9464" (the port is the listener's own, not checked).
+bool LoopbackHostHeader(const std::string& host_header) {
+  const size_t colon = host_header.rfind(':');
+  const std::string host =
+      colon == std::string::npos || host_header.back() == ']' ? host_header
+                                                               : host_header.substr(0, colon);
+  return IsLoopbackHost(host);
 }
 
 void Send(httplib::Response& out, const PageResponse& page) {
@@ -148,6 +163,14 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(AdminHtt
       SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
       SSL_CTX_set_cert_cb(&ctx, SelectServerCertificate, state.get());
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      // Every connection is a full handshake, so every connection's certificate is verified
+      // against the CA and CRLs in force (no resumed session skips it). OpenSSL also needs a
+      // session id context whenever peers are verified.
+      static constexpr unsigned char kContext[] = "lienthong-admin-http";
+      SSL_CTX_set_session_id_context(&ctx, kContext, sizeof(kContext) - 1);
+      SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET);
+      SSL_CTX_set_num_tickets(&ctx, 0);
       SSL_CTX_set_cert_verify_callback(&ctx, VerifyClientCertificate, state.get());
       return true;
     });
@@ -178,6 +201,9 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(AdminHtt
   }
   server->port_ = port;
   server->thread_ = std::thread([s = server->server_.get()] { s->listen_after_bind(); });
+  // stop() does nothing before the serving loop runs: a Stop right after Start would wait
+  // forever for the thread.
+  for (int i = 0; i < 5000 && !server->server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
   return server;
 }
 
@@ -207,6 +233,12 @@ void AdminHttpServer::Route() {
       *why = "no client certificate";
       return "";
     }
+    // A keep-alive connection outlives a CRL update: each request checks the CRLs in force.
+    auto active = options_.tls->active();
+    if (active->revocations != nullptr && active->revocations->IsRevoked(*cert)) {
+      *why = "the client certificate is revoked";
+      return "";
+    }
     const security::MemberIdSource source =
         options_.member_id_source == config::v1::MEMBER_ID_SOURCE_SUBJECT_CN
             ? security::MemberIdSource::kSubjectCommonName
@@ -229,13 +261,22 @@ void AdminHttpServer::Route() {
   if (options_.console == nullptr) return;
 
   using Handler = std::function<PageResponse(const PageRequest&)>;
-  auto page = [this, viewer](Handler handler) {
-    return [this, viewer, handler](const httplib::Request& request, httplib::Response& out) {
+  auto page = [this, viewer, tls](Handler handler) {
+    return [this, viewer, handler, tls](const httplib::Request& request, httplib::Response& out) {
       std::string why;
       PageRequest page_request;
       page_request.member = viewer(request, &why);
       page_request.params = ParamsOf(request);
       page_request.now = absl::Now();
+      if (!tls && !LoopbackHostHeader(request.get_header_value("Host"))) {
+        // A site whose name was made to point at 127.0.0.1 (DNS rebinding) is same-origin for
+        // the browser; its requests carry its own name in Host.
+        out.status = 403;
+        out.set_content("the console on plain HTTP answers only requests addressed to a loopback "
+                        "address (Host header)\n",
+                        "text/plain; charset=utf-8");
+        return;
+      }
       if (page_request.member.empty()) {
         Send(out, ErrorPage("", "Bảng điều khiển", absl::PermissionDeniedError(why)));
         return;

@@ -114,7 +114,7 @@ PageResponse ExchangeLogPage(ConsoleBackend& backend, const PageRequest& request
   if (!result->next_page_token().empty()) {
     std::vector<std::string> params;
     for (const auto& [key, value] : request.params) {
-      if (key != "trang") params.push_back(absl::StrCat(key, "=", UrlEncode(value)));
+      if (key != "trang") params.push_back(absl::StrCat(UrlEncode(key), "=", UrlEncode(value)));
     }
     params.push_back(absl::StrCat("trang=", UrlEncode(result->next_page_token())));
     absl::StrAppend(&body, "<p><a id=\"trang-sau\" href=\"/nhat-ky?", Escape(absl::StrJoin(params, "&")),

@@ -337,7 +337,7 @@ PageResponse IndicatorsReport(ConsoleBackend& backend, const ConsoleSettings& se
       GroupTable("theo-co-quan", "Cơ quan", data->stats.by_agency()),
       "<h2>4. Theo thủ tục hành chính</h2>",
       GroupTable("theo-thu-tuc", "Thủ tục", data->stats.by_procedure()),
-      "<p class=\"noprint\"><button onclick=\"window.print()\">In báo cáo</button></p>");
+      "<p class=\"noprint\">In trang này bằng lệnh In của trình duyệt (Ctrl+P): khổ A4.</p>");
   PageResponse response;
   PageFrame frame{kTitle, Page::kIndicators, request.member, /*printable=*/true};
   response.body = RenderPage(frame, body);
@@ -351,7 +351,10 @@ PageResponse IndicatorsCsv(ConsoleBackend& backend, const PageRequest& request) 
   // with a UTF-8 byte order mark so that spreadsheet programs read the Vietnamese text right.
   std::string csv = "\xEF\xBB\xBFky_bao_cao,tu,den,nhom,ma,chi_so,ten_chi_so,tu_so,mau_so,ty_le\r\n";
   auto quote = [](const std::string& text) {
-    std::string out = "\"";
+    // A cell that starts like a formula is kept as text by spreadsheet programs.
+    std::string out = !text.empty() && std::string("=+-@").find(text[0]) != std::string::npos
+                          ? "\"'"
+                          : "\"";
     for (char c : text) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
   };

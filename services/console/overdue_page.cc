@@ -144,8 +144,9 @@ PageResponse OverduePage(ConsoleBackend& backend, const PageRequest& request) {
       "<p id=\"tong-so\">Quá hạn: <b class=\"bad\">", FormatCount(overdue), "</b> · Sắp đến hạn: <b>",
       FormatCount(static_cast<int64_t>(dossiers.size()) - overdue), "</b> (tính đến ",
       FormatDateTime(request.now), ")</p>",
-      more ? absl::StrCat("<div class=\"notice\">Chỉ hiển thị ", kMaxListed,
-                          " hồ sơ đầu tiên; hãy lọc theo cơ quan hoặc thủ tục.</div>")
+      more ? absl::StrCat("<div class=\"notice\" id=\"chua-du\">Có hơn ", kMaxListed,
+                          " hồ sơ: chỉ ", kMaxListed, " hồ sơ đầu tiên (theo ngày tiếp nhận) được "
+                          "liệt kê và đếm ở đây; hãy lọc theo cơ quan hoặc thủ tục.</div>")
            : "",
       "<h2>Theo cơ quan</h2>", count_table("theo-co-quan", "Cơ quan", by_agency),
       "<h2>Theo thủ tục</h2>", count_table("theo-thu-tuc", "Thủ tục", by_procedure),

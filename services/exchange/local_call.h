@@ -15,7 +15,8 @@
 namespace lienthong::exchange {
 
 // The member, the policy snapshot and the log entry of a local call of `method`. A member
-// the policy does not let call `method` gets PERMISSION_DENIED, and the refusal is logged.
+// the policy does not let call `method`, or whose policy requires an end user or correlation id
+// (a local call has neither), gets PERMISSION_DENIED, and the refusal is logged.
 absl::StatusOr<ExchangeCall> BeginLocalCall(const GatewayContext& gateway, const std::string& member,
                                             const char* method,
                                             const google::protobuf::Message& request);

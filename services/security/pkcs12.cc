@@ -28,11 +28,14 @@ absl::StatusOr<std::string> ExportPkcs12(absl::string_view key_pem, absl::string
     return absl::InvalidArgumentError("the private key does not match the certificate");
   }
   STACK_OF(X509)* others = sk_X509_new_null();
+  if (others == nullptr) return absl::InternalError("out of memory");
   for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(others, chain[i].get());
   for (const X509Ptr& ca : cas) sk_X509_push(others, ca.get());
-  // NIDs 0 and iterations 0: OpenSSL 3's defaults (AES-256-CBC with PBKDF2, SHA-256 MAC).
+  // NIDs 0: OpenSSL 3's defaults (AES-256-CBC with PBKDF2, SHA-256 MAC); the iteration counts
+  // of the key encryption and of the MAC are given, not left to the library's default.
+  constexpr int kIterations = 100000;
   PKCS12* p12 = PKCS12_create(password.c_str(), friendly_name.c_str(), key.get(),
-                              chain.front().get(), others, 0, 0, 0, 0, 0);
+                              chain.front().get(), others, 0, 0, kIterations, kIterations, 0);
   sk_X509_free(others);  // the certificates stay owned by the vectors
   if (p12 == nullptr) {
     return absl::InternalError(absl::StrCat("PKCS12_create failed: ", DrainOpenSslErrors()));

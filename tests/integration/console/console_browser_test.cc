@@ -46,13 +46,11 @@ std::vector<std::string> ChromiumArgs(const std::string& profile) {
           "--user-data-dir=" + profile};
 }
 
-class ConsoleBrowserTest : public ::testing::Test {
+class ConsoleBrowserTest : public test::ConsoleSuite {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    auto gateway = test::ConsoleGateway::Start(dir_->path());
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = gateway->release();
+    ConsoleSuite::SetUpTestSuite();
+    if (gateway_ == nullptr) return;
     const char* shots = std::getenv("LIENTHONG_CONSOLE_SCREENSHOTS");
     screenshots_ = new std::string(shots != nullptr && *shots != '\0' ? shots : dir_->Path("shots"));
     std::error_code error;
@@ -60,9 +58,9 @@ class ConsoleBrowserTest : public ::testing::Test {
     ASSERT_FALSE(error) << error.message();
   }
   static void TearDownTestSuite() {
-    delete gateway_;
-    delete dir_;
+    ConsoleSuite::TearDownTestSuite();
     delete screenshots_;
+    screenshots_ = nullptr;
   }
 
   std::string Url(const std::string& path) {
@@ -99,13 +97,8 @@ class ConsoleBrowserTest : public ::testing::Test {
     EXPECT_EQ(png->substr(1, 3), "PNG");
   }
 
-  static test::TempDir* dir_;
-  static test::ConsoleGateway* gateway_;
-  static std::string* screenshots_;
+  static inline std::string* screenshots_ = nullptr;
 };
-test::TempDir* ConsoleBrowserTest::dir_ = nullptr;
-test::ConsoleGateway* ConsoleBrowserTest::gateway_ = nullptr;
-std::string* ConsoleBrowserTest::screenshots_ = nullptr;
 
 TEST_F(ConsoleBrowserTest, IndicatorsShowGetDossierStatsOfTheMonth) {
   const absl::CivilMonth month =

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "adapters/grpc/reference_sink/reference_sink.h"
 #include "grpcpp/server.h"
+#include "gtest/gtest.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "lienthong/v1/dossier_service.grpc.pb.h"
 #include "services/server/gateway_app.h"
@@ -56,6 +57,26 @@ class ConsoleGateway {
   std::unique_ptr<server::GatewayApp> app_;
   std::string refused_dossier_;
   std::vector<std::string> codes_;
+};
+
+// A test suite sharing one ConsoleGateway (starting one loads a year of dossiers).
+class ConsoleSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    auto gateway = ConsoleGateway::Start(dir_->path());
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = gateway->release();
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    delete dir_;
+    gateway_ = nullptr;
+    dir_ = nullptr;
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline ConsoleGateway* gateway_ = nullptr;
 };
 
 }  // namespace lienthong::test

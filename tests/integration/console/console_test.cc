@@ -31,19 +31,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class ConsoleTest : public ::testing::Test {
+class ConsoleTest : public test::ConsoleSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    auto gateway = test::ConsoleGateway::Start(dir_->path());
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = gateway->release();
-  }
-  static void TearDownTestSuite() {
-    delete gateway_;
-    delete dir_;
-  }
-
   test::HttpResponse Get(const std::string& path) {
     auto response = test::HttpGet(gateway_->http_port(), path, absl::Seconds(30));
     EXPECT_TRUE(response.ok()) << response.status();
@@ -59,12 +48,7 @@ class ConsoleTest : public ::testing::Test {
     EXPECT_TRUE(test::Unary(*stub, &v1::DossierService::Stub::GetDossierStats, request, &response).ok());
     return response;
   }
-
-  static test::TempDir* dir_;
-  static test::ConsoleGateway* gateway_;
 };
-test::TempDir* ConsoleTest::dir_ = nullptr;
-test::ConsoleGateway* ConsoleTest::gateway_ = nullptr;
 
 absl::Time MonthStart(absl::CivilMonth month) {
   return absl::FromCivil(month, console::VietnamTime());
@@ -220,6 +204,25 @@ TEST_F(ConsoleTest, ActionsNeedTheConsolesOriginAndAreLogged) {
   ASSERT_TRUE(test::Unary(*admin, &v1::AdminService::Stub::QueryExchangeLog, query, &logged).ok());
   ASSERT_EQ(logged.entries_size(), 1);
   EXPECT_EQ(logged.entries(0).member(), test::kAdminMember);
+}
+
+TEST_F(ConsoleTest, PlainHttpAnswersOnlyRequestsAddressedToLoopback) {
+  // A site made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as Host.
+  httplib::Client client("127.0.0.1", gateway_->http_port());
+  client.set_read_timeout(30, 0);
+  auto rebound = client.Get("/chi-so", httplib::Headers{{"Host", "evil.example:9464"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  httplib::Headers evil = {{"Host", "evil.example:9464"}, {"Origin", "http://evil.example:9464"}};
+  auto action = client.Post("/van-hanh/bo-chuyen-doi", evil,
+                            httplib::Params{{"bo-chuyen-doi", "so-gddt"}, {"hanh-dong", "tam-dung"}});
+  ASSERT_TRUE(action);
+  EXPECT_EQ(action->status, 403);
+  for (const char* host : {"localhost", "127.0.0.1:1", "[::1]:9464"}) {
+    auto fine = client.Get("/chi-so", httplib::Headers{{"Host", host}});
+    ASSERT_TRUE(fine);
+    EXPECT_EQ(fine->status, 200) << host;
+  }
 }
 
 TEST_F(ConsoleTest, MetricsServeNextToTheConsoleWithEveryFamilyTheGrafanaDashboardUses) {
