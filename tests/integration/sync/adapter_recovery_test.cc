@@ -310,11 +310,13 @@ TEST_F(AdapterRecoveryTest, AdaptersAddedChangedAndRemovedByReloadUnderLoadLoseA
   EXPECT_THAT(reloaded.changes(), Contains("adapters.changed:files"));
   ASSERT_TRUE(under_load(100));
 
-  const size_t in_a = ReadLines(dir_.Path("a.jsonl")).size();
   config_.mutable_adapters(0)->mutable_jsonl()->set_output_file(dir_.Path("b.jsonl"));
   reloaded = Reload("target file changed (drain)");
   ASSERT_TRUE(reloaded.applied()) << reloaded.DebugString();
   EXPECT_THAT(reloaded.changes(), Contains("adapters.changed:files"));
+  // The reload returned once the old worker drained (its batch under way landed in a.jsonl);
+  // from then on a.jsonl gets nothing more.
+  const size_t in_a = ReadLines(dir_.Path("a.jsonl")).size();
   ASSERT_TRUE(under_load(100));
   EXPECT_FALSE(ReadLines(dir_.Path("b.jsonl")).empty());
   EXPECT_EQ(ReadLines(dir_.Path("a.jsonl")).size(), in_a);  // the old target gets nothing more
