@@ -31,7 +31,7 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   targets=(config_yaml_fuzz dossier_validation_fuzz record_validation_fuzz
            change_feed_request_fuzz tls_material_fuzz crl_fuzz jsonl_torn_line_fuzz
-           page_token_fuzz)
+           page_token_fuzz dvcqg_answer_fuzz)
 fi
 
 failed=0
