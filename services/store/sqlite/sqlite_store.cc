@@ -312,12 +312,7 @@ class SqliteStore::Transaction final : public WriteTransaction {
                      db_->Prepare("SELECT seq, hash FROM exchange_log WHERE time < ?1 "
                                   "ORDER BY seq DESC LIMIT 1"));
     last->Bind(1, before);
-    ASSIGN_OR_RETURN(bool found, last->Step());
-    if (!found) return int64_t{0};
-    const int64_t anchor_seq = last->Int(0);
-    const std::string anchor_hash = last->Blob(1);
-    last->Reset();
-    return PruneExchangeLogTo(anchor_seq, anchor_hash);
+    return PruneExchangeLogToFound(*last);
   }
 
   absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) override {
@@ -325,11 +320,16 @@ class SqliteStore::Transaction final : public WriteTransaction {
                      db_->Prepare("SELECT seq, hash FROM exchange_log WHERE seq <= ?1 "
                                   "ORDER BY seq DESC LIMIT 1"));
     last->Bind(1, through);
-    ASSIGN_OR_RETURN(bool found, last->Step());
+    return PruneExchangeLogToFound(*last);
+  }
+
+  // Prunes up to the entry (seq, hash) `last` selects, if it selects one; 0 removed otherwise.
+  absl::StatusOr<int64_t> PruneExchangeLogToFound(Statement& last) {
+    ASSIGN_OR_RETURN(bool found, last.Step());
     if (!found) return int64_t{0};
-    const int64_t anchor_seq = last->Int(0);
-    const std::string anchor_hash = last->Blob(1);
-    last->Reset();
+    const int64_t anchor_seq = last.Int(0);
+    const std::string anchor_hash = last.Blob(1);
+    last.Reset();
     return PruneExchangeLogTo(anchor_seq, anchor_hash);
   }
 
