@@ -97,6 +97,10 @@ TEST_F(ShutdownTest, InFlightCallCompletesWithinGraceAndNewCallsAreRefused) {
         if (health.ok()) return false;
         fresh_status = grpc::Status(static_cast<grpc::StatusCode>(health.status().code()),
                                     std::string(health.status().message()));
+        // A connection accepted in the instant before the listener closed carries a call that
+        // gRPC's shutdown cancels (CANCELLED, seen once in CI): that call was not served either,
+        // but the refusal of a new connection is what this checks, so poll on to it.
+        if (fresh_status.error_code() == grpc::StatusCode::CANCELLED) return false;
         refused_while_in_flight = sink_->calls() == 1 && !shutdown_returned;
         return true;
       },
