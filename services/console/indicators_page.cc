@@ -57,6 +57,10 @@ const std::vector<Indicator>& Indicators() {
        [](const K& k) { return k.online_rate_of_offered(); },
        [](const K& k) { return k.received_online_of_offered(); },
        [](const K& k) { return k.received_offered_online(); }, "#2c3e50"},
+      {"electronic_exchange_rate",
+       [](const K& k) { return k.electronic_exchange_rate(); },
+       [](const K& k) { return k.exchanged_electronically(); },
+       [](const K& k) { return k.inter_agency(); }, "#b7950b"},
   };
   return *kIndicators;
 }
@@ -231,7 +235,17 @@ std::string TrendChart(const IndicatorData& data, const ConsoleSettings& setting
   chart.width = 980;
   chart.height = 380;
   for (const MonthSpan& month : data.months) chart.x_labels.push_back(month.label);
-  for (const char* name : {"online_rate", "on_time_rate", "digitisation_rate", "online_payment_rate"}) {
+  // The four the reform reports lead with, and every other one the config sets a target for
+  // (so that each target is drawn beside its series).
+  std::vector<std::string> names = {"online_rate", "on_time_rate", "digitisation_rate",
+                                    "online_payment_rate"};
+  for (const Indicator& indicator : Indicators()) {
+    if (settings.targets.count(indicator.name) > 0 &&
+        std::find(names.begin(), names.end(), indicator.name) == names.end()) {
+      names.push_back(indicator.name);
+    }
+  }
+  for (const std::string& name : names) {
     const Indicator& indicator = *FindIndicator(name);
     RateSeries series;
     series.name = LabelOf(indicator);

@@ -37,6 +37,8 @@ KpiCounters& KpiCounters::operator+=(const KpiCounters& other) {
   reused_data += other.reused_data;
   received_offered_online += other.received_offered_online;
   received_online_of_offered += other.received_online_of_offered;
+  inter_agency += other.inter_agency;
+  exchanged_electronically += other.exchanged_electronically;
   return *this;
 }
 
@@ -54,6 +56,9 @@ KpiCounters ReceivedKpis(const DossierKpiFacts& dossier) {
   counters.received_offered_online = dossier.procedure_offered_online ? 1 : 0;
   counters.received_online_of_offered =
       dossier.procedure_offered_online && dossier.channel == Channel::kOnline ? 1 : 0;
+  counters.inter_agency = dossier.handed_between_units ? 1 : 0;
+  counters.exchanged_electronically =
+      dossier.handed_between_units && !dossier.paper_transfer ? 1 : 0;
   return counters;
 }
 
@@ -135,6 +140,7 @@ KpiRates ComputeKpiRates(const KpiCounters& c) {
   rates.electronic_result = Decision766ElectronicResultRate(c);
   rates.reused_data = Decision766ReusedDataRate(c);
   rates.online_of_offered = Decision766OnlineShareOfOfferedRate(c);
+  rates.electronic_exchange = Rate(c.exchanged_electronically, c.inter_agency);
   return rates;
 }
 

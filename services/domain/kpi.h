@@ -27,6 +27,10 @@ struct DossierKpiFacts {
   bool reused_data = false;           // At least one Attachment.reused.
   // The procedure is offered online (online level partial or end to end).
   bool procedure_offered_online = false;
+  // A step of its history hands it from one unit to a different one (liên thông).
+  bool handed_between_units = false;
+  // One of those hand-offs moved the paper dossier (ProcessingStep.paper_transfer).
+  bool paper_transfer = false;
 };
 
 // The half-open reporting period [from, to).
@@ -77,6 +81,10 @@ struct KpiCounters {
   // those the ones received online.
   std::int64_t received_offered_online = 0;
   std::int64_t received_online_of_offered = 0;
+  // Electronic exchange (liên thông điện tử): received dossiers handed between two different
+  // units, and of those the ones none of whose hand-offs moved paper.
+  std::int64_t inter_agency = 0;
+  std::int64_t exchanged_electronically = 0;
 
   KpiCounters& operator+=(const KpiCounters& other);
 };
@@ -122,6 +130,7 @@ struct KpiRates {
   double electronic_result = 0;  // Decision766ElectronicResultRate
   double reused_data = 0;        // Decision766ReusedDataRate
   double online_of_offered = 0;  // Decision766OnlineShareOfOfferedRate
+  double electronic_exchange = 0;  // exchanged_electronically / inter_agency
 };
 
 // One formula per indicator, named after its source (Decision 766/QĐ-TTg and the national

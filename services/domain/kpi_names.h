@@ -21,6 +21,7 @@ inline constexpr KpiRateName kKpiRateNames[] = {
     {"reused_data_rate", "Tỷ lệ tái sử dụng dữ liệu"},
     {"online_rate_of_offered",
      "Tỷ lệ hồ sơ trực tuyến của thủ tục có cung cấp dịch vụ công trực tuyến"},
+    {"electronic_exchange_rate", "Tỷ lệ hồ sơ liên thông trao đổi điện tử"},
 };
 
 inline bool IsKpiRateName(absl::string_view name) {

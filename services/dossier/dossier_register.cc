@@ -290,6 +290,7 @@ void DossierRegister::UpdateStatus(exchange::ExchangeCall call,
     step->set_to_status(request.new_status());
     step->set_from_unit(request.from_unit());
     step->set_to_unit(request.to_unit());
+    step->set_paper_transfer(request.paper_transfer());
     ToProtoTimestamp(step_time, step->mutable_at());
     step->set_handler(request.handler());
     step->set_content(request.content());
@@ -472,6 +473,9 @@ void FillKpis(const domain::KpiCounters& c, v1::DossierKpis* out) {
   out->set_received_offered_online(c.received_offered_online);
   out->set_received_online_of_offered(c.received_online_of_offered);
   out->set_online_rate_of_offered(rates.online_of_offered);
+  out->set_inter_agency(c.inter_agency);
+  out->set_exchanged_electronically(c.exchanged_electronically);
+  out->set_electronic_exchange_rate(rates.electronic_exchange);
 }
 }  // namespace
 
@@ -490,17 +494,8 @@ domain::DossierKpiFacts KpiFactsOf(const v1::Dossier& d) {
                                          : OptionalTime(d.has_due_at(), d.due_at());
   facts.has_digitised_components = AnyDigitised(d);
   facts.paid_online = AnyPaidOnline(d);
-  for (const auto& fee : d.fees()) {
-    if (fee.amount().amount_vnd() > 0) facts.carries_fees = true;
-  }
-  for (const auto& result : d.results()) {
-    if (result.electronic()) facts.has_electronic_result = true;
-  }
-  for (const auto& attachment : d.attachments()) {
-    if (attachment.reused()) facts.reused_data = true;
-  }
-  facts.procedure_offered_online = d.online_level() == v1::ONLINE_LEVEL_PARTIAL ||
-                                   d.online_level() == v1::ONLINE_LEVEL_END_TO_END;
+  // The same reading of the payload as the store's KPI counts, so both ways agree.
+  store::ApplyKpiFlags(store::DossierKpiFlagsOf(d), &facts);
   return facts;
 }
 

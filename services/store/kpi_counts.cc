@@ -98,7 +98,9 @@ const char* const kKpiCountColumns[kKpiCountColumnCount] = {"received",
                                                             "electronic_results",
                                                             "reused_data",
                                                             "received_offered_online",
-                                                            "received_online_of_offered"};
+                                                            "received_online_of_offered",
+                                                            "inter_agency",
+                                                            "exchanged_electronically"};
 
 void KpiCountersToArray(const domain::KpiCounters& c, int64_t out[kKpiCountColumnCount]) {
   const int64_t values[kKpiCountColumnCount] = {c.received,
@@ -116,7 +118,9 @@ void KpiCountersToArray(const domain::KpiCounters& c, int64_t out[kKpiCountColum
                                                 c.electronic_results,
                                                 c.reused_data,
                                                 c.received_offered_online,
-                                                c.received_online_of_offered};
+                                                c.received_online_of_offered,
+                                                c.inter_agency,
+                                                c.exchanged_electronically};
   std::copy(values, values + kKpiCountColumnCount, out);
 }
 
@@ -136,7 +140,9 @@ void KpiCountersFromArray(const int64_t in[kKpiCountColumnCount], domain::KpiCou
                                            &c->electronic_results,
                                            &c->reused_data,
                                            &c->received_offered_online,
-                                           &c->received_online_of_offered};
+                                           &c->received_online_of_offered,
+                                           &c->inter_agency,
+                                           &c->exchanged_electronically};
   for (int i = 0; i < kKpiCountColumnCount; ++i) *fields[i] = in[i];
 }
 
@@ -161,7 +167,23 @@ int DossierKpiFlagsOf(const v1::Dossier& d) {
       d.online_level() == v1::ONLINE_LEVEL_END_TO_END) {
     flags |= kKpiOfferedOnline;
   }
+  for (const auto& step : d.history()) {
+    if (step.from_unit().empty() || step.to_unit().empty() || step.from_unit() == step.to_unit()) {
+      continue;
+    }
+    flags |= kKpiHandedBetweenUnits;
+    if (step.paper_transfer()) flags |= kKpiPaperTransfer;
+  }
   return flags;
+}
+
+void ApplyKpiFlags(int kpi_flags, domain::DossierKpiFacts* facts) {
+  facts->carries_fees = (kpi_flags & kKpiCarriesFees) != 0;
+  facts->has_electronic_result = (kpi_flags & kKpiElectronicResult) != 0;
+  facts->reused_data = (kpi_flags & kKpiReusedData) != 0;
+  facts->procedure_offered_online = (kpi_flags & kKpiOfferedOnline) != 0;
+  facts->handed_between_units = (kpi_flags & kKpiHandedBetweenUnits) != 0;
+  facts->paper_transfer = (kpi_flags & kKpiPaperTransfer) != 0;
 }
 
 domain::DossierKpiFacts KpiFactsOfRow(const DossierRow& row) {
@@ -174,10 +196,7 @@ domain::DossierKpiFacts KpiFactsOfRow(const DossierRow& row) {
   facts.due_at = row.due_at;  // the rule's due time (original_due_at when extended)
   facts.has_digitised_components = row.digitised;
   facts.paid_online = row.paid_online;
-  facts.carries_fees = (row.kpi_flags & kKpiCarriesFees) != 0;
-  facts.has_electronic_result = (row.kpi_flags & kKpiElectronicResult) != 0;
-  facts.reused_data = (row.kpi_flags & kKpiReusedData) != 0;
-  facts.procedure_offered_online = (row.kpi_flags & kKpiOfferedOnline) != 0;
+  ApplyKpiFlags(row.kpi_flags, &facts);
   return facts;
 }
 

@@ -39,7 +39,11 @@ inline constexpr int kKpiCarriesFees = 1;       // a fee of more than 0 đồng
 inline constexpr int kKpiElectronicResult = 2;  // a Result.electronic
 inline constexpr int kKpiReusedData = 4;        // an Attachment.reused
 inline constexpr int kKpiOfferedOnline = 8;     // online level partial or end to end
+inline constexpr int kKpiHandedBetweenUnits = 16;  // a step from one unit to a different one
+inline constexpr int kKpiPaperTransfer = 32;       // a ProcessingStep.paper_transfer
 int DossierKpiFlagsOf(const v1::Dossier& dossier);
+// Sets the facts that kpi_flags holds (carries_fees ... paper_transfer).
+void ApplyKpiFlags(int kpi_flags, domain::DossierKpiFacts* facts);
 
 // The dossier's KPI facts from its columns and kpi_flags.
 domain::DossierKpiFacts KpiFactsOfRow(const DossierRow& row);
@@ -67,7 +71,7 @@ struct KpiBucketKey {
 using KpiDeltas = absl::btree_map<KpiBucketKey, domain::KpiCounters>;  // in bucket order
 
 // A bucket's values as an array in the store's column order (kKpiCountColumns), and back.
-inline constexpr int kKpiCountColumnCount = 16;
+inline constexpr int kKpiCountColumnCount = 18;
 extern const char* const kKpiCountColumns[kKpiCountColumnCount];
 void KpiCountersToArray(const domain::KpiCounters& c, int64_t out[kKpiCountColumnCount]);
 void KpiCountersFromArray(const int64_t in[kKpiCountColumnCount], domain::KpiCounters* c);

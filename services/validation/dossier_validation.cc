@@ -277,6 +277,13 @@ void ValidateUpdateDossierStatus(const v1::UpdateDossierStatusRequest& request,
   at.Enum("new_status", request.new_status(), *v1::DossierStatus_descriptor(), Presence::kRequired);
   at.Code("from_unit", CodeKind::kAgency, request.from_unit(), Presence::kOptional);
   at.Code("to_unit", CodeKind::kAgency, request.to_unit(), Presence::kOptional);
+  if (request.paper_transfer() &&
+      (request.from_unit().empty() || request.to_unit().empty() ||
+       request.from_unit() == request.to_unit())) {
+    at.Add("paper_transfer",
+           "a paper transfer is a hand-off between two units: give from_unit and to_unit, "
+           "different from each other");
+  }
   at.Text("handler", request.handler(), kOptionalName);
   at.Text("content", request.content(), kOptionalParagraph);
   if (const std::optional<absl::Time> step_at =

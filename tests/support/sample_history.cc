@@ -45,6 +45,11 @@ std::vector<SampleHistoryDossier> MakeSampleHistory(absl::Time now, int months, 
         planned.fate = SampleFate::kOnTime;
       }
       planned.result_returned = i % 2 == 0;
+      // A quarter go to another agency; on paper about 40 % of those a year ago, none now.
+      planned.handed_to_other_agency = i % 4 == 1;
+      const int paper_per_100 = 40 - (40 * m) / std::max(1, months - 1);
+      planned.paper_transfer =
+          planned.handed_to_other_agency && static_cast<int>((index * 53) % 100) < paper_per_100;
       history.push_back(std::move(planned));
     }
   }
@@ -65,6 +70,12 @@ std::vector<v1::UpdateDossierStatusRequest> SampleHistoryMoves(const SampleHisto
     request.set_new_status(to);
     request.set_from_unit(stored.receiving_agency_code());
     request.set_to_unit(stored.handling_agency_code());
+    // The hand-off to the other agency (unless the dossier's own agency is that one).
+    if (moves.empty() && planned.handed_to_other_agency &&
+        stored.receiving_agency_code() != kSampleHandOffAgency) {
+      request.set_to_unit(kSampleHandOffAgency);
+      request.set_paper_transfer(planned.paper_transfer);
+    }
     request.set_handler("Nguyễn Thị Lan (chuyên viên)");
     request.set_content(content);
     ToProtoTimestamp(at, request.mutable_at());

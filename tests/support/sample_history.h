@@ -20,7 +20,14 @@ struct SampleHistoryDossier {
   v1::Dossier dossier;  // to submit (MakeSampleDossier of its index, received in its month)
   SampleFate fate;
   bool result_returned;  // a finished one is also returned (status 10)
+  // Handed to another agency (kSampleHandOffAgency) for processing (liên thông), and whether
+  // that hand-off moved the paper dossier (the share on paper falls over the year).
+  bool handed_to_other_agency = false;
+  bool paper_transfer = false;
 };
+
+// The agency a quarter of the sample history's dossiers are handed to for processing.
+inline constexpr char kSampleHandOffAgency[] = "000.00.15.H49";
 
 // `per_month` dossiers received in each of the `months` calendar months (Vietnam time) ending
 // with the month of `now` (in that month only days before today), indices from `base_index`.

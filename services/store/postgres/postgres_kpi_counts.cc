@@ -51,6 +51,13 @@ CREATE INDEX dossiers_finished_before_received ON dossiers(finished_at)
   WHERE finished_at < received_at;
 )sql";
 
+const char kPgKpiCountsRebuildMigration[] = R"sql(
+ALTER TABLE kpi_counts ADD COLUMN inter_agency bigint NOT NULL DEFAULT 0;
+ALTER TABLE kpi_counts ADD COLUMN exchanged_electronically bigint NOT NULL DEFAULT 0;
+DELETE FROM kpi_counts;
+DELETE FROM kpi_keys;
+)sql";
+
 namespace {
 
 constexpr char kKpiRowColumns[] =
@@ -120,6 +127,8 @@ absl::Status BackfillPgKpiCounts(pg::PgConnection& db) {
     ASSIGN_OR_RETURN(pg::PgResult r, db.Run(select, pg::PgArgs().Text(after)));
     for (int i = 0; i < r.rows(); ++i) {
       DossierRow row = ReadKpiRow(r, i);
+      const int stored_flags = row.kpi_flags;
+      row.kpi_flags = 0;  // computed here from the payload
       v1::Dossier dossier;
       if (dossier.ParseFromString(r.Bytes(i, 12))) {
         row.kpi_flags = DossierKpiFlagsOf(dossier);
@@ -129,7 +138,7 @@ absl::Status BackfillPgKpiCounts(pg::PgConnection& db) {
                 "stored dossier is corrupt: KPI counts without its payload facts")
             .Str("code", row.code);
       }
-      if (row.kpi_flags != 0) {
+      if (row.kpi_flags != stored_flags) {
         RETURN_IF_ERROR(db.Run("UPDATE dossiers SET kpi_flags = $1 WHERE code = $2",
                                pg::PgArgs().Int(row.kpi_flags).Text(row.code))
                             .status());

@@ -14,11 +14,14 @@
 
 namespace lienthong::store::postgres {
 
-// The migration's SQL: dossiers.kpi_flags, the kpi_counts and kpi_keys tables, and an index of the
-// dossiers finished before they were received. BackfillPgKpiCounts completes it in the same
-// transaction.
+// The migration's SQL (schema 3): dossiers.kpi_flags, the kpi_counts and kpi_keys tables, and an
+// index of the dossiers finished before they were received. The tables are filled by the next one.
 extern const char kPgKpiCountsMigration[];
-// Fills kpi_flags from each dossier's payload and kpi_counts from every dossier.
+// Schema 4: the electronic-exchange counters added, and the counts emptied for
+// BackfillPgKpiCounts to fill again from every dossier in the same transaction.
+extern const char kPgKpiCountsRebuildMigration[];
+// Fills kpi_flags from each dossier's payload and kpi_counts and kpi_keys (empty before) from
+// every dossier.
 absl::Status BackfillPgKpiCounts(pg::PgConnection& db);
 
 // The upsert adding one bucket's delta ($1 grain, $2 bucket, $3 agency, $4 procedure, then the

@@ -139,9 +139,11 @@ ALTER TABLE exchange_log ADD COLUMN end_user text NOT NULL DEFAULT '';
 ALTER TABLE exchange_log ADD COLUMN correlation_id text NOT NULL DEFAULT '';
 )sql",
     // Version 3: KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags,
-    // kpi_counts, kpi_keys, backfilled from every dossier by BackfillPgKpiCounts in the same
-    // transaction.
+    // kpi_counts, kpi_keys (filled by version 4).
     kPgKpiCountsMigration,
+    // Version 4: the electronic-exchange counters; kpi_flags and the counts computed again from
+    // every dossier by BackfillPgKpiCounts in the same transaction.
+    kPgKpiCountsRebuildMigration,
 };
 
 inline constexpr int kPgMigrationCount = sizeof(kPgMigrations) / sizeof(kPgMigrations[0]);

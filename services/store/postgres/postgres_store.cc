@@ -748,7 +748,7 @@ absl::Status PostgresStore::Migrate(PgConnection& db) {
     for (int v = static_cast<int>(version); v < kPgMigrationCount; ++v) {
       absl::Status applied = db.Exec(kPgMigrations[v]);
       // A migration whose data SQL cannot compute (from the payloads) completes in C++.
-      if (applied.ok() && kPgMigrations[v] == kPgKpiCountsMigration) {
+      if (applied.ok() && kPgMigrations[v] == kPgKpiCountsRebuildMigration) {
         applied = BackfillPgKpiCounts(db);
       }
       if (!applied.ok()) {

@@ -52,7 +52,7 @@ struct PostgresOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kPostgresSchemaVersion = 3;
+inline constexpr int kPostgresSchemaVersion = 4;
 // Bits of a seq that number the changes within one transaction.
 inline constexpr int kSeqIndexBits = 20;
 

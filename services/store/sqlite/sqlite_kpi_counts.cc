@@ -51,6 +51,13 @@ CREATE INDEX dossiers_finished_before_received ON dossiers(finished_at)
   WHERE finished_at < received_at;
 )sql";
 
+const char kKpiCountsRebuildMigration[] = R"sql(
+ALTER TABLE kpi_counts ADD COLUMN inter_agency INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpi_counts ADD COLUMN exchanged_electronically INTEGER NOT NULL DEFAULT 0;
+DELETE FROM kpi_counts;
+DELETE FROM kpi_keys;
+)sql";
+
 namespace {
 
 constexpr char kKpiRowColumns[] =
@@ -171,8 +178,9 @@ absl::Status BackfillKpiCounts(Connection& db) {
   std::vector<std::pair<int64_t, int>> flags;  // (id, kpi_flags) of the rows with facts
   RETURN_IF_ERROR(EachRow(s, [&](const Statement& r) {
     DossierRow row = ReadKpiRow(r);
+    const int stored_flags = row.kpi_flags;
     v1::Dossier dossier;
-    row.kpi_flags = 0;  // the column's default until now: computed here
+    row.kpi_flags = 0;  // computed here from the payload
     if (dossier.ParseFromString(r.Blob(13))) {
       row.kpi_flags = DossierKpiFlagsOf(dossier);
     } else {
@@ -181,7 +189,7 @@ absl::Status BackfillKpiCounts(Connection& db) {
       LogLine(LogLevel::kWarning, "stored dossier is corrupt: KPI counts without its payload facts")
           .Str("code", row.code);
     }
-    if (row.kpi_flags != 0) flags.emplace_back(r.Int(12), row.kpi_flags);
+    if (row.kpi_flags != stored_flags) flags.emplace_back(r.Int(12), row.kpi_flags);
     AddKpiContribution(row, +1, &deltas);
     auto [first, added] =
         firsts.try_emplace(KpiPair{row.receiving_agency, row.procedure_code}, row.received_at);

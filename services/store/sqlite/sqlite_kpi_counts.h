@@ -13,11 +13,15 @@
 
 namespace lienthong::store::sqlite {
 
-// The migration's SQL: dossiers.kpi_flags, the kpi_counts and kpi_keys tables, and an index of the
-// dossiers finished before they were received. BackfillKpiCounts completes it in the same
-// transaction.
+// The migration's SQL (schema 4): dossiers.kpi_flags, the kpi_counts and kpi_keys tables, and an
+// index of the dossiers finished before they were received. The tables are filled by the next one.
 extern const char kKpiCountsMigration[];
-// Fills kpi_flags from each dossier's payload and kpi_counts from every dossier.
+// Schema 5: the electronic-exchange counters added, and the counts emptied for
+// BackfillKpiCounts to fill again from every dossier in the same transaction. A later migration
+// that adds counters does the same.
+extern const char kKpiCountsRebuildMigration[];
+// Fills kpi_flags from each dossier's payload and kpi_counts and kpi_keys (empty before) from
+// every dossier.
 absl::Status BackfillKpiCounts(Connection& db);
 
 // Adds the deltas to their bucket rows.

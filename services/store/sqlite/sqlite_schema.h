@@ -138,9 +138,11 @@ ALTER TABLE exchange_log ADD COLUMN end_user TEXT NOT NULL DEFAULT '';
 ALTER TABLE exchange_log ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';
 )sql",
     // Version 4: KPI counts kept with the dossiers (store/kpi_counts.h): dossiers.kpi_flags,
-    // kpi_counts, kpi_keys, backfilled from every dossier by BackfillKpiCounts in the same
-    // transaction.
+    // kpi_counts, kpi_keys (filled by version 5).
     kKpiCountsMigration,
+    // Version 5: the electronic-exchange counters; kpi_flags and the counts computed again from
+    // every dossier by BackfillKpiCounts in the same transaction.
+    kKpiCountsRebuildMigration,
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -476,7 +476,7 @@ absl::Status SqliteStore::Migrate() {
     RETURN_IF_ERROR(writer_db_->Exec("BEGIN IMMEDIATE"));
     absl::Status applied = writer_db_->Exec(kMigrations[v]);
     // A migration whose data SQL cannot compute (from the payloads) completes in C++.
-    if (applied.ok() && kMigrations[v] == kKpiCountsMigration) {
+    if (applied.ok() && kMigrations[v] == kKpiCountsRebuildMigration) {
       applied = BackfillKpiCounts(*writer_db_);
     }
     if (applied.ok()) {

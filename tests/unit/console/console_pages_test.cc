@@ -219,6 +219,24 @@ TEST(IndicatorsPageTest, ShowsEachRateWithItsFractionPerAgencyAndProcedure) {
   EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[12].to()), Local(2026, 12, 1));
 }
 
+TEST(IndicatorsPageTest, TheElectronicExchangeShareIsShownAgainstItsTarget) {
+  FakeBackend backend;
+  v1::DossierKpis kpis = Kpis(100, 50, 40, 30);
+  kpis.set_inter_agency(40);
+  kpis.set_exchanged_electronically(30);
+  kpis.set_electronic_exchange_rate(0.75);
+  *backend.stats.mutable_total() = kpis;
+  ConsoleSettings settings;
+  settings.targets["electronic_exchange_rate"] = 1.0;
+  const PageResponse page = IndicatorsPage(
+      backend, settings, Request("reader", {{"ky", "thang"}, {"nam", "2026"}, {"thang", "11"}}));
+  EXPECT_EQ(page.http_status, 200);
+  EXPECT_THAT(page.body, HasSubstr("Tỷ lệ hồ sơ liên thông trao đổi điện tử"));
+  EXPECT_THAT(page.body, HasSubstr("75,0 % <span class=\"frac\">(30 / 40)</span>"));
+  EXPECT_THAT(page.body,
+              HasSubstr("Chỉ tiêu: Tỷ lệ hồ sơ liên thông trao đổi điện tử: 100,0 %"));
+}
+
 TEST(IndicatorsPageTest, ABadPeriodIsAMessageAndTheFormStays) {
   FakeBackend backend;
   const PageResponse page = IndicatorsPage(backend, {}, Request("reader", {{"thang", "13"}}));

@@ -270,6 +270,38 @@ TEST(Kpi, OverdueNeedsAPassedDueTime) {
   EXPECT_EQ(ClassifyDossier(d, kMarch2025, Local(2025, 4, 10)).overdue_in_process, 0);
 }
 
+TEST(Kpi, ElectronicExchangeCountsHandOffsBetweenUnits) {
+  using S = DossierStatus;
+  const absl::Time march = Local(2025, 3, 10, 9);
+  // Handed between units electronically, twice; once on paper; never handed between units;
+  // handed on paper but refused at intake (not received: in neither count).
+  DossierKpiFacts electronic = Dossier(march, Channel::kOnline, S::kInProcess);
+  electronic.handed_between_units = true;
+  DossierKpiFacts electronic_too = Dossier(march, Channel::kInPerson, S::kResultReturned);
+  electronic_too.handed_between_units = true;
+  DossierKpiFacts on_paper = Dossier(march, Channel::kPostal, S::kInProcess);
+  on_paper.handed_between_units = true;
+  on_paper.paper_transfer = true;
+  const DossierKpiFacts one_unit = Dossier(march, Channel::kOnline, S::kAccepted);
+  DossierKpiFacts refused = Dossier(march, Channel::kInPerson, S::kRefusedAtIntake);
+  refused.handed_between_units = true;
+  refused.paper_transfer = true;
+  // Received before the period: counted in its own period only.
+  DossierKpiFacts february = Dossier(Local(2025, 2, 20), Channel::kOnline, S::kInProcess);
+  february.handed_between_units = true;
+  february.paper_transfer = true;
+
+  KpiCounters total;
+  for (const DossierKpiFacts& d :
+       {electronic, electronic_too, on_paper, one_unit, refused, february}) {
+    total += ClassifyDossier(d, kMarch2025, Local(2025, 4, 10));
+  }
+  EXPECT_EQ(total.received, 4);
+  EXPECT_EQ(total.inter_agency, 3);
+  EXPECT_EQ(total.exchanged_electronically, 2);
+  EXPECT_DOUBLE_EQ(ComputeKpiRates(total).electronic_exchange, 2.0 / 3.0);
+}
+
 TEST(Kpi, RatesAreZeroWithoutDenominators) {
   const KpiRates rates = ComputeKpiRates(KpiCounters{});
   EXPECT_EQ(rates.online, 0.0);
@@ -279,6 +311,7 @@ TEST(Kpi, RatesAreZeroWithoutDenominators) {
   EXPECT_EQ(rates.late, 0.0);
   EXPECT_EQ(rates.online_payment, 0.0);
   EXPECT_EQ(rates.digitisation, 0.0);
+  EXPECT_EQ(rates.electronic_exchange, 0.0);
 }
 
 }  // namespace

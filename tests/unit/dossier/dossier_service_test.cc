@@ -633,6 +633,52 @@ TEST_P(DossierMovesTest, StepTimesAreRecordedAndJudgedAgainstTheStepDueTime) {
   EXPECT_EQ(FromTimestamp(returned.finished_at()), VietnamTime(2026, 4, 22, 9));
 }
 
+TEST_P(DossierMovesTest, HandOffsBetweenUnitsCountForTheElectronicExchangeIndicator) {
+  constexpr char kDesk[] = "000.00.15.H26";
+  constexpr char kOther[] = "000.00.21.H26";
+  auto hand_off = [&](const v1::Dossier& dossier, const char* to_unit, bool on_paper) {
+    v1::UpdateDossierStatusRequest request = Step(dossier, v1::DOSSIER_STATUS_IN_PROCESS);
+    request.set_from_unit(kDesk);
+    request.set_to_unit(to_unit);
+    request.set_paper_transfer(on_paper);
+    v1::Dossier after;
+    const grpc::Status status = Update(request, &after);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return after;
+  };
+  const v1::Dossier electronic = hand_off(Reach(2), kOther, false);
+  const v1::Dossier on_paper = hand_off(Reach(2), kOther, true);
+  hand_off(Reach(2), kDesk, false);  // within one unit: not an exchange between agencies
+  ASSERT_EQ(on_paper.history_size(), 1);
+  EXPECT_TRUE(on_paper.history(0).paper_transfer());
+  EXPECT_FALSE(electronic.history(0).paper_transfer());
+
+  // Paper within one unit is refused, naming the field, and changes nothing.
+  const v1::Dossier untouched = Reach(2);
+  v1::UpdateDossierStatusRequest bad = Step(untouched, v1::DOSSIER_STATUS_IN_PROCESS);
+  bad.set_from_unit(kDesk);
+  bad.set_to_unit(kDesk);
+  bad.set_paper_transfer(true);
+  v1::Dossier after;
+  const grpc::Status refused = Update(bad, &after);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_THAT(test::ViolatedFields(refused), UnorderedElementsAre("paper_transfer"));
+  v1::Dossier read;
+  ASSERT_TRUE(Get(untouched.code(), &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), untouched.SerializeAsString());
+
+  v1::GetDossierStatsRequest request;
+  *request.mutable_from() = ToTimestamp(VietnamTime(2026, 4, 1, 0));
+  *request.mutable_to() = ToTimestamp(VietnamTime(2026, 5, 1, 0));
+  v1::GetDossierStatsResponse stats;
+  const grpc::Status status = test::Unary(*one_stop_, &Stub::GetDossierStats, request, &stats);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stats.total().received(), 4);
+  EXPECT_EQ(stats.total().inter_agency(), 2);
+  EXPECT_EQ(stats.total().exchanged_electronically(), 1);
+  EXPECT_DOUBLE_EQ(stats.total().electronic_exchange_rate(), 0.5);
+}
+
 // --- ListDossiers ---------------------------------------------------------------------------
 
 TEST_P(DossierServiceTest, PagesHaveNoDuplicatesAndMissNoEarlierDossierWhileWritesHappen) {

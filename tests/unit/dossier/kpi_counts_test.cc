@@ -13,6 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -81,6 +82,17 @@ class Generator {
     d->clear_results();
     if (Chance(50)) d->add_results()->set_electronic(Chance(50));
     d->set_online_level(static_cast<v1::OnlineLevel>(Chance(20) ? 0 : 2 + Pick(3)));
+    // Hand-offs: within one unit, between two (liên thông), some of them on paper.
+    d->clear_history();
+    const int steps = Chance(40) ? 1 + Pick(3) : 0;
+    for (int i = 0; i < steps; ++i) {
+      v1::ProcessingStep* step = d->add_history();
+      step->set_sequence(i + 1);
+      step->set_from_unit(absl::StrCat("000.00.", 30 + Pick(2), ".H49"));
+      step->set_to_unit(Chance(20) ? "" : absl::StrCat("000.00.", 30 + Pick(2), ".H49"));
+      step->set_paper_transfer(!step->to_unit().empty() &&
+                               step->from_unit() != step->to_unit() && Chance(30));
+    }
   }
 
   // Status, finish and due times: every status 1 to 10, finished_at mostly only on 7, 9 and 10.
@@ -235,6 +247,8 @@ class KpiCountsTest : public ::testing::TestWithParam<StoreEngine> {
           seen.electronic_results += counted.total().electronic_results();
           seen.paid_online += counted.total().paid_online();
           seen.received_online_of_offered += counted.total().received_online_of_offered();
+          seen.inter_agency += counted.total().inter_agency();
+          seen.exchanged_electronically += counted.total().exchanged_electronically();
         }
       }
     }
@@ -248,6 +262,8 @@ class KpiCountsTest : public ::testing::TestWithParam<StoreEngine> {
     EXPECT_GT(seen.electronic_results, 0);
     EXPECT_GT(seen.paid_online, 0);
     EXPECT_GT(seen.received_online_of_offered, 0);
+    EXPECT_GT(seen.exchanged_electronically, 0);
+    EXPECT_GT(seen.inter_agency, seen.exchanged_electronically);  // some moved paper
   }
 
   std::unique_ptr<test::StoreHarness> harness_;
@@ -318,18 +334,30 @@ TEST_P(KpiCountsTest, AnEmptyStoreAndAFailedWriteLeaveNoCounts) {
   ExpectCountsEqualTheScan();
 }
 
-// The schema version that adds the KPI counts, on this engine.
-int KpiCountsVersion(StoreEngine engine) {
+// The schema version a migration (one per engine) takes a database to.
+int VersionOf(StoreEngine engine, const char* sqlite_migration, const char* postgres_migration) {
   if (engine == StoreEngine::kSqlite) {
     for (int v = 0; v < store::sqlite::kMigrationCount; ++v) {
-      if (store::sqlite::kMigrations[v] == store::sqlite::kKpiCountsMigration) return v + 1;
+      if (store::sqlite::kMigrations[v] == sqlite_migration) return v + 1;
     }
   } else {
     for (int v = 0; v < store::postgres::kPgMigrationCount; ++v) {
-      if (store::postgres::kPgMigrations[v] == store::postgres::kPgKpiCountsMigration) return v + 1;
+      if (store::postgres::kPgMigrations[v] == postgres_migration) return v + 1;
     }
   }
   return -1;
+}
+
+// The version that adds the KPI counts (filled by the next one).
+int KpiCountsVersion(StoreEngine engine) {
+  return VersionOf(engine, store::sqlite::kKpiCountsMigration,
+                   store::postgres::kPgKpiCountsMigration);
+}
+
+// The version that adds the electronic-exchange counters and fills the counts again.
+int KpiCountsRebuildVersion(StoreEngine engine) {
+  return VersionOf(engine, store::sqlite::kKpiCountsRebuildMigration,
+                   store::postgres::kPgKpiCountsRebuildMigration);
 }
 
 // A blob literal of the engine's SQL.
@@ -409,6 +437,37 @@ TEST_P(KpiCountsTest, TheMigrationBackfillsTheCountsFromExistingDossiers) {
   }
   dossiers.push_back(gen.NewDossier(5000));
   ASSERT_EQ(PutAll(*store_, dossiers), absl::OkStatus());
+  ExpectCountsEqualTheScan();
+}
+
+TEST_P(KpiCountsTest, TheElectronicExchangeMigrationCountsEveryDossierAgain) {
+  // A database of the version before the electronic-exchange counters, holding dossiers whose
+  // hand-offs it did not count, and a count row it kept (here a stale one, which must go).
+  const int version = KpiCountsRebuildVersion(GetParam());
+  ASSERT_GT(version, KpiCountsVersion(GetParam()));
+  Generator gen(7);
+  std::vector<v1::Dossier> dossiers;
+  for (int i = 0; i < 2000; ++i) dossiers.push_back(gen.NewDossier(i));
+  Close();
+  auto old = test::StoreHarness::Make(GetParam());
+  ASSERT_TRUE(old.ok()) << old.status();
+  harness_ = std::move(*old);
+  std::string sql = DatabaseBeforeTheCounts(GetParam(), version, dossiers);
+  std::vector<std::string> columns, values;
+  for (int i = 0; i < 16; ++i) {  // the columns version `version - 1` had
+    columns.push_back(store::kKpiCountColumns[i]);
+    values.push_back("999");
+  }
+  absl::StrAppend(&sql, "INSERT INTO kpi_counts (grain, bucket, agency, procedure_code, ",
+                  absl::StrJoin(columns, ", "), ") VALUES (1, ",
+                  store::KpiBucketOf(store::KpiGrain::kMonth, Local(2026, 3, 10)),
+                  ", '000.00.10.H49', '2.002480', ", absl::StrJoin(values, ", "), ");");
+  const absl::Status made = harness_->Tamper(sql);
+  ASSERT_TRUE(made.ok()) << made;
+  Open();
+  auto migrated = harness_->SchemaVersion();
+  ASSERT_TRUE(migrated.ok());
+  EXPECT_EQ(*migrated, harness_->CurrentSchemaVersion());
   ExpectCountsEqualTheScan();
 }
 

@@ -560,6 +560,34 @@ const UpdateCase kUpdateCases[] = {
        r->clear_to_unit();
      },
      {}},
+    {"paper_transfer_between_two_units_passes",
+     [](auto* r) {
+       r->set_from_unit("000.00.15.H49");
+       r->set_to_unit("000.00.31.H49");
+       r->set_paper_transfer(true);
+     },
+     {}},
+    {"paper_transfer_without_to_unit",
+     [](auto* r) {
+       r->set_from_unit("000.00.15.H49");
+       r->clear_to_unit();
+       r->set_paper_transfer(true);
+     },
+     {"paper_transfer"}},
+    {"paper_transfer_without_units",
+     [](auto* r) {
+       r->clear_from_unit();
+       r->clear_to_unit();
+       r->set_paper_transfer(true);
+     },
+     {"paper_transfer"}},
+    {"paper_transfer_within_one_unit",
+     [](auto* r) {
+       r->set_from_unit("000.00.31.H49");
+       r->set_to_unit("000.00.31.H49");
+       r->set_paper_transfer(true);
+     },
+     {"paper_transfer"}},
     {"content_control_character", [](auto* r) { r->set_content("Thiếu\x07học bạ"); }, {"content"}},
     {"supplement_request_missing",
      [](auto* r) { r->clear_supplement_request(); },
