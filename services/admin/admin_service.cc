@@ -489,7 +489,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
             stamps.problems.push_back(TimestampProblem{
                 latest->id, latest->seq,
                 "unchecked: timestamp tokens are stored but no TSA certificate is at hand to "
-                "check them (configure exchange_log.timestamping.tsa_ca_file or pass --tsa-ca)"});
+                "check them (configure exchange_log.timestamping.tsa_ca_file or pass --tsa_ca)"});
           }
         }
         response->set_timestamps_verified(stamps.verified);

@@ -148,14 +148,14 @@ int Reload(const std::vector<std::string>& args) {
 }
 
 int AuditVerify(const std::vector<std::string>& args) {
-  if (!args.empty()) return Usage("audit verify [--archive DIR] [--tsa-ca FILE]");
+  if (!args.empty()) return Usage("audit verify [--archive DIR] [--tsa_ca FILE]");
   v1::VerifyExchangeLogRequest request;
   std::optional<admin::TsaTrust> trust;  // for the archives' tokens
   if (const std::string tsa_ca = absl::GetFlag(FLAGS_tsa_ca); !tsa_ca.empty()) {
     auto pem = ReadFileToString(tsa_ca);
-    if (!pem.ok()) return Fail(absl::StrCat("--tsa-ca: ", pem.status().message()));
+    if (!pem.ok()) return Fail(absl::StrCat("--tsa_ca: ", pem.status().message()));
     auto parsed = admin::TsaTrust::FromPem(*pem, tsa_ca);
-    if (!parsed.ok()) return Fail(absl::StrCat("--tsa-ca: ", parsed.status().message()));
+    if (!parsed.ok()) return Fail(absl::StrCat("--tsa_ca: ", parsed.status().message()));
     trust = std::move(*parsed);
     request.set_tsa_ca_pem(*pem);
   }
@@ -184,7 +184,7 @@ int AuditVerify(const std::vector<std::string>& args) {
                 static_cast<long long>(archives->timestamps_verified));
     if (archives->timestamps_unchecked > 0) {
       std::printf("UNVERIFIED: %lld timestamp tokens in the archives were not checked: pass "
-                  "--tsa-ca with the TSA's CA certificate\n",
+                  "--tsa_ca with the TSA's CA certificate\n",
                   static_cast<long long>(archives->timestamps_unchecked));
     }
     if (!archives->ok()) {

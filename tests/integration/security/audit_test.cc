@@ -4,8 +4,6 @@
 // stopped); retention by age prunes and the chain still verifies. Each entry also records the
 // response's digest and the call's attribution (x-lienthong-user, x-lienthong-correlation-id),
 // checked for form and required by the access policy per member.
-#include <sqlite3.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -48,30 +46,15 @@ using ::testing::StartsWith;
 
 constexpr int kCalls = 8;  // exchange-log entries 1..8
 
-// Runs `sql` on the database file with SQLite itself, as someone with access to the file would.
-void TamperWith(const std::string& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
-  const std::string message = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(handle);
-  ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
-}
-
-std::string Blob(const std::string& bytes) {
-  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
-}
-
 // An INSERT of `entry` as the store writes it.
 std::string InsertSql(const store::ExchangeLogEntry& entry) {
   return absl::StrCat(
       "INSERT INTO exchange_log (seq, time, member, method, request_digest, status, "
       "request_bytes, response_bytes, records, prev_hash, hash) VALUES (",
       entry.seq, ", ", absl::ToUnixMicros(entry.time), ", '", entry.member, "', '", entry.method,
-      "', ", Blob(entry.request_digest), ", ", entry.status_code, ", ", entry.request_bytes, ", ",
-      entry.response_bytes, ", '', ", Blob(entry.prev_hash), ", ", Blob(entry.hash), ");");
+      "', ", test::SqlBlob(entry.request_digest), ", ", entry.status_code, ", ",
+      entry.request_bytes, ", ", entry.response_bytes, ", '', ", test::SqlBlob(entry.prev_hash),
+      ", ", test::SqlBlob(entry.hash), ");");
 }
 
 class AuditTest : public ::testing::Test {
@@ -224,25 +207,25 @@ TEST_F(AuditTest, AnUntouchedLogVerifies) {
 
 TEST_F(AuditTest, AnEditedEntryIsNamed) {
   Populate();
-  TamperWith(db(), "UPDATE exchange_log SET status = 0, member = '000.00.66.H49' WHERE seq = 3;");
+  test::TamperWith(db(), "UPDATE exchange_log SET status = 0, member = '000.00.66.H49' WHERE seq = 3;");
   ExpectTampered(3, "edited");
 }
 
 TEST_F(AuditTest, ARemovedMiddleEntryIsNamed) {
   Populate();
-  TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;");
+  test::TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;");
   ExpectTampered(4, "removed");
 }
 
 TEST_F(AuditTest, ARemovedTailIsNamed) {
   Populate();
-  TamperWith(db(), absl::StrCat("DELETE FROM exchange_log WHERE seq >= ", kCalls - 1, ";"));
+  test::TamperWith(db(), absl::StrCat("DELETE FROM exchange_log WHERE seq >= ", kCalls - 1, ";"));
   ExpectTampered(kCalls - 1, "removed");
 }
 
 TEST_F(AuditTest, ARemovedEntryWithTheLaterOnesRenumberedIsNamed) {
   Populate();
-  TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;"
+  test::TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;"
                    "UPDATE exchange_log SET seq = -(seq - 1) WHERE seq > 4;"
                    "UPDATE exchange_log SET seq = -seq WHERE seq < 0;"
                    "UPDATE exchange_log_head SET seq = seq - 1;");
@@ -259,7 +242,7 @@ TEST_F(AuditTest, AnEntryInsertedInTheMiddleIsNamedEvenWithAValidHash) {
   forged.records.clear();
   forged.prev_hash = entries_[1].hash;
   forged.hash = store::ComputeEntryHash(forged, forged.prev_hash);
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET seq = -(seq + 1) WHERE seq >= 3;"
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET seq = -(seq + 1) WHERE seq >= 3;"
                                 "UPDATE exchange_log SET seq = -seq WHERE seq < 0;",
                                 InsertSql(forged), "UPDATE exchange_log_head SET seq = seq + 1;"));
   ExpectTampered(3, "inserted");
@@ -273,13 +256,13 @@ TEST_F(AuditTest, AnEntryAppendedAfterTheHeadIsNamed) {
   forged.records.clear();
   forged.prev_hash = entries_.back().hash;
   forged.hash = store::ComputeEntryHash(forged, forged.prev_hash);
-  TamperWith(db(), InsertSql(forged));
+  test::TamperWith(db(), InsertSql(forged));
   ExpectTampered(forged.seq, "inserted");
 }
 
 TEST_F(AuditTest, AnEditedHeadIsNamed) {
   Populate();
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log_head SET hash = ", Blob(std::string(32, 'x')),
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log_head SET hash = ", test::SqlBlob(std::string(32, 'x')),
                                 ";"));
   const test::ProcessResult ctl = VerifyByCtl();
   EXPECT_EQ(ctl.exit.code, 1) << ctl.stdout_text << ctl.stderr_text;
@@ -344,18 +327,18 @@ TEST_F(AuditTest, TheEndUserCorrelationIdAndResponseDigestAreRecordedAndHashed) 
   Stop();
 
   // The new fields are covered by the hash: changing who asked is an edit.
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:someone-else' "
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:someone-else' "
                                 "WHERE seq = ", entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
   Stop();
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:nv.lan-01', "
-                                "response_digest = ", Blob(std::string(32, 'r')),
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:nv.lan-01', "
+                                "response_digest = ", test::SqlBlob(std::string(32, 'r')),
                                 " WHERE seq = ", entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
   Stop();
   // Passing a new entry off as one of the old format (which hashes without these fields).
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET response_digest = ",
-                                Blob(entry.response_digest), ", hash_format = 1 WHERE seq = ",
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET response_digest = ",
+                                test::SqlBlob(entry.response_digest), ", hash_format = 1 WHERE seq = ",
                                 entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
 }

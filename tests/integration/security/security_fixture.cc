@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <utility>
 
+#include <sqlite3.h>
+
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +20,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "gtest/gtest.h"
 #include "services/common/status_macros.h"
 #include "services/security/tls_material.h"
 #include "tests/support/loopback.h"
@@ -157,6 +161,21 @@ absl::StatusOr<double> MetricValue(int port, const std::string& name_and_labels_
     }
   }
   return absl::NotFoundError(name_and_labels_prefix);
+}
+
+void TamperWith(const std::string& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(handle);
+  ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
+}
+
+std::string SqlBlob(const std::string& bytes) {
+  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
 }
 
 }  // namespace lienthong::test

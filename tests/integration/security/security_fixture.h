@@ -67,4 +67,10 @@ absl::Status ReplaceKeyAndCert(const std::string& key_file, const std::string& c
 // metrics text of the admin endpoint at `port`; NOT_FOUND when absent.
 absl::StatusOr<double> MetricValue(int port, const std::string& name_and_labels_prefix);
 
+// Runs `sql` on the SQLite database file `db` with SQLite itself, as someone with write access
+// to the file would (the gateway stopped); a failure fails the test.
+void TamperWith(const std::string& db, const std::string& sql);
+// `bytes` as an SQLite blob literal, X'..'.
+std::string SqlBlob(const std::string& bytes);
+
 }  // namespace lienthong::test
