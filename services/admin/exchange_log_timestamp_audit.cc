@@ -123,7 +123,7 @@ class TimestampWalk {
             &stamped)) {
       return;
     }
-    if (stamped < ends_.anchor_seq) return;  // pruned with its entries
+    if (stamped <= ends_.anchor_seq) return;  // pruned with its entry (an archive holds it)
     if (token_digests_.contains(entry.request_digest)) return;
     Problem(0, stamped,
             absl::StrCat("missing: entry ", entry.seq, " records a token of entry ", stamped,

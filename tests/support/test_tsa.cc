@@ -68,6 +68,10 @@ absl::StatusOr<std::unique_ptr<TestTsa>> TestTsa::Create(const std::string& dir)
       !written.ok()) {
     return written;
   }
+  if (auto written = WritePrivateFile(absl::StrCat(dir, "/tsa.key"), tsa->tsa_.key_pem, 0600);
+      !written.ok()) {
+    return written;
+  }
   return tsa;
 }
 

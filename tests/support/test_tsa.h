@@ -28,7 +28,7 @@ class TestTsa {
     kForeignSigner,  // signed by a TSA certificate of another CA
   };
 
-  // Writes tsa-ca.crt (the CA that verifies its tokens) and tsa.crt into `dir`.
+  // Writes tsa-ca.crt (the CA that verifies its tokens), tsa.crt and tsa.key into `dir`.
   static absl::StatusOr<std::unique_ptr<TestTsa>> Create(const std::string& dir);
   ~TestTsa();
 

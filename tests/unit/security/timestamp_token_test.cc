@@ -1,8 +1,10 @@
 // RFC 3161 queries and token checks (services/admin/timestamp_token.h) against a real TSA's
 // replies (tests/support/test_tsa.h, OpenSSL's TS_RESP_CTX, here without HTTP): a good reply
 // verifies; a tampered one, one signed by another CA's TSA, one answering another query, and
-// garbage are refused saying why.
+// garbage are refused saying why; OpenSSL's `openssl ts` answers and verifies alike.
 #include "services/admin/timestamp_token.h"
+
+#include <unistd.h>
 
 #include <memory>
 #include <optional>
@@ -14,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "services/common/files.h"
 #include "services/store/exchange_log.h"
+#include "tests/support/child_process.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_tsa.h"
@@ -115,6 +118,41 @@ TEST_F(TimestampTokenTest, GarbageAndBrokenTokensAreRefused) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(VerifyStoredToken("not der", *trust_).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Interoperability with OpenSSL's own TSA tooling: `openssl ts -reply` answers our query and
+// we verify its reply; `openssl ts -verify` verifies the reply our test TSA gave.
+TEST_F(TimestampTokenTest, OpensslTsCommandAnswersAndVerifiesLikeWeDo) {
+  constexpr char kOpenssl[] = "/usr/bin/openssl";
+  if (::access(kOpenssl, X_OK) != 0) GTEST_SKIP() << kOpenssl << " is not installed";
+  ASSERT_OK_AND_ASSIGN(TimestampQuery query, MakeTimestampQuery(HeadImprint(7, hash_), ""));
+  ASSERT_OK(WritePrivateFile(dir_.Path("q.tsq"), query.der, 0644));
+  ASSERT_OK(WritePrivateFile(dir_.Path("serial"), "01\n", 0644));
+  ASSERT_OK(WritePrivateFile(
+      dir_.Path("tsa.cnf"),
+      absl::StrCat("[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = ", dir_.Path("serial"),
+                   "\nsigner_cert = ", dir_.Path("tsa.crt"), "\nsigner_key = ", dir_.Path("tsa.key"),
+                   "\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\n"
+                   "ess_cert_id_alg = sha256\n"),
+      0644));
+  ASSERT_OK_AND_ASSIGN(test::ProcessResult reply,
+                       test::RunProcess(kOpenssl, {"ts", "-reply", "-config", dir_.Path("tsa.cnf"),
+                                                   "-queryfile", dir_.Path("q.tsq"), "-out",
+                                                   dir_.Path("openssl.tsr")}));
+  ASSERT_EQ(reply.exit.code, 0) << reply.stderr_text;
+  ASSERT_OK_AND_ASSIGN(std::string openssl_reply, ReadFileToString(dir_.Path("openssl.tsr")));
+  ASSERT_OK_AND_ASSIGN(TimestampToken token, VerifyTimestampReply(query, openssl_reply, *trust_));
+  EXPECT_EQ(token.imprint, HeadImprint(7, hash_));
+  EXPECT_EQ(token.policy_oid, "1.2.3.4.1");
+  EXPECT_OK(VerifyStoredToken(token.der, *trust_).status());
+
+  ASSERT_OK(WritePrivateFile(dir_.Path("ours.tsr"), tsa_->Answer(query.der), 0644));
+  ASSERT_OK_AND_ASSIGN(test::ProcessResult verified,
+                       test::RunProcess(kOpenssl, {"ts", "-verify", "-queryfile", dir_.Path("q.tsq"),
+                                                   "-in", dir_.Path("ours.tsr"), "-CAfile",
+                                                   tsa_->ca_file()}));
+  EXPECT_EQ(verified.exit.code, 0) << verified.stdout_text << verified.stderr_text;
+  EXPECT_THAT(verified.stdout_text, HasSubstr("Verification: OK"));
 }
 
 TEST_F(TimestampTokenTest, BadInputsAreRefusedNamingWhat) {
