@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,41 +56,12 @@ std::string InsertSql(const store::ExchangeLogEntry& entry) {
       ", ", test::SqlBlob(entry.hash), ");");
 }
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public test::AdminGatewayTest {
  protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
-    pki_ = std::make_unique<test::TestPki>(std::move(pki));
-    ASSERT_OK_AND_ASSIGN(admin_, pki_->IssueMember(test::kAdminMember));
-    config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
-    config_.clear_access_policy();  // each test writes the policy it needs
-    test::AddMember(&config_, test::kAdminMember, test::FullGrant());
-  }
-
-  void TearDown() override { Stop(); }
-
-  void Start() { ASSERT_OK_AND_ASSIGN(app_, test::StartTestGateway(config_)); }
-  void Stop() {
-    if (app_ == nullptr) return;
-    app_->Shutdown(absl::Seconds(1));
-    app_.reset();
-  }
-
-  // kCalls calls, each an exchange-log entry.
-  void MakeCalls() {
-    auto stub = v1::AdminService::NewStub(test::MakeClientChannel(app_->port(), admin_.pem));
-    for (int i = 0; i < kCalls; ++i) {
-      grpc::ClientContext context;
-      test::SetDeadline(&context);
-      v1::GetStatusResponse response;
-      ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &response).ok());
-    }
-  }
-
   // kCalls logged calls, then the gateway stops; `entries_` is the log as written.
   void Populate() {
     Start();
-    MakeCalls();
+    MakeCalls(kCalls);
     ASSERT_TRUE(test::PollUntil(
         [&] {
           auto entries = app_->store()->ReadExchangeLog(0, 1000);
@@ -183,11 +153,6 @@ class AuditTest : public ::testing::Test {
 
   std::string db() const { return config_.store().sqlite_file(); }
 
-  test::TempDir dir_;
-  std::unique_ptr<test::TestPki> pki_;
-  test::TestMember admin_;
-  config::v1::GatewayConfig config_;
-  std::unique_ptr<server::GatewayApp> app_;
   std::vector<store::ExchangeLogEntry> entries_;
   std::string last_code_;
   int64_t seen_seq_ = 0;
@@ -278,7 +243,7 @@ TEST_F(AuditTest, AnEditedHeadIsNamed) {
 TEST_F(AuditTest, RetentionPrunesByAgeAndTheChainStillVerifies) {
   config_.mutable_retention()->mutable_exchange_log_max_age()->set_seconds(2);
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   ASSERT_TRUE(test::PollUntil(
       [&] {
         auto ends = app_->store()->GetExchangeLogEnds();
@@ -428,17 +393,6 @@ TEST_F(AuditTest, ThePolicyCanRequireTheUserAndTheCorrelationIdPerMember) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// Rewrites archive `name` in `dir` through `edit` of its lines.
-void EditArchive(const std::string& dir, const std::string& name,
-                 const std::function<void(std::vector<std::string>&)>& edit) {
-  const std::string path = absl::StrCat(dir, "/", name);
-  ASSERT_OK_AND_ASSIGN(std::string text, ReadFileToString(path));
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  edit(lines);
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& line : lines) out << line << "\n";
-}
-
 std::string CopyFolder(const std::string& from, const std::string& to) {
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
   return to;
@@ -459,7 +413,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
   retention->mutable_exchange_log_archive()->set_entries_per_file(3);
   retention->mutable_exchange_log_archive()->add_command(script);
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   // At least three archives, and everything before the calls' last entry let go.
   std::vector<admin::ArchiveFile> files;
   ASSERT_TRUE(test::PollUntil(
@@ -499,7 +453,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
 
   // An entry edited in the first archive.
   const std::string edited = CopyFolder(archive, dir_.Path("edited"));
-  EditArchive(edited, files[0].name, [](std::vector<std::string>& lines) {
+  test::EditArchive(edited, files[0].name, [](std::vector<std::string>& lines) {
     absl::StrReplaceAll({{"\"status\":0", "\"status\":7"}}, &lines[2]);
   });
   ctl = VerifyByCtl(edited);
@@ -512,7 +466,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
 
   // An entry removed from the second archive.
   const std::string removed = CopyFolder(archive, dir_.Path("removed"));
-  EditArchive(removed, files[1].name,
+  test::EditArchive(removed, files[1].name,
               [](std::vector<std::string>& lines) { lines.erase(lines.begin() + 2); });
   ctl = VerifyByCtl(removed);
   EXPECT_EQ(ctl.exit.code, 1) << ctl.stdout_text;
@@ -549,7 +503,7 @@ TEST_F(AuditTest, AFailingArchiveCommandKeepsTheArchiveAndIsCounted) {
   retention->mutable_exchange_log_archive()->set_dir(archive);
   retention->mutable_exchange_log_archive()->add_command("/bin/false");
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   ASSERT_TRUE(test::PollUntil(
       [&] {
         auto failed = test::MetricValue(

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +16,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -48,43 +46,17 @@ using ::testing::StartsWith;
 
 constexpr int kCalls = 8;
 
-class TimestampTest : public ::testing::Test {
+class TimestampTest : public test::AdminGatewayTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
-    pki_ = std::make_unique<test::TestPki>(std::move(pki));
-    ASSERT_OK_AND_ASSIGN(admin_, pki_->IssueMember(test::kAdminMember));
+    ASSERT_NO_FATAL_FAILURE(AdminGatewayTest::SetUp());
     ASSERT_OK_AND_ASSIGN(tsa_, test::TestTsa::Create(dir_.path()));
     ASSERT_OK(tsa_->Start());
-    config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
-    config_.clear_access_policy();
-    test::AddMember(&config_, test::kAdminMember, test::FullGrant());
     auto* stamping = config_.mutable_exchange_log()->mutable_timestamping();
     stamping->set_tsa_url(tsa_->url());
     stamping->set_tsa_ca_file(tsa_->ca_file());
     stamping->mutable_every()->set_seconds(1);  // a tick of 1 s
     stamping->mutable_timeout()->set_seconds(5);
-  }
-
-  void TearDown() override { Stop(); }
-
-  void Start() { ASSERT_OK_AND_ASSIGN(app_, test::StartTestGateway(config_)); }
-  void Stop() {
-    if (app_ == nullptr) return;
-    app_->Shutdown(absl::Seconds(1));
-    app_.reset();
-  }
-
-  // kCalls GetStatus calls; each must succeed (the exchange never waits for the TSA).
-  void MakeCalls() {
-    auto stub = v1::AdminService::NewStub(test::MakeClientChannel(app_->port(), admin_.pem));
-    for (int i = 0; i < kCalls; ++i) {
-      grpc::ClientContext context;
-      test::SetDeadline(&context);
-      v1::GetStatusResponse response;
-      const grpc::Status status = stub->GetStatus(&context, v1::GetStatusRequest(), &response);
-      ASSERT_TRUE(status.ok()) << status.error_message();
-    }
   }
 
   // The newest stored token once it stamps entry `seq` or later.
@@ -135,7 +107,7 @@ class TimestampTest : public ::testing::Test {
   void ExpectRefusedThenRecovered(test::TestTsa::Mode mode) {
     tsa_->SetMode(mode);
     Start();
-    MakeCalls();
+    MakeCalls(kCalls);
     const std::string invalid =
         "lienthong_exchange_log_timestamp_failures_total{reason=\"invalid\"}";
     ASSERT_TRUE(test::PollUntil([&] { return Metric(invalid) >= 1; }, absl::Seconds(30)));
@@ -148,17 +120,12 @@ class TimestampTest : public ::testing::Test {
 
   std::string db() const { return config_.store().sqlite_file(); }
 
-  test::TempDir dir_;
-  std::unique_ptr<test::TestPki> pki_;
-  test::TestMember admin_;
   std::unique_ptr<test::TestTsa> tsa_;
-  config::v1::GatewayConfig config_;
-  std::unique_ptr<server::GatewayApp> app_;
 };
 
 TEST_F(TimestampTest, ATokenIsStoredRecordedAndVerified) {
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   const store::ExchangeLogTimestamp row = WaitForToken(kCalls);
   EXPECT_GE(tsa_->answered(), 1);
   EXPECT_EQ(row.tsa_url, tsa_->url());
@@ -204,7 +171,7 @@ TEST_F(TimestampTest, ATokenIsStoredRecordedAndVerified) {
 
 TEST_F(TimestampTest, AChainAndHeadRewrittenAfterATokenAreCaught) {
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   const store::ExchangeLogTimestamp row = WaitForToken(kCalls);
   ASSERT_OK_AND_ASSIGN(std::vector<store::ExchangeLogEntry> entries,
                        app_->store()->ReadExchangeLog(0, 100000));
@@ -250,7 +217,7 @@ TEST_F(TimestampTest, AChainAndHeadRewrittenAfterATokenAreCaught) {
 
 TEST_F(TimestampTest, ADeletedTokenIsMissedByTheEntryThatRecordedIt) {
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   const store::ExchangeLogTimestamp row = WaitForToken(kCalls);
   Stop();
   test::TamperWith(db(), absl::StrCat("DELETE FROM exchange_log_timestamps WHERE id = ", row.id, ";"));
@@ -269,14 +236,14 @@ TEST_F(TimestampTest, ADeletedTokenIsMissedByTheEntryThatRecordedIt) {
 TEST_F(TimestampTest, ATsaThatIsDownDelaysTokensNotExchanges) {
   tsa_->Stop();
   Start();
-  MakeCalls();  // every call succeeds while the TSA is down
+  MakeCalls(kCalls);  // every call succeeds while the TSA is down
   const std::string unreachable =
       "lienthong_exchange_log_timestamp_failures_total{reason=\"unreachable\"}";
   ASSERT_TRUE(test::PollUntil([&] { return Metric(unreachable) >= 1; }, absl::Seconds(30)));
   ASSERT_OK_AND_ASSIGN(auto none, app_->store()->LatestExchangeLogTimestamp());
   EXPECT_FALSE(none.has_value());
   EXPECT_GE(Metric("lienthong_exchange_log_timestamp_age_seconds"), 0);
-  MakeCalls();
+  MakeCalls(kCalls);
   // Back on the same port: the next attempt takes a token of the head.
   ASSERT_OK(tsa_->Start());
   const store::ExchangeLogTimestamp row = WaitForToken(2 * kCalls);
@@ -296,16 +263,6 @@ TEST_F(TimestampTest, AReplyFromAnotherCasTsaIsRefused) {
   ExpectRefusedThenRecovered(test::TestTsa::Mode::kForeignSigner);
 }
 
-// Rewrites archive `name` in `dir` through `edit` of its lines.
-void EditArchive(const std::string& dir, const std::string& name,
-                 const std::function<void(std::vector<std::string>&)>& edit) {
-  const std::string path = absl::StrCat(dir, "/", name);
-  ASSERT_OK_AND_ASSIGN(std::string text, ReadFileToString(path));
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  edit(lines);
-  ASSERT_OK(WritePrivateFile(path, absl::StrCat(absl::StrJoin(lines, "\n"), "\n"), 0640));
-}
-
 TEST_F(TimestampTest, ArchivesKeepTheTokensOfTheirEntriesAndVerifyChecksThem) {
   const std::string archive = dir_.Path("archive");
   ASSERT_EQ(::mkdir(archive.c_str(), 0700), 0);
@@ -314,7 +271,7 @@ TEST_F(TimestampTest, ArchivesKeepTheTokensOfTheirEntriesAndVerifyChecksThem) {
   retention->mutable_exchange_log_archive()->set_dir(archive);
   retention->mutable_exchange_log_archive()->set_entries_per_file(1000);
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   const store::ExchangeLogTimestamp row = WaitForToken(kCalls);
   // The token's entry and the entry that recorded it are archived and let go.
   ASSERT_TRUE(test::PollUntil(
@@ -352,7 +309,7 @@ TEST_F(TimestampTest, ArchivesKeepTheTokensOfTheirEntriesAndVerifyChecksThem) {
   EXPECT_THAT(ctl.stdout_text, HasSubstr("UNVERIFIED: "));
 
   // A token taken out of its archive: the entry that recorded it names it.
-  EditArchive(archive, holder, [&](std::vector<std::string>& lines) {
+  test::EditArchive(archive, holder, [&](std::vector<std::string>& lines) {
     const std::string token = absl::Base64Escape(row.token);
     lines.erase(std::remove_if(lines.begin(), lines.end(),
                                [&](const std::string& line) {
