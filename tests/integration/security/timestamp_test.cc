@@ -32,6 +32,7 @@
 #include "services/store/exchange_log.h"
 #include "tests/integration/security/security_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/postgres_cluster.h"
 #include "tests/support/status_assertions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
@@ -327,6 +328,65 @@ TEST_F(TimestampTest, ArchivesKeepTheTokensOfTheirEntriesAndVerifyChecksThem) {
   EXPECT_EQ(ctl.exit.code, 1) << ctl.stdout_text;
   // (The entry that recorded the token may lie in the next archive.)
   EXPECT_THAT(ctl.stdout_text, HasSubstr(absl::StrCat(": sequence ", row.seq, ": missing: entry ")));
+}
+
+// Two gateways on one PostgreSQL database: one of them (the holder of the lease
+// timestamp/exchange_log) stamps the shared log's head, never both the same entry; the tokens
+// are stored in PostgreSQL and verify from either gateway.
+TEST_F(TimestampTest, OnPostgresOneOfTwoGatewaysStampsTheSharedLog) {
+  ASSERT_OK_AND_ASSIGN(auto cluster, test::PostgresCluster::Start());
+  ASSERT_OK(cluster->Query("CREATE SCHEMA gateway").status());
+  auto on_postgres = [&](const std::string& replica) {
+    config::v1::GatewayConfig config = config_;
+    config.mutable_listener()->set_address("127.0.0.1:0");
+    config.mutable_admin_http()->set_address("127.0.0.1:0");
+    auto* store = config.mutable_store();
+    store->set_kind(config::v1::STORE_KIND_POSTGRES);
+    store->clear_sqlite_file();
+    store->mutable_postgres()->set_conninfo(
+        absl::StrCat(cluster->conninfo(), " options='-c search_path=gateway'"));
+    store->mutable_postgres()->set_replica_name(replica);
+    return config;
+  };
+  config_ = on_postgres("r1");
+  Start();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<server::GatewayApp> second,
+                       test::StartTestGateway(on_postgres("r2")));
+  MakeCalls(kCalls);
+  {
+    auto stub = v1::AdminService::NewStub(test::MakeClientChannel(second->port(), admin_.pem));
+    for (int i = 0; i < kCalls; ++i) {
+      grpc::ClientContext context;
+      test::SetDeadline(&context);
+      v1::GetStatusResponse response;
+      ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &response).ok());
+    }
+  }
+  const store::ExchangeLogTimestamp row = WaitForToken(2 * kCalls);
+  ASSERT_OK_AND_ASSIGN(auto tokens, second->store()->ReadExchangeLogTimestamps(0, 0, 1000));
+  ASSERT_FALSE(tokens.empty());
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    EXPECT_LT(tokens[i - 1].seq, tokens[i].seq) << "two tokens of one entry";
+  }
+  ASSERT_OK_AND_ASSIGN(auto leases, second->store()->ListLeases());
+  int holders = 0;
+  for (const auto& lease : leases) {
+    if (lease.name == admin::kTimestampLease) ++holders;
+  }
+  EXPECT_EQ(holders, 1);
+  // Verified from the other gateway too.
+  v1::VerifyExchangeLogResponse verdict;
+  {
+    auto stub = v1::AdminService::NewStub(test::MakeClientChannel(second->port(), admin_.pem));
+    grpc::ClientContext context;
+    test::SetDeadline(&context);
+    ASSERT_TRUE(stub->VerifyExchangeLog(&context, v1::VerifyExchangeLogRequest(), &verdict).ok());
+  }
+  EXPECT_TRUE(verdict.ok()) << verdict.problem();
+  EXPECT_GE(verdict.timestamps_verified(), static_cast<int64_t>(tokens.size()));
+  EXPECT_GE(verdict.last_timestamp_seq(), row.seq);
+  second->Shutdown(absl::Seconds(1));
+  Stop();
 }
 
 TEST_F(TimestampTest, BadSettingsAreRefusedByName) {
