@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "services/admin/certificate_report.h"
 #include "services/admin/exchange_log_audit.h"
+#include "services/admin/exchange_log_timestamp_audit.h"
 #include "services/admin/exchange_log_query.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
@@ -457,8 +458,20 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
         // Pruning moves the anchor; it waits while the chain is walked.
         std::optional<absl::MutexLock> no_pruning;
         if (deps_.retention != nullptr) no_pruning.emplace(&deps_.retention->chain_mutex());
-        ASSIGN_OR_RETURN(const ExchangeLogVerdict verdict,
-                         VerifyExchangeLogChain(*deps_.gateway->store));
+        // The tokens are checked with the CA the caller sends, else the configured one.
+        std::optional<TsaTrust> given;
+        if (!request->tsa_ca_pem().empty()) {
+          auto parsed = TsaTrust::FromPem(request->tsa_ca_pem(), "tsa_ca_pem");
+          if (!parsed.ok()) {
+            FieldViolations violations;
+            violations.Add("tsa_ca_pem", std::string(parsed.status().message()));
+            return violations.ToStatus();
+          }
+          given = std::move(*parsed);
+        }
+        const TsaTrust* trust = given.has_value() ? &*given : deps_.tsa_trust;
+        store::Store& store = *deps_.gateway->store;
+        ASSIGN_OR_RETURN(const ExchangeLogVerdict verdict, VerifyExchangeLogChain(store));
         response->set_ok(verdict.ok);
         response->set_entries_checked(verdict.entries_checked);
         response->set_anchor_seq(verdict.anchor_seq);
@@ -466,6 +479,35 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyExchangeLog(
         if (!verdict.ok) {
           response->set_first_bad_sequence(verdict.first_bad_sequence);
           response->set_problem(verdict.problem);
+        }
+        TimestampVerdict stamps;
+        if (trust != nullptr) {
+          ASSIGN_OR_RETURN(stamps, VerifyExchangeLogTimestamps(store, *trust));
+        } else {
+          ASSIGN_OR_RETURN(const auto latest, store.LatestExchangeLogTimestamp());
+          if (latest.has_value()) {
+            stamps.problems.push_back(TimestampProblem{
+                latest->id, latest->seq,
+                "unchecked: timestamp tokens are stored but no TSA certificate is at hand to "
+                "check them (configure exchange_log.timestamping.tsa_ca_file or pass --tsa_ca)"});
+          }
+        }
+        response->set_timestamps_verified(stamps.verified);
+        if (stamps.verified > 0) {
+          response->set_last_timestamp_seq(stamps.last_seq);
+          ToProtoTimestamp(stamps.last_time, response->mutable_last_timestamp_time());
+        }
+        for (const TimestampProblem& problem : stamps.problems) {
+          auto* out = response->add_timestamp_problems();
+          out->set_token_id(problem.token_id);
+          out->set_seq(problem.seq);
+          out->set_problem(problem.problem);
+        }
+        if (verdict.ok && !stamps.ok()) {
+          // The chain verifies on its own: the first token that does not is the finding.
+          response->set_ok(false);
+          response->set_first_bad_sequence(stamps.problems.front().seq);
+          response->set_problem(stamps.problems.front().problem);
         }
         return absl::OkStatus();
       });

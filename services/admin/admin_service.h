@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/admin/exchange_log_retention.h"
+#include "services/admin/timestamp_token.h"
 #include "services/admin/running_config.h"
 #include "services/exchange/exchange_call.h"
 #include "services/security/tls_rotation.h"
@@ -22,6 +23,9 @@ struct AdminDependencies {
   RunningConfig* running_config = nullptr;
   const security::RotatingTlsMaterial* listener_tls = nullptr;
   ExchangeLogRetention* retention = nullptr;  // may be null (no pruning to keep out of the way)
+  // The configured TSA's certificates (exchange_log.timestamping.tsa_ca_file); null when
+  // timestamping is off. VerifyExchangeLog checks the stored tokens with them.
+  const TsaTrust* tsa_trust = nullptr;
   // The sync engine; may be unset or answer null: no adapter is configured.
   std::function<sync::SyncControl*()> sync_control;
   absl::Time started_at;

@@ -10,8 +10,11 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,6 +24,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "services/admin/exchange_log_timestamp_audit.h"
+#include "services/admin/head_timestamper.h"
 #include "services/common/files.h"
 #include "services/common/proto_time.h"
 #include "services/store/exchange_log.h"
@@ -112,6 +117,34 @@ bool EntryFromJson(const json& j, store::ExchangeLogEntry* e) {
   return true;
 }
 
+json TokenJson(const store::ExchangeLogTimestamp& t) {
+  return json{{"timestamp",
+               {{"id", t.id},
+                {"seq", t.seq},
+                {"head_hash", Hex(t.head_hash)},
+                {"gen_time_us", absl::ToUnixMicros(t.gen_time)},
+                {"tsa_url", t.tsa_url},
+                {"token", absl::Base64Escape(t.token)}}}};
+}
+
+// A token line; false when it is not one or a field is missing or of the wrong type.
+bool TokenFromJson(const json& line, store::ExchangeLogTimestamp* t) {
+  if (!line.is_object()) return false;
+  auto it = line.find("timestamp");
+  if (it == line.end() || !it->is_object()) return false;
+  const json& j = *it;
+  int64_t gen_time_us = 0;
+  std::string token_b64;
+  if (!Field(j, "id", &t->id) || !Field(j, "seq", &t->seq) ||
+      !HexField(j, "head_hash", &t->head_hash) || !Field(j, "gen_time_us", &gen_time_us) ||
+      !Field(j, "tsa_url", &t->tsa_url) || !Field(j, "token", &token_b64) ||
+      !absl::Base64Unescape(token_b64, &t->token)) {
+    return false;
+  }
+  t->gen_time = absl::FromUnixMicros(gen_time_us);
+  return true;
+}
+
 }  // namespace
 
 ArchiveOptions ArchiveOptionsOf(const config::v1::GatewayConfig& config) {
@@ -146,6 +179,7 @@ absl::StatusOr<std::vector<ArchiveFile>> ListArchives(const std::string& dir) {
 
 absl::StatusOr<std::string> WriteArchive(const std::string& dir,
                                          const std::vector<store::ExchangeLogEntry>& entries,
+                                         const std::vector<store::ExchangeLogTimestamp>& tokens,
                                          absl::Time now) {
   if (entries.empty()) return absl::InvalidArgumentError("no entries to archive");
   for (size_t i = 1; i < entries.size(); ++i) {
@@ -171,11 +205,13 @@ absl::StatusOr<std::string> WriteArchive(const std::string& dir,
                        {"first_seq", entries.front().seq},
                        {"last_seq", entries.back().seq},
                        {"entries", entries.size()},
+                       {"timestamps", tokens.size()},
                        {"previous_archive", previous_name},
                        {"previous_archive_sha256", previous_sha},
                        {"created", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone())}};
   absl::StrAppend(&text, header.dump(), "\n");
   for (const auto& entry : entries) absl::StrAppend(&text, EntryJson(entry).dump(), "\n");
+  for (const auto& token : tokens) absl::StrAppend(&text, TokenJson(token).dump(), "\n");
   const json trailer = {{"end", true},
                         {"entries", entries.size()},
                         {"last_hash", Hex(entries.back().hash)},
@@ -233,7 +269,7 @@ namespace {
 // The walk over the archives of one folder.
 class ArchiveWalk {
  public:
-  explicit ArchiveWalk(std::string dir) : dir_(std::move(dir)) {}
+  ArchiveWalk(std::string dir, const TsaTrust* trust) : dir_(std::move(dir)), trust_(trust) {}
 
   absl::StatusOr<ArchiveVerdict> Run() {
     auto files = ListArchives(dir_);
@@ -255,6 +291,16 @@ class ArchiveWalk {
     }
     verdict_.last_seq = last_seq_;
     verdict_.last_hash = last_hash_;
+    // Each archived entry that recorded a token: the archives hold that token (unless its
+    // entry is older than the oldest archive here).
+    for (const auto& [archive, claim] : token_claims_) {
+      const auto& [recorded_by, stamped, digest] = claim;
+      if (stamped < verdict_.first_seq || token_digests_.contains(digest)) continue;
+      Problem(archive, stamped,
+              absl::StrCat("missing: entry ", recorded_by, " records a token of entry ", stamped,
+                           " (SHA-256 ", Hex(digest),
+                           ") that no archive holds: a token was deleted"));
+    }
     return verdict_;
   }
 
@@ -274,7 +320,8 @@ class ArchiveWalk {
     const json header = json::parse(lines.front(), nullptr, /*allow_exceptions=*/false);
     const json trailer = json::parse(lines.back(), nullptr, false);
     std::string format;
-    if (!header.is_object() || !Field(header, "format", &format) || format != kArchiveFormat) {
+    if (!header.is_object() || !Field(header, "format", &format) ||
+        (format != kArchiveFormat && format != kArchiveFormatV1)) {
       Problem(file.name, 0, "not an archive: its first line is not a header of this format");
       return;
     }
@@ -317,11 +364,22 @@ class ArchiveWalk {
               absl::StrCat("missing: entries ", last_seq_ + 1, "..", file.first_seq - 1,
                            " are in no archive"));
     }
-    // The entries.
+    // The entries, then (v2) the tokens.
     int64_t expected = file.first_seq;
     int64_t count = 0;
+    std::vector<store::ExchangeLogTimestamp> tokens;
+    absl::flat_hash_map<int64_t, std::string> hashes;  // seq → hash its fields give
     for (size_t i = 1; i + 1 < lines.size(); ++i) {
       const json line = json::parse(lines[i], nullptr, false);
+      if (format != kArchiveFormatV1 && line.is_object() && line.contains("timestamp")) {
+        store::ExchangeLogTimestamp token;
+        if (!TokenFromJson(line, &token)) {
+          Problem(file.name, 0, absl::StrCat("edited: line ", i + 1, " is not a token"));
+        } else {
+          tokens.push_back(std::move(token));
+        }
+        continue;
+      }
       store::ExchangeLogEntry entry;
       if (!EntryFromJson(line, &entry)) {
         Problem(file.name, expected, absl::StrCat("edited: line ", i + 1, " is not an entry"));
@@ -338,7 +396,9 @@ class ArchiveWalk {
                 absl::StrCat("inserted: entry ", entry.seq, " is out of order (", expected,
                              " was expected)"));
       }
-      if (store::ComputeEntryHash(entry, entry.prev_hash) != entry.hash) {
+      ClaimToken(file.name, entry);
+      hashes[entry.seq] = store::ComputeEntryHash(entry, entry.prev_hash);
+      if (hashes[entry.seq] != entry.hash) {
         Problem(file.name, entry.seq,
                 absl::StrCat("edited: the fields of entry ", entry.seq,
                              " no longer give its hash"));
@@ -353,6 +413,7 @@ class ArchiveWalk {
       last_hash_ = entry.hash;
       expected = entry.seq + 1;
     }
+    CheckTokens(file, header, tokens, hashes);
     int64_t header_count = -1;
     Field(header, "entries", &header_count);
     if (header_count != count) {
@@ -368,16 +429,70 @@ class ArchiveWalk {
     }
   }
 
+  // An entry that recorded a timestamp token (HeadTimestamper): remembered, to be found.
+  void ClaimToken(const std::string& archive, const store::ExchangeLogEntry& entry) {
+    if (entry.method != kTimestampMethod || entry.records.size() != 1 ||
+        !absl::StartsWith(entry.records[0], kTimestampRecordPrefix)) {
+      return;
+    }
+    int64_t stamped = 0;
+    if (!absl::SimpleAtoi(absl::string_view(entry.records[0])
+                              .substr(sizeof(kTimestampRecordPrefix) - 1),
+                          &stamped)) {
+      return;
+    }
+    token_claims_.emplace_back(archive,
+                               std::make_tuple(entry.seq, stamped, entry.request_digest));
+  }
+
+  // The tokens of one archive, against its entries' hashes.
+  void CheckTokens(const ArchiveFile& file, const json& header,
+                   const std::vector<store::ExchangeLogTimestamp>& tokens,
+                   const absl::flat_hash_map<int64_t, std::string>& hashes) {
+    int64_t header_tokens = 0;
+    Field(header, "timestamps", &header_tokens);
+    if (header_tokens != static_cast<int64_t>(tokens.size())) {
+      Problem(file.name, 0,
+              absl::StrCat("cut: the header says ", header_tokens, " timestamp tokens, the file "
+                           "holds ", tokens.size()));
+    }
+    for (const store::ExchangeLogTimestamp& token : tokens) {
+      token_digests_.insert(store::Sha256(token.token));
+      auto hash = hashes.find(token.seq);
+      if (hash == hashes.end()) {
+        Problem(file.name, token.seq,
+                absl::StrCat("inserted: token ", token.id, " stamps entry ", token.seq,
+                             ", which this archive does not hold"));
+        continue;
+      }
+      if (trust_ == nullptr) {
+        ++verdict_.timestamps_unchecked;
+        continue;
+      }
+      TimestampToken contents;
+      std::string problem = JudgeToken(token, hash->second, *trust_, &contents);
+      if (!problem.empty()) {
+        Problem(file.name, token.seq, std::move(problem));
+      } else {
+        ++verdict_.timestamps_verified;
+      }
+    }
+  }
+
   const std::string dir_;
+  const TsaTrust* const trust_;
   ArchiveVerdict verdict_;
   int64_t last_seq_ = 0;
   std::string last_hash_;
+  absl::flat_hash_set<std::string> token_digests_;
+  // (archive, (recording entry, stamped entry, token digest))
+  std::vector<std::pair<std::string, std::tuple<int64_t, int64_t, std::string>>> token_claims_;
 };
 
 }  // namespace
 
-absl::StatusOr<ArchiveVerdict> VerifyArchives(const std::string& dir) {
-  return ArchiveWalk(dir).Run();
+absl::StatusOr<ArchiveVerdict> VerifyArchives(const std::string& dir, const TsaTrust* trust) {
+  return ArchiveWalk(dir, trust).Run();
 }
 
 void CheckLiveAnchor(int64_t anchor_seq, const std::string& anchor_hash, ArchiveVerdict* verdict) {

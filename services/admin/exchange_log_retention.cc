@@ -2,6 +2,7 @@
 #include "services/admin/exchange_log_retention.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -14,6 +15,29 @@
 #include "services/store/write_and_wait.h"
 
 namespace lienthong::admin {
+
+namespace {
+
+// The timestamp tokens of entries first..last, for their archive.
+absl::StatusOr<std::vector<store::ExchangeLogTimestamp>> TokensOf(store::Store* store,
+                                                                  int64_t first, int64_t last) {
+  constexpr int kBatch = 500;
+  std::vector<store::ExchangeLogTimestamp> tokens;
+  int64_t after_seq = first - 1;
+  int64_t after_id = std::numeric_limits<int64_t>::max();
+  for (;;) {
+    ASSIGN_OR_RETURN(auto batch, store->ReadExchangeLogTimestamps(after_seq, after_id, kBatch));
+    for (auto& token : batch) {
+      if (token.seq > last) return tokens;
+      after_seq = token.seq;
+      after_id = token.id;
+      tokens.push_back(std::move(token));
+    }
+    if (static_cast<int>(batch.size()) < kBatch) return tokens;
+  }
+}
+
+}  // namespace
 
 absl::Duration ExchangeLogMaxAge(const config::v1::GatewayConfig& config) {
   const auto& age = config.retention().exchange_log_max_age();
@@ -80,14 +104,20 @@ absl::StatusOr<int64_t> ExchangeLogRetention::ArchiveOldEntries(
   std::vector<store::ExchangeLogEntry> chunk;
   const auto flush = [&]() -> absl::Status {
     if (chunk.empty()) return absl::OkStatus();
-    auto path = WriteArchive(archive_.dir, chunk, absl::Now());
+    auto tokens = TokensOf(store_, chunk.front().seq, chunk.back().seq);
+    if (!tokens.ok()) {
+      Count("failed");
+      return tokens.status();
+    }
+    auto path = WriteArchive(archive_.dir, chunk, *tokens, absl::Now());
     if (!path.ok()) {
       Count("failed");
       return path.status();
     }
     Count("written");
     LogLine(LogLevel::kInfo, "exchange log archived")
-        .Str("archive", *path).Int("first_seq", chunk.front().seq).Int("last_seq", chunk.back().seq);
+        .Str("archive", *path).Int("first_seq", chunk.front().seq).Int("last_seq", chunk.back().seq)
+        .Int("timestamps", static_cast<int64_t>(tokens->size()));
     written->push_back(*path);
     archived = chunk.back().seq;
     chunk.clear();

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
@@ -13,8 +14,10 @@
 #include "grpcpp/client_context.h"
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/admin/exchange_log_archive.h"
+#include "services/admin/timestamp_token.h"
 #include "services/cli/ctl_connection.h"
 #include "services/cli/ctl_errors.h"
+#include "services/common/files.h"
 #include "services/common/proto_time.h"
 #include "services/common/rpc_status.h"
 
@@ -22,6 +25,9 @@ ABSL_DECLARE_FLAG(int, timeout_s);
 ABSL_FLAG(std::string, archive, "",
           "audit verify: also verify the exchange-log archives in this folder, across the archives "
           "and into the live log.");
+ABSL_FLAG(std::string, tsa_ca, "",
+          "audit verify: PEM file of the TSA certificates to check the exchange log's timestamp "
+          "tokens with (default: the gateway's exchange_log.timestamping.tsa_ca_file).");
 
 namespace lienthong::cli {
 namespace {
@@ -142,15 +148,25 @@ int Reload(const std::vector<std::string>& args) {
 }
 
 int AuditVerify(const std::vector<std::string>& args) {
-  if (!args.empty()) return Usage("audit verify [--archive DIR]");
+  if (!args.empty()) return Usage("audit verify [--archive DIR] [--tsa_ca FILE]");
+  v1::VerifyExchangeLogRequest request;
+  std::optional<admin::TsaTrust> trust;  // for the archives' tokens
+  if (const std::string tsa_ca = absl::GetFlag(FLAGS_tsa_ca); !tsa_ca.empty()) {
+    auto pem = ReadFileToString(tsa_ca);
+    if (!pem.ok()) return Fail(absl::StrCat("--tsa_ca: ", pem.status().message()));
+    auto parsed = admin::TsaTrust::FromPem(*pem, tsa_ca);
+    if (!parsed.ok()) return Fail(absl::StrCat("--tsa_ca: ", parsed.status().message()));
+    trust = std::move(*parsed);
+    request.set_tsa_ca_pem(*pem);
+  }
   v1::VerifyExchangeLogResponse verdict;
-  const std::string error = Call(&v1::AdminService::Stub::VerifyExchangeLog,
-                                 v1::VerifyExchangeLogRequest(), &verdict);
+  const std::string error =
+      Call(&v1::AdminService::Stub::VerifyExchangeLog, request, &verdict);
   if (!error.empty()) return Fail(error);
   const std::string archive_dir = absl::GetFlag(FLAGS_archive);
   if (!archive_dir.empty()) {
     // The archives here, then their link to the live log's anchor, then the live log.
-    auto archives = admin::VerifyArchives(archive_dir);
+    auto archives = admin::VerifyArchives(archive_dir, trust.has_value() ? &*trust : nullptr);
     if (!archives.ok()) return Fail(std::string(archives.status().message()));
     admin::CheckLiveAnchor(verdict.anchor_seq(), verdict.anchor_hash(), &*archives);
     for (const admin::ArchiveProblem& p : archives->problems) {
@@ -159,11 +175,18 @@ int AuditVerify(const std::vector<std::string>& args) {
                   p.seq > 0 ? absl::StrCat("sequence ", p.seq, ": ").c_str() : "",
                   p.problem.c_str());
     }
-    std::printf("archives: %d verified%s, %lld entries (sequences %lld..%lld)\n",
+    std::printf("archives: %d verified%s, %lld entries (sequences %lld..%lld), %lld timestamp "
+                "tokens verified\n",
                 archives->archives, archives->ok() ? "" : " WITH PROBLEMS",
                 static_cast<long long>(archives->entries_checked),
                 static_cast<long long>(archives->first_seq),
-                static_cast<long long>(archives->last_seq));
+                static_cast<long long>(archives->last_seq),
+                static_cast<long long>(archives->timestamps_verified));
+    if (archives->timestamps_unchecked > 0) {
+      std::printf("UNVERIFIED: %lld timestamp tokens in the archives were not checked: pass "
+                  "--tsa_ca with the TSA's CA certificate\n",
+                  static_cast<long long>(archives->timestamps_unchecked));
+    }
     if (!archives->ok()) {
       if (!verdict.ok()) {
         std::printf("TAMPERED: live log: first bad entry: sequence %lld: %s\n",
@@ -173,14 +196,37 @@ int AuditVerify(const std::vector<std::string>& args) {
       return 1;
     }
   }
+  // The timestamp tokens: each one that does not verify, then the count of those that do.
+  for (const v1::ExchangeLogTimestampProblem& p : verdict.timestamp_problems()) {
+    const bool unchecked = p.problem().rfind("unchecked", 0) == 0;
+    std::printf("%s: timestamp token %lld (entry %lld): %s\n",
+                unchecked ? "UNVERIFIED" : "TAMPERED", static_cast<long long>(p.token_id()),
+                static_cast<long long>(p.seq()), p.problem().c_str());
+  }
+  const std::string stamps =
+      verdict.timestamps_verified() == 0
+          ? "no timestamp token"
+          : absl::StrCat(verdict.timestamps_verified(), " timestamp tokens verified (newest: entry ",
+                         verdict.last_timestamp_seq(), ", TSA time ",
+                         Time(verdict.last_timestamp_time()), ")");
   if (verdict.ok()) {
-    std::printf("OK: exchange log verified, %lld entries\n",
-                static_cast<long long>(verdict.entries_checked()));
+    std::printf("OK: exchange log verified, %lld entries; %s\n",
+                static_cast<long long>(verdict.entries_checked()), stamps.c_str());
     return 0;
   }
-  std::printf("TAMPERED: first bad entry: sequence %lld: %s (%lld entries verified before it)\n",
+  const bool chain_ok = verdict.timestamp_problems_size() > 0 &&
+                        verdict.problem() == verdict.timestamp_problems(0).problem();
+  if (chain_ok) {
+    std::printf("TAMPERED: the chain verifies on its own (%lld entries) but %d timestamp "
+                "tokens do not; %s\n",
+                static_cast<long long>(verdict.entries_checked()),
+                verdict.timestamp_problems_size(), stamps.c_str());
+    return 1;
+  }
+  std::printf("TAMPERED: first bad entry: sequence %lld: %s (%lld entries verified before it); "
+              "%s\n",
               static_cast<long long>(verdict.first_bad_sequence()), verdict.problem().c_str(),
-              static_cast<long long>(verdict.entries_checked()));
+              static_cast<long long>(verdict.entries_checked()), stamps.c_str());
   return 1;
 }
 

@@ -453,6 +453,51 @@ void CheckExchangeLogArchive(ErrorList& errors, const v1::ExchangeLogArchive& ar
                         archive.command_timeout());
 }
 
+// exchange_log.timestamping: the TSA that stamps the exchange log's head.
+void CheckExchangeLogTimestamping(ErrorList& errors, const v1::ExchangeLogTimestamping& ts) {
+  const std::string path = "exchange_log.timestamping";
+  const std::string& url = ts.tsa_url();
+  if (url.empty()) {
+    if (!ts.tsa_ca_file().empty() || ts.has_every() || ts.every_entries() != 0 ||
+        !ts.policy_oid().empty() || ts.has_timeout()) {
+      errors.Add(path + ".tsa_url", "required when timestamping is configured");
+    }
+    return;
+  }
+  const std::string lower = absl::AsciiStrToLower(url);
+  const size_t scheme_end = lower.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : lower.substr(0, scheme_end);
+  const std::string rest = scheme_end == std::string::npos ? "" : url.substr(scheme_end + 3);
+  if (scheme != "http" && scheme != "https") {
+    errors.Add(path + ".tsa_url", absl::StrCat("'", url, "' is not an http:// or https:// URL"));
+  } else if (rest.empty() || rest.front() == '/' || rest.front() == ':' ||
+             rest.find_first_of(" \t\r\n") != std::string::npos) {
+    errors.Add(path + ".tsa_url", absl::StrCat("'", url, "' names no host"));
+  }
+  RequireReadableFile(errors, path + ".tsa_ca_file", ts.tsa_ca_file(), /*required=*/true);
+  CheckPositiveDuration(errors, path + ".every", ts.has_every(), ts.every());
+  if (ts.has_every() && ts.every().seconds() < 1) errors.Add(path + ".every", "at least 1s");
+  if (ts.every_entries() > 100000000) {
+    errors.Add(path + ".every_entries", "at most 100000000 (default 1000)");
+  }
+  if (!ts.policy_oid().empty()) {
+    const std::vector<std::string> arcs = absl::StrSplit(ts.policy_oid(), '.');
+    bool dotted = arcs.size() >= 2;
+    for (const std::string& arc : arcs) {
+      dotted = dotted && !arc.empty() &&
+               std::all_of(arc.begin(), arc.end(), [](char c) { return c >= '0' && c <= '9'; });
+    }
+    if (!dotted) {
+      errors.Add(path + ".policy_oid",
+                 absl::StrCat("'", ts.policy_oid(), "' is not a dotted OID such as 1.2.3.4"));
+    }
+  }
+  CheckPositiveDuration(errors, path + ".timeout", ts.has_timeout(), ts.timeout());
+  if (ts.has_timeout() && ts.timeout().seconds() > 300) {
+    errors.Add(path + ".timeout", "at most 5m (default 30s)");
+  }
+}
+
 void CheckLimits(ErrorList& errors, const v1::Limits& limits) {
   if (limits.max_request_bytes() != 0 &&
       (limits.max_request_bytes() < 1024 || limits.max_request_bytes() > (256u << 20))) {
@@ -478,6 +523,7 @@ absl::Status ValidateGatewayConfig(const v1::GatewayConfig& config,
   CheckLimits(errors, config.limits());
   CheckBackup(errors, config.backup(), config.store());
   CheckExchangeLogArchive(errors, config.retention().exchange_log_archive());
+  CheckExchangeLogTimestamping(errors, config.exchange_log().timestamping());
   return errors.ToStatus();
 }
 

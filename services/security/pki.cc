@@ -284,6 +284,8 @@ const char* ExtendedKeyUsage(CertificateUsage usage) {
       return "serverAuth";
     case CertificateUsage::kClient:
       return "clientAuth";
+    case CertificateUsage::kTimeStamping:
+      return "critical,timeStamping";
     case CertificateUsage::kServerAndClient:
       break;
   }

@@ -58,6 +58,7 @@ enum class CertificateUsage {
   kServer,           // serverAuth
   kClient,           // clientAuth
   kServerAndClient,  // serverAuth, clientAuth
+  kTimeStamping,     // timeStamping, critical (an RFC 3161 Time-Stamp Authority)
 };
 
 // An end-entity certificate (basicConstraints CA:FALSE). Times may lie in the past or future so

@@ -103,6 +103,21 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
     app->backups_ = std::make_unique<admin::BackupSchedule>(config);
     app->backups_->Start();
   }
+  // Trusted timestamps (issue 15): a TSA certificate file that does not parse stops the start.
+  if (const admin::TimestampingOptions stamping = admin::TimestampingOptionsOf(config);
+      stamping.enabled()) {
+    auto trust = admin::TsaTrust::FromFile(stamping.tsa_ca_file);
+    if (!trust.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("exchange_log.timestamping.tsa_ca_file: ",
+                                                     trust.status().message()));
+    }
+    app->tsa_trust_.emplace(*trust);
+    app->timestamper_ = std::make_unique<admin::HeadTimestamper>(
+        app->store_.get(), stamping, std::move(*trust), app->replica_name_,
+        app->metrics_.registry().get());
+    app->timestamper_->SetChainMutex(&app->retention_->chain_mutex());
+    app->timestamper_->Start();
+  }
   // Sync engine (issue 5): built before the store takes writes, so its commit listener sees
   // every one; adapters connect on their first batch. It is there without adapters too: a
   // reload may add some.
@@ -162,6 +177,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(
   admin_deps.running_config = app->running_config_.get();
   admin_deps.listener_tls = app->listener_tls_.get();
   admin_deps.retention = app->retention_.get();
+  admin_deps.tsa_trust = app->tsa_trust_.has_value() ? &*app->tsa_trust_ : nullptr;
   admin_deps.started_at = absl::Now();
   admin_deps.sync_control = [app = app.get()] { return app->sync(); };
   admin_deps.replica_name = app->replica_name_;
@@ -255,6 +271,7 @@ void GatewayApp::Shutdown(absl::Duration grace) {
   if (running_config_ != nullptr) running_config_->Stop();
   if (retention_ != nullptr) retention_->Stop();
   if (backups_ != nullptr) backups_->Stop();
+  if (timestamper_ != nullptr) timestamper_->Stop();
   if (store_ != nullptr) store_->Close();
 }
 

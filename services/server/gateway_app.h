@@ -16,6 +16,7 @@
 #include "lienthong/config/v1/config.pb.h"
 #include "services/admin/backup_schedule.h"
 #include "services/admin/exchange_log_retention.h"
+#include "services/admin/head_timestamper.h"
 #include "services/admin/running_config.h"
 #include "services/admin/security_metrics.h"
 #include "services/changefeed/change_feed.h"
@@ -101,6 +102,9 @@ class GatewayApp {
   std::unique_ptr<security::RotatingTlsMaterial> listener_tls_;
   std::unique_ptr<admin::ExchangeLogRetention> retention_;
   std::unique_ptr<admin::BackupSchedule> backups_;  // when config.backup.target_dir is set
+  // Trusted timestamps of the exchange log's head (when exchange_log.timestamping is set).
+  std::optional<admin::TsaTrust> tsa_trust_;
+  std::unique_ptr<admin::HeadTimestamper> timestamper_;
   std::unique_ptr<admin::RunningConfig> running_config_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GatewayServer> server_;

@@ -10,6 +10,7 @@
 //   change_log.h          ChangeLogReads: the change log in cursor order, commit listeners
 //   delivery_state.h      DeliveryStateReads: subscriptions, checkpoints, dead letters
 //   exchange_log_reads.h  ExchangeLogReads
+//   exchange_log_timestamps.h  ExchangeLogTimestampReads: RFC 3161 tokens of the log's head
 //   leases.h              LeaseStore: work one replica at a time does, with fencing
 //
 // Two engines implement it: SQLite (sqlite/, the embedded default: one process, one file) and
@@ -22,6 +23,7 @@
 #include "services/store/delivery_state.h"
 #include "services/store/dossier_reads.h"
 #include "services/store/exchange_log_reads.h"
+#include "services/store/exchange_log_timestamps.h"
 #include "services/store/kpi_counts.h"
 #include "services/store/leases.h"
 #include "services/store/record_reads.h"
@@ -36,6 +38,7 @@ class Store : public StoreWrites,
               public ChangeLogReads,
               public DeliveryStateReads,
               public ExchangeLogReads,
+              public ExchangeLogTimestampReads,
               public LeaseStore {
  public:
   using ExchangeLogEnds = store::ExchangeLogEnds;

@@ -20,6 +20,7 @@
 #include "services/store/delivery_state.h"
 #include "services/store/dossier_reads.h"
 #include "services/store/exchange_log_reads.h"
+#include "services/store/exchange_log_timestamps.h"
 #include "services/store/record_reads.h"
 
 namespace lienthong::store {
@@ -84,7 +85,11 @@ class WriteTransaction {
   virtual absl::StatusOr<int64_t> PruneExchangeLogBefore(absl::Time before) = 0;
   // Removes exchange-log entries with seq <= `through` (those an archive now holds), moving the
   // anchor likewise. Returns the number removed; 0 when `through` is not past the anchor.
+  // Both prunes remove the timestamp tokens of the entries they remove (an archive holds them).
   virtual absl::StatusOr<int64_t> PruneExchangeLogThrough(int64_t through) = 0;
+
+  // Stores a timestamp token of the exchange log's head (exchange_log_timestamps.h); its id.
+  virtual absl::StatusOr<int64_t> AddExchangeLogTimestamp(const ExchangeLogTimestamp& row) = 0;
 
   // The time stamped on this transaction's changes.
   virtual absl::Time now() const = 0;

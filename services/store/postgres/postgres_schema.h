@@ -144,6 +144,19 @@ ALTER TABLE exchange_log ADD COLUMN correlation_id text NOT NULL DEFAULT '';
     // Version 4: the electronic-exchange counters; kpi_flags and the counts computed again from
     // every dossier by BackfillPgKpiCounts in the same transaction.
     kPgKpiCountsRebuildMigration,
+    // Version 5: RFC 3161 timestamp tokens of the exchange log's head
+    // (store/exchange_log_timestamps.h).
+    R"sql(
+CREATE TABLE exchange_log_timestamps (
+  id bigserial PRIMARY KEY,
+  seq bigint NOT NULL,
+  head_hash bytea NOT NULL,
+  gen_time bigint NOT NULL,
+  token bytea NOT NULL,
+  tsa_url text NOT NULL
+);
+CREATE INDEX exchange_log_timestamps_by_seq ON exchange_log_timestamps(seq, id);
+)sql",
 };
 
 inline constexpr int kPgMigrationCount = sizeof(kPgMigrations) / sizeof(kPgMigrations[0]);

@@ -530,16 +530,33 @@ class PostgresStore::Transaction final : public WriteTransaction {
     return PruneExchangeLogTo(last.Int(0, 0), last.Bytes(0, 1));
   }
 
-  // Removes the entries up to `anchor_seq` and makes it the anchor.
+  // Removes the entries up to `anchor_seq` (and their timestamp tokens) and makes it the anchor.
   absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
     ASSIGN_OR_RETURN(PgResult removed, Checked(db_->Run("DELETE FROM exchange_log WHERE seq <= $1",
                                                         PgArgs().Int(anchor_seq))));
+    RETURN_IF_ERROR(Checked(db_->Run("DELETE FROM exchange_log_timestamps WHERE seq <= $1",
+                                     PgArgs().Int(anchor_seq)))
+                        .status());
     // Never backwards, should two prunes overlap.
     RETURN_IF_ERROR(Checked(db_->Run("UPDATE exchange_log_head SET anchor_seq = $1, "
                                      "anchor_hash = $2 WHERE id = 1 AND anchor_seq < $1",
                                      PgArgs().Int(anchor_seq).Bytes(anchor_hash)))
                         .status());
     return removed.affected();
+  }
+
+  absl::StatusOr<int64_t> AddExchangeLogTimestamp(const ExchangeLogTimestamp& row) override {
+    // Counted as a write sent: should the WriteFn fail after it, the batch takes the careful
+    // path, whose savepoint undoes it (the fast path cannot undo one write).
+    if (db_->in_pipeline()) ++writes_sent_;
+    ASSIGN_OR_RETURN(PgResult r,
+                     Checked(db_->Run("INSERT INTO exchange_log_timestamps (seq, head_hash, "
+                                      "gen_time, token, tsa_url) VALUES ($1, $2, $3, $4, $5) "
+                                      "RETURNING id",
+                                      PgArgs().Int(row.seq).Bytes(row.head_hash)
+                                          .Time(row.gen_time).Bytes(row.token)
+                                          .Text(row.tsa_url))));
+    return r.Int(0, 0);
   }
 
   absl::Time now() const override { return now_; }
@@ -1406,6 +1423,48 @@ absl::StatusOr<ExchangeLogEnds> PostgresStore::GetExchangeLogEnds() {
     if (!r.IsNull(0, 3)) ends.anchor_hash = r.Bytes(0, 3);
   }
   return ends;
+}
+
+namespace {
+
+constexpr char kTimestampColumns[] = "id, seq, head_hash, gen_time, token, tsa_url";
+
+std::vector<ExchangeLogTimestamp> TimestampRows(const PgResult& r) {
+  std::vector<ExchangeLogTimestamp> rows;
+  rows.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    ExchangeLogTimestamp row;
+    row.id = r.Int(i, 0);
+    row.seq = r.Int(i, 1);
+    row.head_hash = r.Bytes(i, 2);
+    row.gen_time = r.Time(i, 3);
+    row.token = r.Bytes(i, 4);
+    row.tsa_url = r.Get(i, 5);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ExchangeLogTimestamp>> PostgresStore::ReadExchangeLogTimestamps(
+    int64_t after_seq, int64_t after_id, int limit) {
+  ASSIGN_OR_RETURN(PgResult r,
+                   Read(absl::StrCat("SELECT ", kTimestampColumns, " FROM exchange_log_timestamps "
+                                     "WHERE seq > $1::bigint OR (seq = $1::bigint AND id > $2::bigint) "
+                                     "ORDER BY seq, id LIMIT $3::bigint"),
+                        PgArgs().Int(after_seq).Int(after_id).Int(limit)));
+  return TimestampRows(r);
+}
+
+absl::StatusOr<std::optional<ExchangeLogTimestamp>> PostgresStore::LatestExchangeLogTimestamp() {
+  ASSIGN_OR_RETURN(PgResult r,
+                   Read(absl::StrCat("SELECT ", kTimestampColumns, " FROM exchange_log_timestamps "
+                                     "ORDER BY seq DESC, id DESC LIMIT 1"),
+                        PgArgs()));
+  std::vector<ExchangeLogTimestamp> rows = TimestampRows(r);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 absl::StatusOr<std::optional<SubscriptionRow>> PostgresStore::GetSubscription(

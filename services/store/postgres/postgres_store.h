@@ -52,7 +52,7 @@ struct PostgresOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kPostgresSchemaVersion = 4;
+inline constexpr int kPostgresSchemaVersion = 5;
 // Bits of a seq that number the changes within one transaction.
 inline constexpr int kSeqIndexBits = 20;
 
@@ -100,6 +100,9 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
                                                                 int limit) override;
   absl::StatusOr<ExchangeLogEnds> GetExchangeLogEnds() override;
+  absl::StatusOr<std::vector<ExchangeLogTimestamp>> ReadExchangeLogTimestamps(
+      int64_t after_seq, int64_t after_id, int limit) override;
+  absl::StatusOr<std::optional<ExchangeLogTimestamp>> LatestExchangeLogTimestamp() override;
   absl::StatusOr<std::optional<SubscriptionRow>> GetSubscription(const std::string& member,
                                                                  const std::string& name) override;
   absl::StatusOr<std::vector<SubscriptionRow>> ListSubscriptions() override;

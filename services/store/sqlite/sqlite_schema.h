@@ -143,6 +143,19 @@ ALTER TABLE exchange_log ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';
     // Version 5: the electronic-exchange counters; kpi_flags and the counts computed again from
     // every dossier by BackfillKpiCounts in the same transaction.
     kKpiCountsRebuildMigration,
+    // Version 6: RFC 3161 timestamp tokens of the exchange log's head
+    // (store/exchange_log_timestamps.h).
+    R"sql(
+CREATE TABLE exchange_log_timestamps (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER NOT NULL,                  -- the entry stamped (the head then)
+  head_hash BLOB NOT NULL,               -- its hash
+  gen_time INTEGER NOT NULL,             -- the TSA's time, unix microseconds
+  token BLOB NOT NULL,                   -- DER TimeStampToken
+  tsa_url TEXT NOT NULL
+);
+CREATE INDEX exchange_log_timestamps_by_seq ON exchange_log_timestamps(seq, id);
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -333,18 +333,32 @@ class SqliteStore::Transaction final : public WriteTransaction {
     return PruneExchangeLogTo(anchor_seq, anchor_hash);
   }
 
-  // Removes the entries up to `anchor_seq` and makes it the anchor.
+  // Removes the entries up to `anchor_seq` (and their timestamp tokens) and makes it the anchor.
   absl::StatusOr<int64_t> PruneExchangeLogTo(int64_t anchor_seq, const std::string& anchor_hash) {
     ASSIGN_OR_RETURN(Statement * del, db_->Prepare("DELETE FROM exchange_log WHERE seq <= ?1"));
     del->Bind(1, anchor_seq);
     RETURN_IF_ERROR(del->Run());
     const int64_t removed = sqlite3_changes(db_->handle());
+    ASSIGN_OR_RETURN(Statement * tokens,
+                     db_->Prepare("DELETE FROM exchange_log_timestamps WHERE seq <= ?1"));
+    tokens->Bind(1, anchor_seq);
+    RETURN_IF_ERROR(tokens->Run());
     ASSIGN_OR_RETURN(Statement * anchor,
                      db_->Prepare("UPDATE exchange_log_head SET anchor_seq = ?1, anchor_hash = ?2 "
                                   "WHERE id = 1"));
     anchor->Bind(1, anchor_seq).BindBlob(2, anchor_hash);
     RETURN_IF_ERROR(anchor->Run());
     return removed;
+  }
+
+  absl::StatusOr<int64_t> AddExchangeLogTimestamp(const ExchangeLogTimestamp& row) override {
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare("INSERT INTO exchange_log_timestamps (seq, head_hash, gen_time, "
+                                  "token, tsa_url) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    s->Bind(1, row.seq).BindBlob(2, row.head_hash).Bind(3, row.gen_time).BindBlob(4, row.token)
+        .Bind(5, row.tsa_url);
+    RETURN_IF_ERROR(s->Run());
+    return sqlite3_last_insert_rowid(db_->handle());
   }
 
   absl::Time now() const override { return now_; }
@@ -866,6 +880,54 @@ absl::StatusOr<Store::ExchangeLogEnds> SqliteStore::GetExchangeLogEnds() {
   }
   s->Reset();
   return ends;
+}
+
+namespace {
+
+constexpr char kTimestampColumns[] = "id, seq, head_hash, gen_time, token, tsa_url";
+
+// The rows of a statement over kTimestampColumns.
+absl::StatusOr<std::vector<ExchangeLogTimestamp>> ReadTimestamps(Statement& s) {
+  std::vector<ExchangeLogTimestamp> rows;
+  for (;;) {
+    auto has_row = s.Step();
+    if (!has_row.ok()) { s.Reset(); return has_row.status(); }
+    if (!*has_row) break;
+    ExchangeLogTimestamp row;
+    row.id = s.Int(0);
+    row.seq = s.Int(1);
+    row.head_hash = s.Blob(2);
+    row.gen_time = s.Time(3);
+    row.token = s.Blob(4);
+    row.tsa_url = s.Text(5);
+    rows.push_back(std::move(row));
+  }
+  s.Reset();
+  return rows;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ExchangeLogTimestamp>> SqliteStore::ReadExchangeLogTimestamps(
+    int64_t after_seq, int64_t after_id, int limit) {
+  LT_LEASE_OR_RETURN(lease);
+  static const std::string sql =
+      absl::StrCat("SELECT ", kTimestampColumns, " FROM exchange_log_timestamps WHERE "
+                   "(seq, id) > (?1, ?2) ORDER BY seq, id LIMIT ?3");
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
+  s->Bind(1, after_seq).Bind(2, after_id).Bind(3, int64_t{limit});
+  return ReadTimestamps(*s);
+}
+
+absl::StatusOr<std::optional<ExchangeLogTimestamp>> SqliteStore::LatestExchangeLogTimestamp() {
+  LT_LEASE_OR_RETURN(lease);
+  static const std::string sql = absl::StrCat("SELECT ", kTimestampColumns,
+                                              " FROM exchange_log_timestamps ORDER BY seq DESC, "
+                                              "id DESC LIMIT 1");
+  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
+  ASSIGN_OR_RETURN(std::vector<ExchangeLogTimestamp> rows, ReadTimestamps(*s));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 absl::StatusOr<std::optional<SubscriptionRow>> SqliteStore::GetSubscription(

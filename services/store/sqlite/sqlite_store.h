@@ -27,7 +27,7 @@ struct SqliteOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 class SqliteStore final : public Store {
  public:
@@ -70,6 +70,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<ExchangeLogEntry>> ReadExchangeLog(int64_t after,
                                                                 int limit) override;
   absl::StatusOr<ExchangeLogEnds> GetExchangeLogEnds() override;
+  absl::StatusOr<std::vector<ExchangeLogTimestamp>> ReadExchangeLogTimestamps(
+      int64_t after_seq, int64_t after_id, int limit) override;
+  absl::StatusOr<std::optional<ExchangeLogTimestamp>> LatestExchangeLogTimestamp() override;
   absl::StatusOr<std::optional<SubscriptionRow>> GetSubscription(const std::string& member,
                                                                  const std::string& name) override;
   absl::StatusOr<std::vector<SubscriptionRow>> ListSubscriptions() override;

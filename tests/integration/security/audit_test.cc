@@ -4,12 +4,9 @@
 // stopped); retention by age prunes and the chain still verifies. Each entry also records the
 // response's digest and the call's attribution (x-lienthong-user, x-lienthong-correlation-id),
 // checked for form and required by the access policy per member.
-#include <sqlite3.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,67 +45,23 @@ using ::testing::StartsWith;
 
 constexpr int kCalls = 8;  // exchange-log entries 1..8
 
-// Runs `sql` on the database file with SQLite itself, as someone with access to the file would.
-void TamperWith(const std::string& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
-  const std::string message = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(handle);
-  ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
-}
-
-std::string Blob(const std::string& bytes) {
-  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
-}
-
 // An INSERT of `entry` as the store writes it.
 std::string InsertSql(const store::ExchangeLogEntry& entry) {
   return absl::StrCat(
       "INSERT INTO exchange_log (seq, time, member, method, request_digest, status, "
       "request_bytes, response_bytes, records, prev_hash, hash) VALUES (",
       entry.seq, ", ", absl::ToUnixMicros(entry.time), ", '", entry.member, "', '", entry.method,
-      "', ", Blob(entry.request_digest), ", ", entry.status_code, ", ", entry.request_bytes, ", ",
-      entry.response_bytes, ", '', ", Blob(entry.prev_hash), ", ", Blob(entry.hash), ");");
+      "', ", test::SqlBlob(entry.request_digest), ", ", entry.status_code, ", ",
+      entry.request_bytes, ", ", entry.response_bytes, ", '', ", test::SqlBlob(entry.prev_hash),
+      ", ", test::SqlBlob(entry.hash), ");");
 }
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public test::AdminGatewayTest {
  protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(auto pki, test::TestPki::Create(dir_.Path("pki")));
-    pki_ = std::make_unique<test::TestPki>(std::move(pki));
-    ASSERT_OK_AND_ASSIGN(admin_, pki_->IssueMember(test::kAdminMember));
-    config_ = test::MinimalGatewayConfig(*pki_, dir_.path());
-    config_.clear_access_policy();  // each test writes the policy it needs
-    test::AddMember(&config_, test::kAdminMember, test::FullGrant());
-  }
-
-  void TearDown() override { Stop(); }
-
-  void Start() { ASSERT_OK_AND_ASSIGN(app_, test::StartTestGateway(config_)); }
-  void Stop() {
-    if (app_ == nullptr) return;
-    app_->Shutdown(absl::Seconds(1));
-    app_.reset();
-  }
-
-  // kCalls calls, each an exchange-log entry.
-  void MakeCalls() {
-    auto stub = v1::AdminService::NewStub(test::MakeClientChannel(app_->port(), admin_.pem));
-    for (int i = 0; i < kCalls; ++i) {
-      grpc::ClientContext context;
-      test::SetDeadline(&context);
-      v1::GetStatusResponse response;
-      ASSERT_TRUE(stub->GetStatus(&context, v1::GetStatusRequest(), &response).ok());
-    }
-  }
-
   // kCalls logged calls, then the gateway stops; `entries_` is the log as written.
   void Populate() {
     Start();
-    MakeCalls();
+    MakeCalls(kCalls);
     ASSERT_TRUE(test::PollUntil(
         [&] {
           auto entries = app_->store()->ReadExchangeLog(0, 1000);
@@ -200,11 +153,6 @@ class AuditTest : public ::testing::Test {
 
   std::string db() const { return config_.store().sqlite_file(); }
 
-  test::TempDir dir_;
-  std::unique_ptr<test::TestPki> pki_;
-  test::TestMember admin_;
-  config::v1::GatewayConfig config_;
-  std::unique_ptr<server::GatewayApp> app_;
   std::vector<store::ExchangeLogEntry> entries_;
   std::string last_code_;
   int64_t seen_seq_ = 0;
@@ -224,25 +172,25 @@ TEST_F(AuditTest, AnUntouchedLogVerifies) {
 
 TEST_F(AuditTest, AnEditedEntryIsNamed) {
   Populate();
-  TamperWith(db(), "UPDATE exchange_log SET status = 0, member = '000.00.66.H49' WHERE seq = 3;");
+  test::TamperWith(db(), "UPDATE exchange_log SET status = 0, member = '000.00.66.H49' WHERE seq = 3;");
   ExpectTampered(3, "edited");
 }
 
 TEST_F(AuditTest, ARemovedMiddleEntryIsNamed) {
   Populate();
-  TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;");
+  test::TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;");
   ExpectTampered(4, "removed");
 }
 
 TEST_F(AuditTest, ARemovedTailIsNamed) {
   Populate();
-  TamperWith(db(), absl::StrCat("DELETE FROM exchange_log WHERE seq >= ", kCalls - 1, ";"));
+  test::TamperWith(db(), absl::StrCat("DELETE FROM exchange_log WHERE seq >= ", kCalls - 1, ";"));
   ExpectTampered(kCalls - 1, "removed");
 }
 
 TEST_F(AuditTest, ARemovedEntryWithTheLaterOnesRenumberedIsNamed) {
   Populate();
-  TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;"
+  test::TamperWith(db(), "DELETE FROM exchange_log WHERE seq = 4;"
                    "UPDATE exchange_log SET seq = -(seq - 1) WHERE seq > 4;"
                    "UPDATE exchange_log SET seq = -seq WHERE seq < 0;"
                    "UPDATE exchange_log_head SET seq = seq - 1;");
@@ -259,7 +207,7 @@ TEST_F(AuditTest, AnEntryInsertedInTheMiddleIsNamedEvenWithAValidHash) {
   forged.records.clear();
   forged.prev_hash = entries_[1].hash;
   forged.hash = store::ComputeEntryHash(forged, forged.prev_hash);
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET seq = -(seq + 1) WHERE seq >= 3;"
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET seq = -(seq + 1) WHERE seq >= 3;"
                                 "UPDATE exchange_log SET seq = -seq WHERE seq < 0;",
                                 InsertSql(forged), "UPDATE exchange_log_head SET seq = seq + 1;"));
   ExpectTampered(3, "inserted");
@@ -273,13 +221,13 @@ TEST_F(AuditTest, AnEntryAppendedAfterTheHeadIsNamed) {
   forged.records.clear();
   forged.prev_hash = entries_.back().hash;
   forged.hash = store::ComputeEntryHash(forged, forged.prev_hash);
-  TamperWith(db(), InsertSql(forged));
+  test::TamperWith(db(), InsertSql(forged));
   ExpectTampered(forged.seq, "inserted");
 }
 
 TEST_F(AuditTest, AnEditedHeadIsNamed) {
   Populate();
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log_head SET hash = ", Blob(std::string(32, 'x')),
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log_head SET hash = ", test::SqlBlob(std::string(32, 'x')),
                                 ";"));
   const test::ProcessResult ctl = VerifyByCtl();
   EXPECT_EQ(ctl.exit.code, 1) << ctl.stdout_text << ctl.stderr_text;
@@ -295,7 +243,7 @@ TEST_F(AuditTest, AnEditedHeadIsNamed) {
 TEST_F(AuditTest, RetentionPrunesByAgeAndTheChainStillVerifies) {
   config_.mutable_retention()->mutable_exchange_log_max_age()->set_seconds(2);
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   ASSERT_TRUE(test::PollUntil(
       [&] {
         auto ends = app_->store()->GetExchangeLogEnds();
@@ -344,18 +292,18 @@ TEST_F(AuditTest, TheEndUserCorrelationIdAndResponseDigestAreRecordedAndHashed) 
   Stop();
 
   // The new fields are covered by the hash: changing who asked is an edit.
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:someone-else' "
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:someone-else' "
                                 "WHERE seq = ", entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
   Stop();
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:nv.lan-01', "
-                                "response_digest = ", Blob(std::string(32, 'r')),
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET end_user = 'officer:nv.lan-01', "
+                                "response_digest = ", test::SqlBlob(std::string(32, 'r')),
                                 " WHERE seq = ", entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
   Stop();
   // Passing a new entry off as one of the old format (which hashes without these fields).
-  TamperWith(db(), absl::StrCat("UPDATE exchange_log SET response_digest = ",
-                                Blob(entry.response_digest), ", hash_format = 1 WHERE seq = ",
+  test::TamperWith(db(), absl::StrCat("UPDATE exchange_log SET response_digest = ",
+                                test::SqlBlob(entry.response_digest), ", hash_format = 1 WHERE seq = ",
                                 entry.seq, ";"));
   ExpectTampered(entry.seq, "edited");
 }
@@ -445,17 +393,6 @@ TEST_F(AuditTest, ThePolicyCanRequireTheUserAndTheCorrelationIdPerMember) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// Rewrites archive `name` in `dir` through `edit` of its lines.
-void EditArchive(const std::string& dir, const std::string& name,
-                 const std::function<void(std::vector<std::string>&)>& edit) {
-  const std::string path = absl::StrCat(dir, "/", name);
-  ASSERT_OK_AND_ASSIGN(std::string text, ReadFileToString(path));
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  edit(lines);
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& line : lines) out << line << "\n";
-}
-
 std::string CopyFolder(const std::string& from, const std::string& to) {
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
   return to;
@@ -476,7 +413,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
   retention->mutable_exchange_log_archive()->set_entries_per_file(3);
   retention->mutable_exchange_log_archive()->add_command(script);
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   // At least three archives, and everything before the calls' last entry let go.
   std::vector<admin::ArchiveFile> files;
   ASSERT_TRUE(test::PollUntil(
@@ -516,7 +453,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
 
   // An entry edited in the first archive.
   const std::string edited = CopyFolder(archive, dir_.Path("edited"));
-  EditArchive(edited, files[0].name, [](std::vector<std::string>& lines) {
+  test::EditArchive(edited, files[0].name, [](std::vector<std::string>& lines) {
     absl::StrReplaceAll({{"\"status\":0", "\"status\":7"}}, &lines[2]);
   });
   ctl = VerifyByCtl(edited);
@@ -529,7 +466,7 @@ TEST_F(AuditTest, RetentionArchivesEntriesAndVerifyNamesAnEditedRemovedOrMissing
 
   // An entry removed from the second archive.
   const std::string removed = CopyFolder(archive, dir_.Path("removed"));
-  EditArchive(removed, files[1].name,
+  test::EditArchive(removed, files[1].name,
               [](std::vector<std::string>& lines) { lines.erase(lines.begin() + 2); });
   ctl = VerifyByCtl(removed);
   EXPECT_EQ(ctl.exit.code, 1) << ctl.stdout_text;
@@ -566,7 +503,7 @@ TEST_F(AuditTest, AFailingArchiveCommandKeepsTheArchiveAndIsCounted) {
   retention->mutable_exchange_log_archive()->set_dir(archive);
   retention->mutable_exchange_log_archive()->add_command("/bin/false");
   Start();
-  MakeCalls();
+  MakeCalls(kCalls);
   ASSERT_TRUE(test::PollUntil(
       [&] {
         auto failed = test::MetricValue(

@@ -6,19 +6,27 @@
 #include <cerrno>
 #include <utility>
 
+#include <sqlite3.h>
+
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "grpc/grpc.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "gtest/gtest.h"
+#include "services/common/files.h"
 #include "services/common/status_macros.h"
 #include "services/security/tls_material.h"
+#include "lienthong/v1/admin_service.grpc.pb.h"
 #include "tests/support/loopback.h"
 #include "tests/support/test_gateway.h"
 
@@ -157,6 +165,66 @@ absl::StatusOr<double> MetricValue(int port, const std::string& name_and_labels_
     }
   }
   return absl::NotFoundError(name_and_labels_prefix);
+}
+
+void AdminGatewayTest::SetUp() {
+  auto pki = TestPki::Create(dir_.Path("pki"));
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  pki_ = std::make_unique<TestPki>(std::move(*pki));
+  auto admin = pki_->IssueMember(kAdminMember);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  admin_ = std::move(*admin);
+  config_ = MinimalGatewayConfig(*pki_, dir_.path());
+  config_.clear_access_policy();  // each test writes the policy it needs
+  AddMember(&config_, kAdminMember, FullGrant());
+}
+
+void AdminGatewayTest::Start() {
+  auto app = StartTestGateway(config_);
+  ASSERT_TRUE(app.ok()) << app.status();
+  app_ = std::move(*app);
+}
+
+void AdminGatewayTest::Stop() {
+  if (app_ == nullptr) return;
+  app_->Shutdown(absl::Seconds(1));
+  app_.reset();
+}
+
+void AdminGatewayTest::MakeCalls(int count) {
+  auto stub = v1::AdminService::NewStub(MakeClientChannel(app_->port(), admin_.pem));
+  for (int i = 0; i < count; ++i) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::GetStatusResponse response;
+    const grpc::Status status = stub->GetStatus(&context, v1::GetStatusRequest(), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+}
+
+void TamperWith(const std::string& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(handle);
+  ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
+}
+
+void EditArchive(const std::string& dir, const std::string& name,
+                 const std::function<void(std::vector<std::string>&)>& edit) {
+  const std::string path = absl::StrCat(dir, "/", name);
+  auto text = ReadFileToString(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  std::vector<std::string> lines = absl::StrSplit(*text, '\n', absl::SkipEmpty());
+  edit(lines);
+  ASSERT_TRUE(WritePrivateFile(path, absl::StrCat(absl::StrJoin(lines, "\n"), "\n"), 0640).ok());
+}
+
+std::string SqlBlob(const std::string& bytes) {
+  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
 }
 
 }  // namespace lienthong::test

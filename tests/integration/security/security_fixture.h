@@ -1,7 +1,9 @@
 // Shared pieces of the security integration tests: access-policy grants, a client that records
-// the serial of every server certificate it is shown, gateway certificates, metric values.
+// the serial of every server certificate it is shown, gateway certificates, metric values, a
+// gateway with an admin member, SQL on a stopped gateway's database.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,8 +16,12 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "lienthong/config/v1/config.pb.h"
+#include "gtest/gtest.h"
 #include "services/security/client_credentials.h"
 #include "services/security/pki.h"
+#include "services/server/gateway_app.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace lienthong::test {
 
@@ -66,5 +72,32 @@ absl::Status ReplaceKeyAndCert(const std::string& key_file, const std::string& c
 // The value of the Prometheus sample whose line starts with `name_and_labels_prefix` in the
 // metrics text of the admin endpoint at `port`; NOT_FOUND when absent.
 absl::StatusOr<double> MetricValue(int port, const std::string& name_and_labels_prefix);
+
+// A gateway in this process (port 0, SQLite in a temporary folder) with a PKI of its own and one
+// member, the admin, granted everything; a test changes config_ before Start.
+class AdminGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override { Stop(); }
+  void Start();
+  void Stop();
+  // `count` GetStatus calls of the admin, each an exchange-log entry; each must succeed.
+  void MakeCalls(int count);
+
+  TempDir dir_;
+  std::unique_ptr<TestPki> pki_;
+  TestMember admin_;
+  config::v1::GatewayConfig config_;
+  std::unique_ptr<server::GatewayApp> app_;
+};
+
+// Runs `sql` on the SQLite database file `db` with SQLite itself, as someone with write access
+// to the file would (the gateway stopped); a failure fails the test.
+void TamperWith(const std::string& db, const std::string& sql);
+// Rewrites the exchange-log archive `name` in `dir` through `edit` of its lines.
+void EditArchive(const std::string& dir, const std::string& name,
+                 const std::function<void(std::vector<std::string>&)>& edit);
+// `bytes` as an SQLite blob literal, X'..'.
+std::string SqlBlob(const std::string& bytes);
 
 }  // namespace lienthong::test

@@ -726,6 +726,77 @@ TEST_P(StoreContractTest, PruningTheExchangeLogSetsTheAnchorTheRestVerifiesFrom)
   EXPECT_OK(test::VerifyExchangeLogChain(*store_));
 }
 
+TEST_P(StoreContractTest, TimestampTokensRoundTripInSeqOrderAndGoWithPrunedEntries) {
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_OK(WriteAndWait([](WriteTransaction&) { return absl::OkStatus(); },
+                           LogEntry("reader", kT0 + absl::Seconds(i))));
+  }
+  ASSERT_OK_AND_ASSIGN(auto none, store_->LatestExchangeLogTimestamp());
+  EXPECT_FALSE(none.has_value());
+  const auto full = ExchangeLog();
+  ASSERT_EQ(full.size(), 4u);
+  auto token = [&](int64_t seq, const std::string& der) {
+    ExchangeLogTimestamp row;
+    row.seq = seq;
+    row.head_hash = full[static_cast<size_t>(seq - 1)].hash;
+    row.gen_time = kT0 + absl::Seconds(seq) + absl::Milliseconds(250);
+    row.token = der;
+    row.tsa_url = "http://tsa.example/";
+    return row;
+  };
+  // Stored with an entry of their own, in the same transaction; out of seq order on purpose,
+  // and two of one seq.
+  std::vector<int64_t> ids;
+  for (const auto& row : {token(3, std::string("\x30\x00three", 7)), token(1, "one"),
+                          token(3, "three again")}) {
+    ASSERT_OK(WriteAndWait([&](WriteTransaction& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(const int64_t id, txn.AddExchangeLogTimestamp(row));
+      ids.push_back(id);
+      return absl::OkStatus();
+    }, LogEntry("lienthongd", kT0 + absl::Seconds(5))));
+  }
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+  // A write that fails takes its token with it.
+  EXPECT_FALSE(WriteAndWait([&](WriteTransaction& txn) -> absl::Status {
+                 RETURN_IF_ERROR(txn.AddExchangeLogTimestamp(token(4, "lost")).status());
+                 return absl::AbortedError("changed its mind");
+               }).ok());
+  ASSERT_OK_AND_ASSIGN(auto rows, store_->ReadExchangeLogTimestamps(0, 0, 10));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].seq, 1);
+  EXPECT_EQ(rows[0].token, "one");
+  EXPECT_EQ(rows[0].id, ids[1]);
+  EXPECT_EQ(rows[0].head_hash, full[0].hash);
+  EXPECT_EQ(rows[0].gen_time, kT0 + absl::Seconds(1) + absl::Milliseconds(250));
+  EXPECT_EQ(rows[0].tsa_url, "http://tsa.example/");
+  EXPECT_EQ(rows[1].seq, 3);
+  EXPECT_EQ(rows[1].token, std::string("\x30\x00three", 7));  // bytes, zero included
+  EXPECT_EQ(rows[2].seq, 3);
+  EXPECT_EQ(rows[2].id, ids[2]);
+  // Pages by (seq, id): the two tokens of entry 3 are not lost across a page's end.
+  ASSERT_OK_AND_ASSIGN(auto page, store_->ReadExchangeLogTimestamps(rows[1].seq, rows[1].id, 1));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id, ids[2]);
+  ASSERT_OK_AND_ASSIGN(auto latest, store_->LatestExchangeLogTimestamp());
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->id, ids[2]);
+
+  // Pruning through entry 2 takes the token of entry 1 with it; those of entry 3 stay.
+  ASSERT_OK(WriteAndWait([](WriteTransaction& txn) -> absl::Status {
+    return txn.PruneExchangeLogThrough(2).status();
+  }, LogEntry("lienthongd", kT0 + absl::Seconds(9))));
+  ASSERT_OK_AND_ASSIGN(rows, store_->ReadExchangeLogTimestamps(0, 0, 10));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].seq, 3);
+  // They survive a reopen.
+  store_.reset();
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_OK_AND_ASSIGN(rows, store_->ReadExchangeLogTimestamps(0, 0, 10));
+  EXPECT_EQ(rows.size(), 2u);
+}
+
 TEST_P(StoreContractTest, LeasesGoToOneHolderAndFenceTheOneThatLostIt) {
   // Long enough that a loaded machine does not let it lapse between the calls that renew it.
   const absl::Duration ttl = absl::Seconds(3);
