@@ -299,20 +299,15 @@ absl::StatusOr<KpiCountsByKey> ReadKpiCounts(KpiCountReads& reads, const domain:
     RETURN_IF_ERROR(
         reads.ScanKpiChangesSince(midnight, agency, procedure_code, [&](const DossierRow& row) {
           const std::optional<domain::OverdueSpan> span = domain::OverdueSpanOf(KpiFactsOfRow(row));
-          if (!span.has_value() || !span->until.has_value()) return;  // open: below
+          if (!span.has_value() || !span->until.has_value()) return;  // open: counted below
           const int change = (span->Contains(as_of) ? 1 : 0) - (span->Contains(midnight) ? 1 : 0);
           if (change != 0) {
             counts[{row.receiving_agency, row.procedure_code}].overdue_in_process += change;
           }
         }));
   }
-  RETURN_IF_ERROR(
-      reads.ScanInProcessDueBefore(as_of, agency, procedure_code, [&](const DossierRow& row) {
-        const std::optional<domain::OverdueSpan> span = domain::OverdueSpanOf(KpiFactsOfRow(row));
-        if (span.has_value() && !span->until.has_value() && span->Contains(as_of)) {
-          counts[{row.receiving_agency, row.procedure_code}].overdue_in_process += 1;
-        }
-      }));
+  // An open span (in 2 or 4, due) contains T when it starts before T: received and due before T.
+  RETURN_IF_ERROR(reads.CountInProcessOverdue(as_of, agency, procedure_code, &counts));
   return counts;
 }
 

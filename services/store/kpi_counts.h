@@ -112,13 +112,15 @@ class KpiCountReads {
   virtual absl::Status ListKpiPairs(absl::Time before, const std::string& agency,
                                     const std::string& procedure_code,
                                     const std::function<void(const KpiPair&)>& fn) = 0;
-  // Dossiers (columns only, no payload) in 2 or 4 with due_at < `before`.
-  virtual absl::Status ScanInProcessDueBefore(absl::Time before, const std::string& agency,
-                                              const std::string& procedure_code,
-                                              const std::function<void(const DossierRow&)>& fn) = 0;
-  // Dossiers (columns only) whose overdue standing may differ between `since` and a later time
-  // of the same day: received_at >= since, or finished_at >= since, or in 2 or 4 with due_at >=
-  // since.
+  // Adds to `counts[pair].overdue_in_process` the dossiers in 2 or 4 overdue as of `as_of` (open
+  // spans: received_at < as_of and due_at < as_of), counted by the store from a covering index
+  // rather than read one by one (a backlog of tens of thousands on a store of a million).
+  virtual absl::Status CountInProcessOverdue(absl::Time as_of, const std::string& agency,
+                                             const std::string& procedure_code,
+                                             KpiCountsByKey* counts) = 0;
+  // Dossiers (columns only) whose closed overdue span may contain `since` and not a later time
+  // of the same day or the other way round: received_at >= since, or finished_at >= since. (The
+  // dossiers in 2 or 4, whose spans are open, are CountInProcessOverdue's.)
   virtual absl::Status ScanKpiChangesSince(absl::Time since, const std::string& agency,
                                            const std::string& procedure_code,
                                            const std::function<void(const DossierRow&)>& fn) = 0;

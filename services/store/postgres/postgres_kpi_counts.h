@@ -40,7 +40,8 @@ const std::string& RecomputeFirstReceivedSql();
 const std::string& KpiSumSql();  // $1 grain, $2 from, $3 to, $4 agency, $5 procedure
 void ReadKpiSums(const pg::PgResult& r, KpiSumsByKey* sums);
 const std::string& KpiPairsSql();                // $1 before, $2 agency, $3 procedure
-const std::string& InProcessDueBeforeSql();      // $1 before, $2 agency, $3 procedure
+// Per (agency, procedure): the dossiers in 2 or 4 overdue as of $1 ($2 agency, $3 procedure).
+const std::string& InProcessOverdueCountSql();
 const std::string& KpiChangesSinceSql();         // $1 since, $2 agency, $3 procedure
 const std::string& FinishedBeforeReceivedSql();  // $1 from, $2 to, $3 agency, $4 procedure
 void ReadKpiRows(const pg::PgResult& r, const std::function<void(const DossierRow&)>& fn);

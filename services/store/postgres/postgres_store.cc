@@ -1256,12 +1256,14 @@ absl::Status PostgresStore::ListKpiPairs(absl::Time before, const std::string& a
   return absl::OkStatus();
 }
 
-absl::Status PostgresStore::ScanInProcessDueBefore(
-    absl::Time before, const std::string& agency, const std::string& procedure_code,
-    const std::function<void(const DossierRow&)>& fn) {
-  ASSIGN_OR_RETURN(PgResult r, Read(postgres::InProcessDueBeforeSql(),
-                                    PgArgs().Time(before).Text(agency).Text(procedure_code)));
-  postgres::ReadKpiRows(r, fn);
+absl::Status PostgresStore::CountInProcessOverdue(absl::Time as_of, const std::string& agency,
+                                                  const std::string& procedure_code,
+                                                  KpiCountsByKey* counts) {
+  ASSIGN_OR_RETURN(PgResult r, Read(postgres::InProcessOverdueCountSql(),
+                                    PgArgs().Time(as_of).Text(agency).Text(procedure_code)));
+  for (int i = 0; i < r.rows(); ++i) {
+    (*counts)[KpiPair{r.Get(i, 0), r.Get(i, 1)}].overdue_in_process += r.Int(i, 2);
+  }
   return absl::OkStatus();
 }
 

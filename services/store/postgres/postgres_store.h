@@ -78,9 +78,9 @@ class PostgresStore final : public Store {
   absl::Status ListKpiPairs(absl::Time before, const std::string& agency,
                             const std::string& procedure_code,
                             const std::function<void(const KpiPair&)>& fn) override;
-  absl::Status ScanInProcessDueBefore(absl::Time before, const std::string& agency,
-                                      const std::string& procedure_code,
-                                      const std::function<void(const DossierRow&)>& fn) override;
+  absl::Status CountInProcessOverdue(absl::Time as_of, const std::string& agency,
+                                     const std::string& procedure_code,
+                                     KpiCountsByKey* counts) override;
   absl::Status ScanKpiChangesSince(absl::Time since, const std::string& agency,
                                    const std::string& procedure_code,
                                    const std::function<void(const DossierRow&)>& fn) override;

@@ -36,9 +36,8 @@ absl::Status SumKpiBuckets(Connection& db, KpiGrain grain, int64_t from, int64_t
 absl::Status ListKpiPairs(Connection& db, absl::Time before, const std::string& agency,
                           const std::string& procedure_code,
                           const std::function<void(const KpiPair&)>& fn);
-absl::Status ScanInProcessDueBefore(Connection& db, absl::Time before, const std::string& agency,
-                                    const std::string& procedure_code,
-                                    const std::function<void(const DossierRow&)>& fn);
+absl::Status CountInProcessOverdue(Connection& db, absl::Time as_of, const std::string& agency,
+                                   const std::string& procedure_code, KpiCountsByKey* counts);
 absl::Status ScanKpiChangesSince(Connection& db, absl::Time since, const std::string& agency,
                                  const std::string& procedure_code,
                                  const std::function<void(const DossierRow&)>& fn);

@@ -747,11 +747,11 @@ absl::Status SqliteStore::ListKpiPairs(absl::Time before, const std::string& age
   return sqlite::ListKpiPairs(*lease.get(), before, agency, procedure_code, fn);
 }
 
-absl::Status SqliteStore::ScanInProcessDueBefore(
-    absl::Time before, const std::string& agency, const std::string& procedure_code,
-    const std::function<void(const DossierRow&)>& fn) {
+absl::Status SqliteStore::CountInProcessOverdue(absl::Time as_of, const std::string& agency,
+                                                const std::string& procedure_code,
+                                                KpiCountsByKey* counts) {
   LT_LEASE_OR_RETURN(lease);
-  return sqlite::ScanInProcessDueBefore(*lease.get(), before, agency, procedure_code, fn);
+  return sqlite::CountInProcessOverdue(*lease.get(), as_of, agency, procedure_code, counts);
 }
 
 absl::Status SqliteStore::ScanKpiChangesSince(absl::Time since, const std::string& agency,
