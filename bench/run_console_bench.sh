@@ -106,7 +106,7 @@ for page in "${pages[@]}"; do
     i50 = int(NR * 0.50 + 0.5); i95 = int(NR * 0.95 + 0.5); if (i50 < 1) i50 = 1; if (i95 < 1) i95 = 1
     printf "%.1f %.1f %.1f\n", v[i50], v[i95], v[NR] }')
   [[ -z "$metrics_p50" ]] && metrics_p50=$p50
-  ratio=$(awk -v a="$p50" -v b="$metrics_p50" 'BEGIN { printf "%.1f", b > 0 ? a / b : 0 }')
+  ratio=$(awk -v a="$p50" -v b="$metrics_p50" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
   printf '%-44s %8s %8s %8s %10s %7s %s\n' "$page" "$p50" "$p95" "$max" "$cpu_us" "$ratio" "$code" >&2
   results+=("{\"page\":\"$page\",\"p50_ms\":$p50,\"p95_ms\":$p95,\"max_ms\":$max,\"cpu_us\":$cpu_us,\"http\":$code}")
   [[ "$code" == 200 ]] || { echo "$bench_name: $page answered HTTP $code" >&2; verdict=1; }

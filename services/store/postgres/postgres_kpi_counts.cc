@@ -56,8 +56,10 @@ ALTER TABLE kpi_counts ADD COLUMN inter_agency bigint NOT NULL DEFAULT 0;
 ALTER TABLE kpi_counts ADD COLUMN exchanged_electronically bigint NOT NULL DEFAULT 0;
 DELETE FROM kpi_counts;
 DELETE FROM kpi_keys;
+-- Covers CountInProcessOverdue (status too: a column the query names that the index lacks
+-- would send each entry to the table).
 CREATE INDEX dossiers_in_process_kpi ON dossiers(due_at, received_at, receiving_agency,
-  procedure_code) WHERE status IN (2, 4);
+  procedure_code, status) WHERE status IN (2, 4);
 )sql";
 
 namespace {
