@@ -9,7 +9,9 @@
 #
 # Usage: bench/run_console_bench.sh      (BUILD_DIR configured first by deploy/build.sh)
 # Environment: BUILD_DIR (build), DOSSIERS (1000000), REPEAT (20), PORT (17443), HTTP_PORT
-#   (19464), BENCH_TMPDIR (the store lives there, about 1 GB per million dossiers), SKIP_BUILD=1.
+#   (19464), BENCH_TMPDIR (the store lives there, about 1 GB per million dossiers), SKIP_BUILD=1,
+#   PERF_DIR (a folder: lienthongd's CPU profile while each page is fetched, `perf record -g`,
+#   one file per page, for `perf report -i`; the profiler's own cost shows in that run's figures).
 # Exit status: 0 target met, 1 target not met, 2 the run itself failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,6 +94,14 @@ results=()
 for page in "${pages[@]}"; do
   url="http://127.0.0.1:$http_port$page"
   curl -s -o /dev/null "$url"  # warm: the first fetch opens the statement cache
+  perf_pid=""
+  if [[ -n "${PERF_DIR:-}" ]]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -F 499 -g -p "$server_pid" \
+      -o "$PERF_DIR/$(echo "$page" | tr -c 'A-Za-z0-9.\n' '_').perf.data" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+  fi
   ticks=$(cpu_ticks)
   : >"$tmp/times"
   code=""
@@ -100,6 +110,7 @@ for page in "${pages[@]}"; do
     code=${out%% *}
     echo "${out#* }" >>"$tmp/times"
   done
+  if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" || true; fi
   cpu_us=$(awk -v t="$(( $(cpu_ticks) - ticks ))" -v hz="$(getconf CLK_TCK)" -v n="$repeat" \
     'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
   read -r p50 p95 max < <(sort -g "$tmp/times" | awk '{ v[NR] = $1 * 1000 } END {

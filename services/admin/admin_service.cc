@@ -127,13 +127,18 @@ class ProgressReactor : public grpc::ServerWriteReactor<Progress> {
       sending_ = latest_;
       pending_ = false;
       writing_ = true;
+      // The response side of the exchange: every progress message handed to gRPC, in order,
+      // as a client that keeps them can digest them again (deterministic serialization).
+      const std::string bytes = exchange::DeterministicBytes(sending_);
+      bytes_sent_ += static_cast<int64_t>(bytes.size());
+      sent_digest_.Add(bytes);
       this->StartWrite(&sending_);
       return;
     }
     if (!finished_) return;
     done_ = true;
-    exchange::LogReadOnlyCall(*gateway_, std::move(call_), outcome_,
-                              static_cast<int64_t>(latest_.ByteSizeLong()));
+    call_.log.response_digest = sent_digest_.Finish();
+    exchange::LogReadOnlyCall(*gateway_, std::move(call_), outcome_, bytes_sent_);
     this->Finish(ToGrpcStatus(outcome_));
   }
 
@@ -149,6 +154,8 @@ class ProgressReactor : public grpc::ServerWriteReactor<Progress> {
   bool finished_ = false;
   bool done_ = false;
   absl::Status outcome_;
+  int64_t bytes_sent_ = 0;
+  exchange::StreamDigest sent_digest_;
 };
 
 // Begins the exchange call `method`, runs `check` (a refusal is logged and ends the call), then

@@ -58,8 +58,9 @@ struct ExchangeCall {
                                             const google::protobuf::Message& request);
 };
 
-// Logs a call that wrote nothing (reads, refusals) with its outcome and response size (no
-// response digest: for calls that sent no message, response_bytes 0).
+// Logs a call that wrote nothing (reads, refusals) with its outcome and response size. The
+// response digest is what the caller put in call.log (a stream's StreamDigest), else empty (a
+// call that sent no message: response_bytes 0).
 void LogReadOnlyCall(const GatewayContext& gateway, ExchangeCall call, const absl::Status& status,
                      int64_t response_bytes);
 // The same for a call that answered `response` (its size and digest, RecordResponse) when

@@ -157,6 +157,16 @@ CREATE TABLE exchange_log_timestamps (
 );
 CREATE INDEX exchange_log_timestamps_by_seq ON exchange_log_timestamps(seq, id);
 )sql",
+    // Version 6: the dossiers in process (2 or 4) in listing order, so that ListDossiers with
+    // due_before (the console's overdue page) walks them alone instead of every dossier by
+    // received_at. It replaces dossiers_in_process_by_due, whose column leads
+    // dossiers_in_process_kpi.
+    R"sql(
+DROP INDEX dossiers_in_process_by_due;
+CREATE INDEX dossiers_in_process_by_received ON dossiers(received_at, code)
+  INCLUDE (due_at, receiving_agency, handling_agency, procedure_code, channel)
+  WHERE status IN (2, 4);
+)sql",
 };
 
 inline constexpr int kPgMigrationCount = sizeof(kPgMigrations) / sizeof(kPgMigrations[0]);

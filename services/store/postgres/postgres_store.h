@@ -52,7 +52,7 @@ struct PostgresOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kPostgresSchemaVersion = 5;
+inline constexpr int kPostgresSchemaVersion = 6;
 // Bits of a seq that number the changes within one transaction.
 inline constexpr int kSeqIndexBits = 20;
 
@@ -149,6 +149,7 @@ class PostgresStore final : public Store {
   ReaderLease LeaseReader();
   // Runs a read on a pooled connection; once more on a new one if that connection was lost.
   absl::StatusOr<pg::PgResult> Read(const std::string& sql, const pg::PgArgs& args);
+  absl::StatusOr<std::vector<DossierRow>> ListInProcessDueBefore(const DossierQuery& query);
   void SetUnavailable(const absl::Status& why);
 
   const PostgresOptions options_;

@@ -156,6 +156,15 @@ CREATE TABLE exchange_log_timestamps (
 );
 CREATE INDEX exchange_log_timestamps_by_seq ON exchange_log_timestamps(seq, id);
 )sql",
+    // Version 7: the dossiers in process (2 or 4) in listing order, with every column a listing
+    // filters on, so that ListDossiers with due_before (the console's overdue page) picks a page
+    // from this index alone instead of walking every dossier by received_at. It replaces
+    // dossiers_in_process_by_due, whose column leads dossiers_in_process_kpi.
+    R"sql(
+DROP INDEX dossiers_in_process_by_due;
+CREATE INDEX dossiers_in_process_by_received ON dossiers(received_at, code, due_at, status,
+  receiving_agency, handling_agency, procedure_code, channel) WHERE status IN (2, 4);
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

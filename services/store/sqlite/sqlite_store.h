@@ -27,7 +27,7 @@ struct SqliteOptions {
 };
 
 // The schema version this build writes; a database from a newer build is refused.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 class SqliteStore final : public Store {
  public:

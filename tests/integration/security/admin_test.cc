@@ -16,6 +16,7 @@
 #include "lienthong/v1/admin_service.grpc.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/running_config.h"
+#include "services/exchange/exchange_call.h"
 #include "services/security/server_credentials.h"
 #include "services/server/gateway_app.h"
 #include "services/store/open_store.h"
@@ -326,6 +327,38 @@ class ReplayStreamTest : public ::testing::Test {
     return reader->Finish();
   }
 
+  // The replay's exchange-log entry, once written (after the stream's end).
+  store::ExchangeLogEntry ReplayEntry() {
+    store::ExchangeLogEntry found;
+    EXPECT_TRUE(test::PollUntil(
+        [&] {
+          auto entries = store_->ReadExchangeLog(0, 100);
+          if (!entries.ok() || entries->empty() ||
+              entries->back().method != "/lienthong.v1.AdminService/ReplayDeadLetters") {
+            return false;
+          }
+          found = entries->back();
+          return true;
+        },
+        absl::Seconds(30)));
+    return found;
+  }
+
+  // What a client that kept the messages computes: SHA-256 over each message's deterministic
+  // serialization, as its 8-byte big-endian length then its bytes, in order.
+  static std::string DigestOf(const std::vector<v1::ReplayProgress>& messages) {
+    exchange::StreamDigest digest;
+    for (const auto& message : messages) digest.Add(exchange::DeterministicBytes(message));
+    return digest.Finish();
+  }
+  static int64_t BytesOf(const std::vector<v1::ReplayProgress>& messages) {
+    int64_t bytes = 0;
+    for (const auto& message : messages) {
+      bytes += static_cast<int64_t>(exchange::DeterministicBytes(message).size());
+    }
+    return bytes;
+  }
+
   test::TempDir dir_;
   std::unique_ptr<test::TestPki> pki_;
   test::TestMember admin_;
@@ -355,14 +388,11 @@ TEST_F(ReplayStreamTest, ProgressIsStreamedCoalescedAndEndsWithTheFinalCounts) {
     EXPECT_GE(messages[i].applied() + messages[i].failed(),
               messages[i - 1].applied() + messages[i - 1].failed());
   }
-  // The replay is an exchange like any other.
-  EXPECT_TRUE(test::PollUntil(
-      [&] {
-        auto entries = store_->ReadExchangeLog(0, 100);
-        return entries.ok() && !entries->empty() &&
-               entries->back().method == "/lienthong.v1.AdminService/ReplayDeadLetters";
-      },
-      absl::Seconds(30)));
+  // The replay is an exchange like any other, its response side the messages received.
+  const store::ExchangeLogEntry entry = ReplayEntry();
+  EXPECT_EQ(entry.status_code, 0);
+  EXPECT_EQ(entry.response_digest, DigestOf(messages));
+  EXPECT_EQ(entry.response_bytes, BytesOf(messages));
 }
 
 TEST_F(ReplayStreamTest, AFailedReplayEndsTheStreamWithItsStatusAfterItsProgress) {
@@ -374,6 +404,11 @@ TEST_F(ReplayStreamTest, AFailedReplayEndsTheStreamWithItsStatusAfterItsProgress
   EXPECT_EQ(status.error_message(), "sink unreachable");
   ASSERT_FALSE(messages.empty());
   EXPECT_EQ(messages.back().applied() + messages.back().failed(), 10);
+  // The progress sent before the failure is the logged response.
+  const store::ExchangeLogEntry entry = ReplayEntry();
+  EXPECT_EQ(entry.status_code, static_cast<int>(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(entry.response_digest, DigestOf(messages));
+  EXPECT_EQ(entry.response_bytes, BytesOf(messages));
 }
 
 }  // namespace

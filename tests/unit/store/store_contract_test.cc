@@ -428,6 +428,134 @@ TEST_P(StoreContractTest, ListDossiersFiltersAndPagesByReceptionTime) {
   EXPECT_EQ(scanned, 5);
 }
 
+// Puts a dossier as given (received_at, status, due_at, agencies, procedure, channel).
+WriteFn PutDossierRow(DossierRow row) {
+  return [row = std::move(row)](WriteTransaction& txn) mutable -> absl::Status {
+    ASSIGN_OR_RETURN(auto stored, txn.FindDossier(row.code));
+    row.version = stored.has_value() ? stored->version + 1 : 1;
+    row.request_digest = Sha256(row.code);
+    row.payload = row.code;
+    ChangeRow change;
+    change.type = v1::RECORD_TYPE_DOSSIER;
+    change.key = row.code;
+    change.operation = row.version == 1 ? v1::OPERATION_CREATE : v1::OPERATION_UPDATE;
+    change.version = row.version;
+    change.origin_member = row.receiving_agency;
+    change.agency = row.receiving_agency;
+    change.payload = row.payload;
+    ASSIGN_OR_RETURN(const ChangeCursor cursor, txn.AppendChange(change));
+    row.created_change = stored.has_value() ? stored->created_change : cursor;
+    return txn.PutDossier(row);
+  };
+}
+
+std::vector<std::string> Codes(const std::vector<DossierRow>& rows) {
+  std::vector<std::string> codes;
+  for (const auto& row : rows) codes.push_back(row.code);
+  return codes;
+}
+
+// due_before (the console's overdue page) reads the index of dossiers in process: only status 2
+// or 4 with a due time before it, in (received_at, code) order, every other filter applied, and
+// a dossier that leaves processing leaves the listing.
+TEST_P(StoreContractTest, ListDossiersDueBeforeListsDossiersInProcessInOrderWithEveryFilter) {
+  struct Spec {
+    const char* code;
+    int minute;  // received at kT0 + minute
+    int status;
+    std::optional<int> due_minute;
+    const char* receiving;
+    const char* handling;
+    const char* procedure;
+    int channel;
+  };
+  const Spec specs[] = {
+      {"A", 1, 2, 60, "X", "X", "P1", 1},   {"F", 1, 2, 60, "X", "X", "P1", 2},
+      {"B", 2, 4, 90, "Y", "X", "P2", 2},   {"C", 3, 4, 180, "X", "X", "P1", 2},
+      {"D", 4, 9, 60, "X", "X", "P1", 2},   {"E", 5, 2, std::nullopt, "X", "X", "P1", 2},
+      {"G", 6, 5, 0, "X", "X", "P1", 2},    {"H", 7, 2, 119, "Z", "Z", "P3", 2},
+  };
+  for (const Spec& spec : specs) {
+    DossierRow row;
+    row.code = spec.code;
+    row.received_at = kT0 + absl::Minutes(spec.minute);
+    row.status = spec.status;
+    if (spec.due_minute.has_value()) row.due_at = kT0 + absl::Minutes(*spec.due_minute);
+    if (spec.status >= 9) row.finished_at = kT0 + absl::Minutes(30);
+    row.receiving_agency = spec.receiving;
+    row.handling_agency = spec.handling;
+    row.procedure_code = spec.procedure;
+    row.channel = spec.channel;
+    ASSERT_OK(WriteAndWait(PutDossierRow(row)));
+  }
+  DossierQuery query;
+  query.overdue_at = kT0 + absl::Hours(2);
+  query.limit = 2;
+  ASSERT_OK_AND_ASSIGN(auto page, store_->ListDossiers(query));
+  EXPECT_THAT(Codes(page), ElementsAre("A", "F"));
+  EXPECT_EQ(page[0].status, 2);
+  EXPECT_EQ(page[0].due_at, kT0 + absl::Hours(1));
+  EXPECT_EQ(page[0].payload, "A");
+  query.after = std::make_pair(page[1].received_at, page[1].code);
+  ASSERT_OK_AND_ASSIGN(page, store_->ListDossiers(query));
+  EXPECT_THAT(Codes(page), ElementsAre("B", "H"));
+  query.after = std::make_pair(page[1].received_at, page[1].code);
+  ASSERT_OK_AND_ASSIGN(page, store_->ListDossiers(query));
+  EXPECT_TRUE(page.empty());
+
+  query.after.reset();
+  query.limit = 10;
+  auto codes_where = [&](auto&& set_filter) -> std::vector<std::string> {
+    DossierQuery filtered = query;
+    set_filter(filtered);
+    auto rows = store_->ListDossiers(filtered);
+    EXPECT_OK(rows.status());
+    return rows.ok() ? Codes(*rows) : std::vector<std::string>{};
+  };
+  // The agency is the receiving or the handling one.
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.agency = "X"; }), ElementsAre("A", "F", "B"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.agency = "Y"; }), ElementsAre("B"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.procedure_code = "P3"; }), ElementsAre("H"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.statuses = {4}; }), ElementsAre("B"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.channel = 1; }), ElementsAre("A"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) {
+                q.received_from = kT0 + absl::Minutes(2);
+                q.received_to = kT0 + absl::Minutes(7);
+              }),
+              ElementsAre("B"));
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.overdue_at = kT0 + absl::Minutes(60); }),
+              ElementsAre());
+  EXPECT_THAT(codes_where([](DossierQuery& q) { q.overdue_at = kT0 + absl::Minutes(181); }),
+              ElementsAre("A", "F", "B", "C", "H"));
+
+  // A dossier finished leaves the listing; one resumed (5 -> 4) joins it; a cursor at a dossier
+  // no longer listed still pages on from its place.
+  DossierRow finished;
+  finished.code = "A";
+  finished.received_at = kT0 + absl::Minutes(1);
+  finished.status = 9;
+  finished.due_at = kT0 + absl::Hours(1);
+  finished.finished_at = kT0 + absl::Hours(3);
+  finished.receiving_agency = finished.handling_agency = "X";
+  finished.procedure_code = "P1";
+  finished.channel = 1;
+  ASSERT_OK(WriteAndWait(PutDossierRow(finished)));
+  DossierRow resumed;
+  resumed.code = "G";
+  resumed.received_at = kT0 + absl::Minutes(6);
+  resumed.status = 4;
+  resumed.due_at = kT0;
+  resumed.receiving_agency = resumed.handling_agency = "X";
+  resumed.procedure_code = "P1";
+  resumed.channel = 2;
+  ASSERT_OK(WriteAndWait(PutDossierRow(resumed)));
+  ASSERT_OK_AND_ASSIGN(page, store_->ListDossiers(query));
+  EXPECT_THAT(Codes(page), ElementsAre("F", "B", "G", "H"));
+  query.after = std::make_pair(kT0 + absl::Minutes(1), std::string("A"));
+  ASSERT_OK_AND_ASSIGN(page, store_->ListDossiers(query));
+  EXPECT_THAT(Codes(page), ElementsAre("F", "B", "G", "H"));
+}
+
 TEST_P(StoreContractTest, ListRecordsAtACursorShowsRecordsAsTheyWereThen) {
   const ChangeCursor c1 = AppendAndWait("S1", "Tên cũ");
   const ChangeCursor c2 = AppendAndWait("S2", "Trường hai");
