@@ -220,6 +220,10 @@ absl::StatusOr<IndicatorData> LoadIndicators(ConsoleBackend& backend, const Page
   if (with_trend) {
     data.months = TrendMonths(data.period);
     for (const MonthSpan& month : data.months) {
+      if (month.from == data.period.from && month.to == data.period.to) {
+        data.trend.push_back(data.stats.total());  // the period is this month: asked already
+        continue;
+      }
       auto month_stats = StatsFor(backend, request.member, data.scope, month.from, month.to);
       if (!month_stats.ok()) return month_stats.status();
       data.trend.push_back(month_stats->total());

@@ -251,29 +251,38 @@ absl::Status ListKpiPairs(Connection& db, absl::Time before, const std::string& 
 
 absl::Status CountInProcessOverdue(Connection& db, absl::Time as_of, const std::string& agency,
                                    const std::string& procedure_code, KpiCountsByKey* counts) {
-  // Answered from the index dossiers_in_process_kpi alone (it covers every column named here).
+  // Answered from the index dossiers_in_process_kpi alone (it covers every column named here),
+  // counted here rather than by GROUP BY, which would sort the rows (in due_at order) by pair
+  // first: a third of the time for a backlog of tens of thousands.
   static const std::string sql = absl::StrCat(
-      "SELECT receiving_agency, procedure_code, count(*) FROM dossiers "
+      "SELECT receiving_agency, procedure_code FROM dossiers "
       "WHERE status IN (2, 4) AND due_at < ?1 AND received_at < ?1",
-      Filters("receiving_agency", 2, 3), " GROUP BY receiving_agency, procedure_code");
+      Filters("receiving_agency", 2, 3));
   ASSIGN_OR_RETURN(Statement * s, db.Prepare(sql.c_str()));
   s->Bind(1, as_of).Bind(2, agency).Bind(3, procedure_code);
-  return EachRow(s, [&](const Statement& r) {
-    (*counts)[KpiPair{r.Text(0), r.Text(1)}].overdue_in_process += r.Int(2);
-  });
+  absl::flat_hash_map<KpiPair, int64_t> overdue;
+  RETURN_IF_ERROR(EachRow(s, [&](const Statement& r) { ++overdue[KpiPair{r.Text(0), r.Text(1)}]; }));
+  for (const auto& [pair, count] : overdue) (*counts)[pair].overdue_in_process += count;
+  return absl::OkStatus();
 }
 
 absl::Status ScanKpiChangesSince(Connection& db, absl::Time since, const std::string& agency,
                                  const std::string& procedure_code,
                                  const std::function<void(const DossierRow&)>& fn) {
-  // Two index ranges (received, finished), not one OR.
-  static const std::string sql = absl::StrCat(
+  // Two index ranges (received, finished), not one OR; the second leaves out what the first
+  // read (received_at >= since), so no row comes twice and no UNION sorts the rows to find out.
+  static const std::string received_sql = absl::StrCat(
       "SELECT ", kKpiRowColumns, " FROM dossiers WHERE received_at >= ?1",
-      Filters("receiving_agency", 2, 3), " UNION SELECT ", kKpiRowColumns,
-      " FROM dossiers WHERE finished_at >= ?1", Filters("receiving_agency", 2, 3));
-  ASSIGN_OR_RETURN(Statement * s, db.Prepare(sql.c_str()));
-  s->Bind(1, since).Bind(2, agency).Bind(3, procedure_code);
-  return ForEachRow(s, fn);
+      Filters("receiving_agency", 2, 3));
+  static const std::string finished_sql = absl::StrCat(
+      "SELECT ", kKpiRowColumns, " FROM dossiers WHERE finished_at >= ?1 AND received_at < ?1",
+      Filters("receiving_agency", 2, 3));
+  for (const std::string* sql : {&received_sql, &finished_sql}) {
+    ASSIGN_OR_RETURN(Statement * s, db.Prepare(sql->c_str()));
+    s->Bind(1, since).Bind(2, agency).Bind(3, procedure_code);
+    RETURN_IF_ERROR(ForEachRow(s, fn));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ScanFinishedBeforeReceived(Connection& db, absl::Time from, absl::Time to,

@@ -212,11 +212,20 @@ TEST(IndicatorsPageTest, ShowsEachRateWithItsFractionPerAgencyAndProcedure) {
   EXPECT_THAT(page.body, HasSubstr("2.002481"));
   EXPECT_THAT(page.body, HasSubstr("Chỉ tiêu: Tỷ lệ hồ sơ tiếp nhận trực tuyến: 80,0 %"));
   EXPECT_THAT(page.body, HasSubstr("href=\"/chi-so.csv?ky=thang&amp;nam=2026&amp;thang=11\""));
-  // The period, then the 12 months of the trend.
-  ASSERT_EQ(backend.stats_requests.size(), 13u);
+  // The period, then the 11 months of the trend before it (its last month is the period,
+  // asked once).
+  ASSERT_EQ(backend.stats_requests.size(), 12u);
   EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[0].from()), Local(2026, 11, 1));
+  EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[0].to()), Local(2026, 12, 1));
   EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[1].from()), Local(2025, 12, 1));
-  EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[12].to()), Local(2026, 12, 1));
+  EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[11].to()), Local(2026, 11, 1));
+  // A year: the period, then each of its 12 months.
+  backend.stats_requests.clear();
+  EXPECT_EQ(IndicatorsPage(backend, settings, Request("reader", {{"ky", "nam"}, {"nam", "2026"}}))
+                .http_status,
+            200);
+  ASSERT_EQ(backend.stats_requests.size(), 13u);
+  EXPECT_EQ(FromProtoTimestamp(backend.stats_requests[12].from()), Local(2026, 12, 1));
 }
 
 TEST(IndicatorsPageTest, TheElectronicExchangeShareIsShownAgainstItsTarget) {
@@ -258,7 +267,7 @@ TEST(IndicatorsPageTest, AnAgencyOrProcedureNarrowsEveryCallAndAnUnknownOneIsSai
   const PageResponse page = IndicatorsPage(
       backend, {}, Request("reader", {{"co-quan", "000.00.55.H49"}, {"thu-tuc", "1.000001"}}));
   EXPECT_EQ(page.http_status, 200);
-  ASSERT_EQ(backend.stats_requests.size(), 13u);
+  ASSERT_EQ(backend.stats_requests.size(), 12u);  // the month, then the 11 before it
   for (const auto& request : backend.stats_requests) {
     EXPECT_EQ(request.agency_code(), "000.00.55.H49");
     EXPECT_EQ(request.procedure_code(), "1.000001");
