@@ -7,7 +7,8 @@
 #
 # Usage: bench/run_soak.sh [duration]        (default 30m; "90s", "10m" ...)
 #   env: BUILD_DIR=build  PORT=17643  SINK_PORT=17644  DOSSIER_RATE=20  RECORD_RATE=100
-#        SUBSCRIBERS=8  SKIP_BUILD=1 (use the binaries as built)
+#        SUBSCRIBERS=8  SKIP_BUILD=1 (use the binaries as built)  WARMUP_MINUTES (the first
+#        sixth of the run when not given)
 # Verdict (exit 0 only if all hold): RSS and descriptors after the warm-up (the first sixth of
 # the run, at least one minute) grow by at most 5% to the end; no failed call; every change
 # delivered to every subscriber (no gap, up to the newest) and applied by the sink.
@@ -166,8 +167,9 @@ reloads=$(grep -c '"config reloaded"' "$tmp/gateway.log" || true)
 echo "gateway log: $rotations TLS rotation(s), $reloads config reload(s)," \
      "$(grep -c '"level":"ERROR"' "$tmp/gateway.log" || true) error line(s)"
 
-# Flat after the warm-up: the first sixth of the run, at least a minute.
-warm=$(( seconds / 360 > 1 ? seconds / 360 : 1 ))
+# Flat after the warm-up: the first sixth of the run, at least a minute, unless WARMUP_MINUTES
+# says otherwise (the store's page caches fill for the first minutes: docs/benchmarks.md, soak).
+warm=${WARMUP_MINUTES:-$(( seconds / 360 > 1 ? seconds / 360 : 1 ))}
 read -r _ rss_warm fds_warm _ <<<"${samples[$warm]:-${samples[-1]}}"
 read -r _ rss_end fds_end _ <<<"${samples[-1]}"
 growth() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 100 / a }'; }
