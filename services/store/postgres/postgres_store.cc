@@ -1179,49 +1179,31 @@ absl::StatusOr<std::optional<DossierRow>> PostgresStore::GetDossier(const std::s
   return std::optional<DossierRow>(ReadDossier(r, 0));
 }
 
-absl::StatusOr<std::vector<DossierRow>> PostgresStore::ListDossiers(const DossierQuery& q) {
-  if (q.overdue_at.has_value()) return ListInProcessDueBefore(q);
-  static const std::string sql = absl::StrCat(
-      "SELECT ", kDossierColumns, " FROM dossiers WHERE "
-      "($1 = '' OR receiving_agency = $1 OR handling_agency = $1) "
-      "AND ($2 = '' OR procedure_code = $2) AND ($3 = 0 OR channel = $3) "
-      "AND ($4::bigint IS NULL OR received_at >= $4) AND ($5::bigint IS NULL OR received_at < $5) "
-      "AND ($6::bigint IS NULL OR (status IN (2, 4) AND due_at IS NOT NULL AND due_at < $6)) "
-      "AND ($7::bigint IS NULL OR (received_at, code) > ($7, $8::text)) "
-      "AND ($9::bigint = 0 OR (($9::bigint >> status) & 1) = 1) "
-      "ORDER BY received_at, code LIMIT $10");
-  int64_t status_mask = 0;
-  for (int status : q.statuses) status_mask |= int64_t{1} << status;
-  PgArgs args;
-  args.Text(q.agency).Text(q.procedure_code).Int(q.channel).Time(q.received_from)
-      .Time(q.received_to).Time(q.overdue_at);
-  if (q.after.has_value()) {
-    args.Time(q.after->first).Text(q.after->second);
-  } else {
-    args.Null().Null();
-  }
-  args.Int(status_mask).Int(q.limit);
-  ASSIGN_OR_RETURN(PgResult r, Read(sql, args));
-  std::vector<DossierRow> rows;
-  rows.reserve(static_cast<size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) rows.push_back(ReadDossier(r, i));
-  return rows;
-}
+namespace {
 
-// ListDossiers with due_before: a statement of its own whose WHERE names the partial index
-// dossiers_in_process_by_received (status IN (2, 4)) and its keyset, so that the planner walks
-// the dossiers in process in order instead of every dossier by received_at.
-absl::StatusOr<std::vector<DossierRow>> PostgresStore::ListInProcessDueBefore(
-    const DossierQuery& q) {
+// The listing's filters after the status and due time, and its order: $1 agency, $2 procedure,
+// $3 channel, $4 and $5 the received_at range, $7 and $8 the cursor, $9 the status mask, $10
+// the limit.
+constexpr char kDossierListingFilters[] =
+    "AND (received_at, code) > ($7, $8::text) "
+    "AND ($1 = '' OR receiving_agency = $1 OR handling_agency = $1) "
+    "AND ($2 = '' OR procedure_code = $2) AND ($3 = 0 OR channel = $3) "
+    "AND ($4::bigint IS NULL OR received_at >= $4) AND ($5::bigint IS NULL OR received_at < $5) "
+    "AND ($9::bigint = 0 OR (($9::bigint >> status) & 1) = 1) "
+    "ORDER BY received_at, code LIMIT $10";
+
+}  // namespace
+
+absl::StatusOr<std::vector<DossierRow>> PostgresStore::ListDossiers(const DossierQuery& q) {
+  // With due_before ($6): a statement whose WHERE names the partial index
+  // dossiers_in_process_by_received (status IN (2, 4)) and its keyset, so that the planner walks
+  // the dossiers in process in order instead of every dossier by received_at.
+  static const std::string in_process_sql =
+      absl::StrCat("SELECT ", kDossierColumns, " FROM dossiers WHERE status IN (2, 4) "
+                   "AND due_at IS NOT NULL AND due_at < $6 ", kDossierListingFilters);
   static const std::string sql = absl::StrCat(
-      "SELECT ", kDossierColumns, " FROM dossiers WHERE "
-      "status IN (2, 4) AND due_at IS NOT NULL AND due_at < $6 "
-      "AND (received_at, code) > ($7, $8::text) "
-      "AND ($1 = '' OR receiving_agency = $1 OR handling_agency = $1) "
-      "AND ($2 = '' OR procedure_code = $2) AND ($3 = 0 OR channel = $3) "
-      "AND ($4::bigint IS NULL OR received_at >= $4) AND ($5::bigint IS NULL OR received_at < $5) "
-      "AND ($9::bigint = 0 OR (($9::bigint >> status) & 1) = 1) "
-      "ORDER BY received_at, code LIMIT $10");
+      "SELECT ", kDossierColumns, " FROM dossiers WHERE $6::bigint IS NULL ",
+      kDossierListingFilters);
   int64_t status_mask = 0;
   for (int status : q.statuses) status_mask |= int64_t{1} << status;
   PgArgs args;
@@ -1234,7 +1216,7 @@ absl::StatusOr<std::vector<DossierRow>> PostgresStore::ListInProcessDueBefore(
     args.Int(std::numeric_limits<int64_t>::min()).Text("");
   }
   args.Int(status_mask).Int(q.limit);
-  ASSIGN_OR_RETURN(PgResult r, Read(sql, args));
+  ASSIGN_OR_RETURN(PgResult r, Read(q.overdue_at.has_value() ? in_process_sql : sql, args));
   std::vector<DossierRow> rows;
   rows.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) rows.push_back(ReadDossier(r, i));

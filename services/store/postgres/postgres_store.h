@@ -149,7 +149,6 @@ class PostgresStore final : public Store {
   ReaderLease LeaseReader();
   // Runs a read on a pooled connection; once more on a new one if that connection was lost.
   absl::StatusOr<pg::PgResult> Read(const std::string& sql, const pg::PgArgs& args);
-  absl::StatusOr<std::vector<DossierRow>> ListInProcessDueBefore(const DossierQuery& query);
   void SetUnavailable(const absl::Status& why);
 
   const PostgresOptions options_;

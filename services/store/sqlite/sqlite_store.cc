@@ -668,29 +668,17 @@ absl::StatusOr<std::optional<DossierRow>> SqliteStore::GetDossier(const std::str
 
 namespace {
 
-// ListDossiers with due_before: the page's ids come from dossiers_in_process_by_received alone
-// (every column named there is in it), so a page costs its own rows, not a walk of the whole
-// table by received_at; only then are that page's rows (with their payloads) read.
-absl::StatusOr<std::vector<DossierRow>> ListInProcessDueBefore(Connection& db,
-                                                               const DossierQuery& q) {
-  static const std::string sql = absl::StrCat(
-      "SELECT ", kDossierColumns, " FROM dossiers WHERE id IN ("
-      "SELECT id FROM dossiers INDEXED BY dossiers_in_process_by_received "
-      "WHERE status IN (2, 4) AND due_at IS NOT NULL AND due_at < ?6 "
-      "AND (received_at, code) > (?7, ?8) "
-      "AND (?1 = '' OR receiving_agency = ?1 OR handling_agency = ?1) "
-      "AND (?2 = '' OR procedure_code = ?2) AND (?3 = 0 OR channel = ?3) "
-      "AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at < ?5) "
-      "AND (?9 = 0 OR ((?9 >> status) & 1) = 1) "
-      "ORDER BY received_at, code LIMIT ?10) "
-      "ORDER BY received_at, code");
+// Runs a dossier listing: `sql` takes the query as ?1 agency, ?2 procedure, ?3 channel, ?4 and
+// ?5 the received_at range, ?6 due_before, ?7 and ?8 the cursor (before every row when there is
+// none), ?9 the status mask, ?10 the limit.
+absl::StatusOr<std::vector<DossierRow>> RunDossierListing(Connection& db, const std::string& sql,
+                                                          const DossierQuery& q) {
   ASSIGN_OR_RETURN(Statement * s, db.Prepare(sql.c_str()));
   int64_t status_mask = 0;
   for (int status : q.statuses) status_mask |= int64_t{1} << status;
   s->Bind(1, q.agency).Bind(2, q.procedure_code).Bind(3, int64_t{q.channel})
-      .Bind(4, q.received_from).Bind(5, q.received_to).Bind(6, *q.overdue_at)
+      .Bind(4, q.received_from).Bind(5, q.received_to).Bind(6, q.overdue_at)
       .Bind(9, status_mask).Bind(10, int64_t{q.limit});
-  // No cursor: before every row (the index's range starts at the first entry either way).
   if (q.after.has_value()) {
     s->Bind(7, q.after->first).Bind(8, q.after->second);
   } else {
@@ -707,40 +695,32 @@ absl::StatusOr<std::vector<DossierRow>> ListInProcessDueBefore(Connection& db,
   return rows;
 }
 
+// The listing's filters after the status and due time, and its order (RunDossierListing's
+// parameters).
+constexpr char kDossierListingFilters[] =
+    "AND (received_at, code) > (?7, ?8) "
+    "AND (?1 = '' OR receiving_agency = ?1 OR handling_agency = ?1) "
+    "AND (?2 = '' OR procedure_code = ?2) AND (?3 = 0 OR channel = ?3) "
+    "AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at < ?5) "
+    "AND (?9 = 0 OR ((?9 >> status) & 1) = 1) ORDER BY received_at, code LIMIT ?10";
+
 }  // namespace
 
 absl::StatusOr<std::vector<DossierRow>> SqliteStore::ListDossiers(const DossierQuery& q) {
   LT_LEASE_OR_RETURN(lease);
-  if (q.overdue_at.has_value()) return ListInProcessDueBefore(*lease.get(), q);
-  static const std::string sql = absl::StrCat(
-      "SELECT ", kDossierColumns, " FROM dossiers WHERE "
-      "(?1 = '' OR receiving_agency = ?1 OR handling_agency = ?1) "
-      "AND (?2 = '' OR procedure_code = ?2) AND (?3 = 0 OR channel = ?3) "
-      "AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at < ?5) "
-      "AND (?6 IS NULL OR (status IN (2, 4) AND due_at IS NOT NULL AND due_at < ?6)) "
-      "AND (?7 IS NULL OR (received_at, code) > (?7, ?8)) "
-      "AND (?9 = 0 OR ((?9 >> status) & 1) = 1) "
-      "ORDER BY received_at, code LIMIT ?10");
-  ASSIGN_OR_RETURN(Statement * s, lease.get()->Prepare(sql.c_str()));
-  int64_t status_mask = 0;
-  for (int status : q.statuses) status_mask |= int64_t{1} << status;
-  s->Bind(1, q.agency).Bind(2, q.procedure_code).Bind(3, int64_t{q.channel})
-      .Bind(4, q.received_from).Bind(5, q.received_to).Bind(6, q.overdue_at)
-      .Bind(9, status_mask).Bind(10, int64_t{q.limit});
-  if (q.after.has_value()) {
-    s->Bind(7, q.after->first).Bind(8, q.after->second);
-  } else {
-    s->BindNull(7).BindNull(8);
-  }
-  std::vector<DossierRow> rows;
-  for (;;) {
-    auto has_row = s->Step();
-    if (!has_row.ok()) { s->Reset(); return has_row.status(); }
-    if (!*has_row) break;
-    rows.push_back(ReadDossier(*s));
-  }
-  s->Reset();
-  return rows;
+  // With due_before: the page's ids come from dossiers_in_process_by_received alone (every
+  // column named there is in it), so a page costs its own rows, not a walk of the whole table
+  // by received_at; only then are that page's rows (with their payloads) read.
+  static const std::string in_process_sql = absl::StrCat(
+      "SELECT ", kDossierColumns, " FROM dossiers WHERE id IN ("
+      "SELECT id FROM dossiers INDEXED BY dossiers_in_process_by_received "
+      "WHERE status IN (2, 4) AND due_at IS NOT NULL AND due_at < ?6 ",
+      kDossierListingFilters, ") ORDER BY received_at, code");
+  // Without: in received_at order (dossiers_by_received), ?6 unset.
+  static const std::string sql = absl::StrCat("SELECT ", kDossierColumns,
+                                              " FROM dossiers WHERE ?6 IS NULL ",
+                                              kDossierListingFilters);
+  return RunDossierListing(*lease.get(), q.overdue_at.has_value() ? in_process_sql : sql, q);
 }
 
 absl::Status SqliteStore::ScanDossierStats(absl::Time from, absl::Time to,
