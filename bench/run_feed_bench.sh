@@ -3,10 +3,13 @@
 # at a fixed write rate, and gateway memory per idle subscriber. Loopback only, bounded in time.
 # Usage: bench/run_feed_bench.sh   (env: RATE=2000 DURATION=10s SUBSCRIBERS="1 100 1000"
 #                                         MAX_EVENTS_PER_MESSAGE="1 256" IDLE=1000 BUILD_DIR=build
-#                                         SKIP_BUILD=1: use the binaries as they are)
+#                                         SKIP_BUILD=1: use the binaries as they are;
+#                                         GATEWAYD: the lienthongd to measure, default the
+#                                         build's, e.g. a copy of an earlier one to compare)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
+gatewayd=${GATEWAYD:-$build/services/server/lienthongd}
 rate=${RATE:-2000}
 duration=${DURATION:-10s}
 counts=${SUBSCRIBERS:-"1 100 1000"}
@@ -42,7 +45,7 @@ sed -e "s#\.\./var/pki#$tmp/pki#g" -e "s#\.\./var/data#$tmp/data#g" \
 
 start_gateway() {
   rm -f "$tmp"/data/lienthong.db*
-  "$build/services/server/lienthongd" --config "$tmp/config/lienthong.yaml" 2>"$tmp/gateway.log" &
+  "$gatewayd" --config "$tmp/config/lienthong.yaml" 2>"$tmp/gateway.log" &
   gateway=$!
   for _ in $(seq 1 100); do
     "$build/services/cli/lienthongctl" --pki "$tmp/pki" --target "127.0.0.1:$port" health \

@@ -31,7 +31,7 @@ case $kind in
 esac
 # The concurrency tests: store group commit, change feed, sync engine, TLS rotation, shutdown,
 # replicas (these need PostgreSQL's server binaries, deploy/install-deps.sh --with-postgres).
-TSAN_DEFAULT='StoreContract|WalWriteBuffer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
+TSAN_DEFAULT='StoreContract|WalWriteBuffer|WalCheckpointer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
 
 bash deploy/install-deps.sh --with-postgres --with-clang
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \

@@ -440,6 +440,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptio
   RETURN_IF_ERROR(store->CheckCommitsSyncTheLog());
   RETURN_IF_ERROR(store->Migrate());
   RETURN_IF_ERROR(store->LoadChainHead());
+  ASSIGN_OR_RETURN(store->checkpointer_, WalCheckpointer::Start(*store->writer_db_, options.path));
   {
     absl::MutexLock lock(&store->readers_mu_);
     for (int i = 0; i < options.reader_connections; ++i) {
@@ -633,6 +634,8 @@ absl::Status SqliteStore::AppendLogEntry(ExchangeLogEntry& entry) {
 
 void SqliteStore::Close() {
   if (committer_ != nullptr) committer_->Close();
+  // After the writer's last commit: the hook is removed from its connection.
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
 }
 
 SqliteStore::ReaderLease SqliteStore::LeaseReader() {

@@ -13,6 +13,7 @@
 #include "services/store/group_commit.h"
 #include "services/store/local_leases.h"
 #include "services/store/sqlite/sqlite_db.h"
+#include "services/store/sqlite/wal_checkpointer.h"
 #include "services/store/store.h"
 
 namespace lienthong::store::sqlite {
@@ -110,6 +111,7 @@ class SqliteStore final : public Store {
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;  // touched only by the writer thread after Open
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // WAL checkpoints off the writer's commits
   absl::Mutex listeners_mu_;
   std::vector<CommitListener> commit_listeners_ ABSL_GUARDED_BY(listeners_mu_);
   int64_t last_notified_seq_ = 0;                 // writer thread only

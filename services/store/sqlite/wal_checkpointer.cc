@@ -1,0 +1,88 @@
+// WalCheckpointer: the WAL hook wakes the thread; the thread checkpoints.
+#include "services/store/sqlite/wal_checkpointer.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+
+namespace lienthong::store::sqlite {
+
+absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connection& writer,
+                                                                        const std::string& path,
+                                                                        int pages) {
+  ASSIGN_OR_RETURN(auto db, Connection::Open(path, /*read_only=*/false));
+  RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL;"));
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer, std::move(db), pages));
+  {
+    absl::MutexLock lock(&checkpointer->mu_);
+    checkpointer->hooked_ = true;
+  }
+  // Replaces the automatic checkpoint, which SQLite installs as this same hook.
+  sqlite3_wal_hook(writer.handle(), &WalCheckpointer::OnCommit, checkpointer.get());
+  checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Loop(); });
+  return checkpointer;
+}
+
+WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> db, int pages)
+    : writer_(writer), db_(std::move(db)), pages_(pages) {}
+
+WalCheckpointer::~WalCheckpointer() { Stop(); }
+
+void WalCheckpointer::Stop() {
+  bool unhook = false;
+  {
+    absl::MutexLock lock(&mu_);
+    unhook = hooked_;
+    hooked_ = false;
+    stopping_ = true;
+  }
+  // The writer is idle by now (the store stops its writer first): its connection is not
+  // thread-safe.
+  if (unhook) sqlite3_wal_autocheckpoint(writer_.handle(), pages_);
+  if (thread_.joinable()) thread_.join();
+}
+
+int64_t WalCheckpointer::checkpoints() const {
+  absl::MutexLock lock(&mu_);
+  return checkpoints_;
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int wal_pages) {
+  auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  if (wal_pages >= checkpointer->pages_) {
+    absl::MutexLock lock(&checkpointer->mu_);
+    checkpointer->wanted_ = true;
+  }
+  return SQLITE_OK;
+}
+
+bool WalCheckpointer::HasWork() const { return wanted_ || stopping_; }
+
+void WalCheckpointer::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &WalCheckpointer::HasWork));
+      if (stopping_) return;
+      wanted_ = false;
+    }
+    int wal_pages = 0;
+    int copied = 0;
+    // PASSIVE: copies what no reader still needs, without waiting for anyone; what it leaves
+    // is copied by a later one.
+    const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                             &wal_pages, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      LogLine(LogLevel::kWarning, "WAL checkpoint failed")
+          .Str("error", sqlite3_errmsg(db_->handle()))
+          .Int("wal_pages", wal_pages);
+    }
+    absl::MutexLock lock(&mu_);
+    ++checkpoints_;
+  }
+}
+
+}  // namespace lienthong::store::sqlite
