@@ -346,7 +346,15 @@ std::string UnknownFieldMessage(const Descriptor* type, absl::string_view key) {
   for (int i = 0; i < type->field_count(); ++i) {
     const FieldDescriptor* field = type->field(i);
     all.push_back(field->name());
-    // Suggest the spelling (proto or JSON name) closest to what was written.
+    // Suggest the spelling (proto or JSON name) closest to what was written. The distance is at
+    // least the difference of the lengths: a spelling whose length is further than `best` from
+    // the key's cannot be suggested, so its distance (quadratic in the key's length; a key can be
+    // a whole line of garbage) is not computed.
+    const auto length_gap = [&](const std::string& spelling) {
+      return key.size() > spelling.size() ? key.size() - spelling.size()
+                                          : spelling.size() - key.size();
+    };
+    if (length_gap(field->name()) > best && length_gap(field->json_name()) > best) continue;
     const size_t by_name = EditDistance(key, field->name());
     const size_t by_json = EditDistance(key, field->json_name());
     const size_t distance = std::min(by_name, by_json);
