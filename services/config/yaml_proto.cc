@@ -793,6 +793,8 @@ void EmitValue(YAML::Emitter& out, const Message& message, const FieldDescriptor
                              : r->GetRepeatedMessage(message, field, index));
 }
 
+constexpr size_t kLongestImplicitKeyBytes = 200;
+
 void EmitMap(YAML::Emitter& out, const Message& message, const FieldDescriptor* field) {
   const Reflection* r = message.GetReflection();
   const FieldDescriptor* key = field->message_type()->map_key();
@@ -805,6 +807,14 @@ void EmitMap(YAML::Emitter& out, const Message& message, const FieldDescriptor* 
   out << YAML::BeginMap;
   for (const Message* entry : entries) {
     out << YAML::Key;
+    // YAML reads a key written as `key: value` only up to 1024 characters (yaml-cpp: "illegal
+    // map value"), so a long string key is written as an explicit key (`? key` then `: value`).
+    // Quoted, a byte takes at most 4 characters ("\x00"): 200 bytes stay under the limit.
+    // (Found by tests/fuzz/config_yaml_fuzz: a printed config did not load back.)
+    if (key->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        entry->GetReflection()->GetString(*entry, key).size() > kLongestImplicitKeyBytes) {
+      out << YAML::LongKey;
+    }
     EmitScalar(out, *entry, key, -1);
     out << YAML::Value;
     EmitValue(out, *entry, field->message_type()->map_value(), -1);
