@@ -346,7 +346,15 @@ std::string UnknownFieldMessage(const Descriptor* type, absl::string_view key) {
   for (int i = 0; i < type->field_count(); ++i) {
     const FieldDescriptor* field = type->field(i);
     all.push_back(field->name());
-    // Suggest the spelling (proto or JSON name) closest to what was written.
+    // Suggest the spelling (proto or JSON name) closest to what was written. The distance is at
+    // least the difference of the lengths: a spelling whose length is further than `best` from
+    // the key's cannot be suggested, so its distance (quadratic in the key's length; a key can be
+    // a whole line of garbage) is not computed.
+    const auto length_gap = [&](const std::string& spelling) {
+      return key.size() > spelling.size() ? key.size() - spelling.size()
+                                          : spelling.size() - key.size();
+    };
+    if (length_gap(field->name()) > best && length_gap(field->json_name()) > best) continue;
     const size_t by_name = EditDistance(key, field->name());
     const size_t by_json = EditDistance(key, field->json_name());
     const size_t distance = std::min(by_name, by_json);
@@ -785,6 +793,8 @@ void EmitValue(YAML::Emitter& out, const Message& message, const FieldDescriptor
                              : r->GetRepeatedMessage(message, field, index));
 }
 
+constexpr size_t kLongestImplicitKeyBytes = 200;
+
 void EmitMap(YAML::Emitter& out, const Message& message, const FieldDescriptor* field) {
   const Reflection* r = message.GetReflection();
   const FieldDescriptor* key = field->message_type()->map_key();
@@ -797,6 +807,14 @@ void EmitMap(YAML::Emitter& out, const Message& message, const FieldDescriptor* 
   out << YAML::BeginMap;
   for (const Message* entry : entries) {
     out << YAML::Key;
+    // YAML reads a key written as `key: value` only up to 1024 characters (yaml-cpp: "illegal
+    // map value"), so a long string key is written as an explicit key (`? key` then `: value`).
+    // Quoted, a byte takes at most 4 characters ("\x00"): 200 bytes stay under the limit.
+    // (Found by tests/fuzz/config_yaml_fuzz: a printed config did not load back.)
+    if (key->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        entry->GetReflection()->GetString(*entry, key).size() > kLongestImplicitKeyBytes) {
+      out << YAML::LongKey;
+    }
     EmitScalar(out, *entry, key, -1);
     out << YAML::Value;
     EmitValue(out, *entry, field->message_type()->map_value(), -1);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -677,6 +678,28 @@ TEST(MessageToYaml, QuotesStringsAPlainScalarWouldNotKeep) {
   Gateway plain;
   plain.set_node_name("gw-1 with inner spaces");
   EXPECT_EQ(MessageToYaml(plain), "node_name: gw-1 with inner spaces\n");
+}
+
+// Found by tests/fuzz/config_yaml_fuzz (regressions/config_yaml_fuzz/long-map-key): a map key
+// over YAML's 1024-character limit for a `key: value` key was printed that way, and the printed
+// config did not load back ("illegal map value").
+TEST(MessageToYaml, AMapKeyLongerThanYamlsImplicitKeyLimitIsAnExplicitKey) {
+  for (const std::string key :
+       {std::string(1100, 'k'), std::string(300, '\0') + "ue", std::string(201, 'x')}) {
+    Gateway gateway;
+    (*gateway.mutable_labels())[key] = "v";
+    (*gateway.mutable_labels())["short"] = "w";
+    const std::string yaml = MessageToYaml(gateway);
+    EXPECT_THAT(yaml, ::testing::HasSubstr("\n  ? ")) << "an explicit key";
+    const Gateway reloaded = LoadOk(yaml);
+    ExpectEqualMessages(reloaded, gateway);
+    EXPECT_EQ(MessageToYaml(reloaded), yaml);
+  }
+  Gateway gateway;  // up to 200 bytes, a key stays `key: value`
+  (*gateway.mutable_labels())[std::string(200, 'y')] = "v";
+  const std::string yaml = MessageToYaml(gateway);
+  EXPECT_EQ(yaml, absl::StrCat("labels:\n  ", std::string(200, 'y'), ": v\n"));
+  ExpectEqualMessages(LoadOk(yaml), gateway);
 }
 
 TEST(MessageToYaml, RoundTripsThroughTheLoader) {
