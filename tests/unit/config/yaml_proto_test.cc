@@ -684,7 +684,7 @@ TEST(MessageToYaml, QuotesStringsAPlainScalarWouldNotKeep) {
 // over YAML's 1024-character limit for a `key: value` key was printed that way, and the printed
 // config did not load back ("illegal map value").
 TEST(MessageToYaml, AMapKeyLongerThanYamlsImplicitKeyLimitIsAnExplicitKey) {
-  for (const std::string key :
+  for (const std::string& key :
        {std::string(1100, 'k'), std::string(300, '\0') + "ue", std::string(201, 'x')}) {
     Gateway gateway;
     (*gateway.mutable_labels())[key] = "v";
