@@ -125,9 +125,14 @@ void GroupCommitter::CompletionLoop() {
 void GroupCommitter::Close() {
   {
     absl::MutexLock lock(&queue_mu_);
-    if (closed_) return;
+    if (close_started_) {
+      // Another caller is closing: return when it has, as it will (the engine tears down what
+      // the threads use once Close returns).
+      queue_mu_.Await(absl::Condition(&close_finished_));
+      return;
+    }
     closing_ = true;
-    closed_ = true;
+    close_started_ = true;
   }
   for (auto& thread : writer_threads_) {
     if (thread.joinable()) thread.join();
@@ -146,6 +151,8 @@ void GroupCommitter::Close() {
     completions_closing_ = true;
   }
   if (completion_thread_.joinable()) completion_thread_.join();
+  absl::MutexLock lock(&queue_mu_);
+  close_finished_ = true;
 }
 
 }  // namespace lienthong::store

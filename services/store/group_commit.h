@@ -68,7 +68,7 @@ class GroupCommitter {
   // Queues a write; after Close its `done` is called at once with UNAVAILABLE.
   void Enqueue(PendingWrite write);
   // Stops taking writes, commits what is queued, runs the last completions, joins the threads.
-  // Idempotent.
+  // Idempotent; a caller that comes while another closes returns when that one has finished.
   void Close();
 
  private:
@@ -82,7 +82,8 @@ class GroupCommitter {
   absl::Mutex queue_mu_;
   std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool close_started_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool close_finished_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::vector<std::thread> writer_threads_;
 
   absl::Mutex completions_mu_;

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 
@@ -12,10 +14,17 @@ namespace lienthong::store::sqlite {
 
 absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connection& writer,
                                                                         const std::string& path,
-                                                                        int pages) {
+                                                                        int pages,
+                                                                        int hard_cap_pages) {
+  if (pages <= 0 || hard_cap_pages <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "WAL checkpoint thresholds must be positive (pages ", pages, ", hard cap ",
+        hard_cap_pages, ")"));
+  }
   ASSIGN_OR_RETURN(auto db, Connection::Open(path, /*read_only=*/false));
   RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL;"));
-  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer, std::move(db), pages));
+  std::unique_ptr<WalCheckpointer> checkpointer(
+      new WalCheckpointer(writer, std::move(db), pages, hard_cap_pages));
   {
     absl::MutexLock lock(&checkpointer->mu_);
     checkpointer->hooked_ = true;
@@ -26,8 +35,9 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connecti
   return checkpointer;
 }
 
-WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> db, int pages)
-    : writer_(writer), db_(std::move(db)), pages_(pages) {}
+WalCheckpointer::WalCheckpointer(Connection& writer, std::unique_ptr<Connection> db, int pages,
+                                 int hard_cap_pages)
+    : writer_(writer), db_(std::move(db)), pages_(pages), hard_cap_pages_(hard_cap_pages) {}
 
 WalCheckpointer::~WalCheckpointer() { Stop(); }
 
@@ -50,8 +60,30 @@ int64_t WalCheckpointer::checkpoints() const {
   return checkpoints_;
 }
 
-int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int wal_pages) {
+int64_t WalCheckpointer::writer_checkpoints() const {
+  absl::MutexLock lock(&mu_);
+  return writer_checkpoints_;
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  if (wal_pages >= checkpointer->hard_cap_pages_) {
+    // The thread has fallen behind the writer for ten thresholds: checkpoint here, between this
+    // commit and the writer's next transaction, so that the next one can start the WAL again.
+    // PASSIVE, as SQLite's own hook: it waits for no reader. The commit has succeeded whatever
+    // this returns (SQLite ignores the hook's answer for the commit itself).
+    const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                             nullptr);
+    if (rc == SQLITE_OK) {
+      absl::MutexLock lock(&checkpointer->mu_);
+      ++checkpointer->writer_checkpoints_;
+    } else if (rc != SQLITE_BUSY) {
+      LogLine(LogLevel::kWarning, "WAL checkpoint on the writer failed")
+          .Str("error", sqlite3_errmsg(db))
+          .Int("wal_pages", wal_pages);
+    }
+    return SQLITE_OK;
+  }
   if (wal_pages >= checkpointer->pages_) {
     absl::MutexLock lock(&checkpointer->mu_);
     checkpointer->wanted_ = true;
@@ -70,18 +102,19 @@ void WalCheckpointer::Loop() {
       wanted_ = false;
     }
     int wal_pages = 0;
-    int copied = 0;
     // PASSIVE: copies what no reader still needs, without waiting for anyone; what it leaves
     // is copied by a later one.
     const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                             &wal_pages, &copied);
+                                             &wal_pages, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       LogLine(LogLevel::kWarning, "WAL checkpoint failed")
           .Str("error", sqlite3_errmsg(db_->handle()))
           .Int("wal_pages", wal_pages);
     }
-    absl::MutexLock lock(&mu_);
-    ++checkpoints_;
+    if (rc == SQLITE_OK) {
+      absl::MutexLock lock(&mu_);
+      ++checkpoints_;
+    }
   }
 }
 

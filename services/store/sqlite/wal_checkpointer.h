@@ -5,6 +5,12 @@
 // feed's tail"). Here the writer's automatic checkpoint is replaced by a WAL hook that only
 // wakes a thread of its own, which checkpoints on a connection of its own (PASSIVE: it never
 // waits for the writer or the readers, and the writer goes on appending meanwhile).
+//
+// SQLite starts the WAL again from its beginning only when a write transaction begins after a
+// checkpoint copied all of it. Under writes with no lull the writer's next transaction always
+// begins before the thread's checkpoint ends, and the WAL would grow until a lull; so at a hard
+// cap (ten times the threshold) the hook checkpoints on the writer itself, inside the commit, as
+// SQLite's own hook does at the threshold: rare, and the WAL stays bounded.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +29,17 @@ class WalCheckpointer {
  public:
   // SQLite's own threshold for its automatic checkpoint.
   static constexpr int kDefaultPages = 1000;
+  // Where the writer checkpoints inside its commit (about 40 MB of WAL with 4 KiB pages).
+  static constexpr int kDefaultHardCapPages = 10 * kDefaultPages;
 
   // Opens the checkpoint connection to `path` (synchronous=FULL, as the writer's: the database
   // file is synced after each checkpoint), installs the hook on `writer` (which replaces its
-  // automatic checkpoint) and starts the thread. `writer` must outlive the checkpointer or have
-  // the checkpointer stopped first.
-  static absl::StatusOr<std::unique_ptr<WalCheckpointer>> Start(Connection& writer,
-                                                                const std::string& path,
-                                                                int pages = kDefaultPages);
+  // automatic checkpoint) and starts the thread. The thread is woken when a commit leaves
+  // `pages` or more in the WAL; the writer checkpoints itself at `hard_cap_pages` or more.
+  // `writer` must outlive the checkpointer or have the checkpointer stopped first.
+  static absl::StatusOr<std::unique_ptr<WalCheckpointer>> Start(
+      Connection& writer, const std::string& path, int pages = kDefaultPages,
+      int hard_cap_pages = kDefaultHardCapPages);
   // Stop() then joins.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -40,11 +49,14 @@ class WalCheckpointer {
   // thread after the checkpoint it may be running.
   void Stop();
 
-  // Checkpoints run so far, and WAL pages they copied (for tests and logs).
+  // Checkpoints that completed (SQLITE_OK) so far: on the thread, and on the writer at the hard
+  // cap (for tests and logs).
   int64_t checkpoints() const;
+  int64_t writer_checkpoints() const;
 
  private:
-  WalCheckpointer(Connection& writer, std::unique_ptr<Connection> db, int pages);
+  WalCheckpointer(Connection& writer, std::unique_ptr<Connection> db, int pages,
+                  int hard_cap_pages);
   // sqlite3_wal_hook's callback, on the writer's thread after each commit.
   static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void Loop();
@@ -53,11 +65,13 @@ class WalCheckpointer {
   Connection& writer_;
   std::unique_ptr<Connection> db_;  // the checkpoint thread's own
   const int pages_;
+  const int hard_cap_pages_;
   mutable absl::Mutex mu_;
   bool wanted_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool hooked_ ABSL_GUARDED_BY(mu_) = false;
   int64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t writer_checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds Debian's own Abseil (the installed version, from its Debian source package) with
+# ThreadSanitizer, as shared libraries with the installed ones' names, into <dir>/lib.
+#
+#   tests/sanitizers/build_tsan_abseil.sh <dir>
+#
+# Why: Debian's libabsl_synchronization is built without TSan, so TSan sees neither the lock nor
+# the unlock of an absl::Mutex and reports every field one guards as a race. With these libraries
+# first on LD_LIBRARY_PATH (tests/run_sanitized.sh tsan does it), lienthong and gRPC both take
+# their absl::Mutex from an instrumented build, and TSan's verdicts on data an absl::Mutex guards
+# can be trusted. The source comes from Debian's mirror through apt-get (a private package list
+# under <dir>, the system's apt state untouched); nothing else is downloaded. Runs once: a later
+# call with the same installed version does nothing.
+set -euo pipefail
+dir=${1:?usage: $0 <dir>}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+version=$(dpkg-query -W -f='${Version}' libabsl-dev)
+stamp="$dir/lib/.built-from-abseil-$version"
+if [[ -f $stamp ]]; then
+  exit 0
+fi
+echo "build_tsan_abseil: building Abseil $version with ThreadSanitizer in $dir (once)"
+
+# A private deb-src list: apt-get source without touching /etc/apt or /var/lib/apt.
+apt="$dir/apt"
+rm -rf "$apt"
+mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
+codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+cat >"$apt/sources/debian-src.sources" <<EOF
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+apt_options=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/sources"
+             -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+             -o APT::Sandbox::User=root)
+apt-get "${apt_options[@]}" -qq update
+src="$dir/src"
+rm -rf "$src" "$dir/download"
+mkdir -p "$dir/download"
+(cd "$dir/download" && apt-get "${apt_options[@]}" -qq source --download-only "abseil=$version")
+dpkg-source -x "$dir/download"/abseil_*.dsc "$src" >/dev/null
+
+# Debian's shared build (debian/rules): C++17, shared libraries. Only absl_synchronization and
+# what it links are needed (the annotated Mutex and SpinLock live there and in absl_base).
+cmake -S "$src" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_STANDARD=17 \
+  -DBUILD_SHARED_LIBS=ON -DBUILD_TESTING=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=thread" >/dev/null
+cmake --build "$dir/build" -j"$(nproc)" --target synchronization
+
+rm -rf "$dir/lib"
+mkdir -p "$dir/lib"
+find "$dir/build" -name 'libabsl_*.so.*' \( -type f -o -type l \) -exec cp -P {} "$dir/lib/" \;
+soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ {print $2; exit}')
+installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ {print $2; exit}')
+if [[ $soname != "$installed" ]]; then
+  echo "build_tsan_abseil: built $soname, the system has $installed; not used" >&2
+  exit 1
+fi
+touch "$stamp"
+echo "build_tsan_abseil: $(ls "$dir/lib" | grep -c '\.so\.') libraries in $dir/lib ($soname)"

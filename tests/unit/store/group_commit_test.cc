@@ -1,0 +1,108 @@
+// GroupCommitter, the write queue both engines share, with a commit function the test controls:
+// what Close does with writes in flight and queued, and with a second caller.
+#include "services/store/group_commit.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace lienthong::store {
+namespace {
+
+// A commit function that holds its first batch until released, and counts what it committed.
+class HeldCommits {
+ public:
+  GroupCommitter::CommitBatchFn Fn() {
+    return [this](int, std::vector<PendingWrite>& batch) {
+      if (!entered_.HasBeenNotified()) entered_.Notify();
+      release_.WaitForNotification();
+      absl::MutexLock lock(&mu_);
+      committed_ += static_cast<int>(batch.size());
+      return std::vector<absl::Status>(batch.size(), absl::OkStatus());
+    };
+  }
+  void WaitUntilACommitRuns() { entered_.WaitForNotification(); }
+  void Release() { release_.Notify(); }
+  int committed() {
+    absl::MutexLock lock(&mu_);
+    return committed_;
+  }
+
+ private:
+  absl::Notification entered_;
+  absl::Notification release_;
+  absl::Mutex mu_;
+  int committed_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+PendingWrite CountedWrite(std::atomic<int>* ok, std::atomic<int>* refused) {
+  PendingWrite write;
+  write.done = [ok, refused](absl::Status status) {
+    if (status.ok()) {
+      ++*ok;
+    } else if (status.code() == absl::StatusCode::kUnavailable) {
+      ++*refused;
+    }
+  };
+  return write;
+}
+
+TEST(GroupCommitterTest, CloseCommitsWhatIsQueuedThenRefusesNewWrites) {
+  HeldCommits commits;
+  std::atomic<int> ok{0}, refused{0};
+  GroupCommitter committer(GroupCommitOptions{}, commits.Fn());
+  committer.Start();
+  committer.Enqueue(CountedWrite(&ok, &refused));
+  commits.WaitUntilACommitRuns();
+  // Queued while the first batch commits: committed by Close, not dropped.
+  for (int i = 0; i < 5; ++i) committer.Enqueue(CountedWrite(&ok, &refused));
+  std::thread closer([&] { committer.Close(); });
+  commits.Release();
+  closer.join();
+  EXPECT_EQ(commits.committed(), 6);
+  EXPECT_EQ(ok.load(), 6);
+  // After Close: answered at once, UNAVAILABLE, never committed.
+  committer.Enqueue(CountedWrite(&ok, &refused));
+  EXPECT_EQ(refused.load(), 1);
+  EXPECT_EQ(commits.committed(), 6);
+}
+
+// The engine tears down what the writer threads use once Close returns: a second caller (say a
+// shutdown path beside a destructor) must not return while the first is still joining them.
+TEST(GroupCommitterTest, ASecondCloseReturnsOnlyWhenTheFirstHasFinished) {
+  HeldCommits commits;
+  std::atomic<int> ok{0}, refused{0};
+  GroupCommitter committer(GroupCommitOptions{}, commits.Fn());
+  committer.Start();
+  committer.Enqueue(CountedWrite(&ok, &refused));
+  commits.WaitUntilACommitRuns();
+
+  std::atomic<bool> first_returned{false}, second_returned{false};
+  std::thread first([&] {
+    committer.Close();
+    first_returned = true;
+  });
+  // Let the first caller start closing (it is then joining the held writer).
+  absl::SleepFor(absl::Milliseconds(50));
+  std::thread second([&] {
+    committer.Close();
+    second_returned = true;
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  // The commit is still held: neither caller may have returned.
+  EXPECT_FALSE(first_returned.load());
+  EXPECT_FALSE(second_returned.load());
+  commits.Release();
+  first.join();
+  second.join();
+  EXPECT_EQ(ok.load(), 1);  // the held write was committed and answered before both returned
+  committer.Close();        // and a third, later call returns at once
+}
+
+}  // namespace
+}  // namespace lienthong::store
