@@ -71,7 +71,13 @@ CREATE TABLE dossiers (
 );
 CREATE INDEX dossiers_by_received ON dossiers(received_at, code);
 CREATE INDEX dossiers_by_finished ON dossiers(finished_at) WHERE finished_at IS NOT NULL;
-CREATE INDEX dossiers_in_process_by_due ON dossiers(due_at) WHERE status IN (2, 4);
+CREATE INDEX dossiers_in_process_by_received ON dossiers(received_at, code)
+  INCLUDE (due_at, receiving_agency, handling_agency, procedure_code, channel)
+  WHERE status IN (2, 4);
+CREATE INDEX dossiers_in_process_kpi ON dossiers(due_at, received_at, receiving_agency,
+  procedure_code, status) WHERE status IN (2, 4);
+CREATE INDEX dossiers_finished_before_received ON dossiers(finished_at)
+  WHERE finished_at < received_at;
 CREATE TABLE change_events (
   seq bigint PRIMARY KEY,
   event_id text NOT NULL,
