@@ -32,6 +32,10 @@ esac
 # The concurrency tests: store group commit, change feed, sync engine, TLS rotation, shutdown,
 # replicas (these need PostgreSQL's server binaries, deploy/install-deps.sh --with-postgres).
 TSAN_DEFAULT='StoreContract|GroupCommitter|WalWriteBuffer|WalCheckpointer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
+# Left out of the default: tests whose streams hand data between gRPC's own threads, where
+# Debian's gRPC (not built with TSan) makes TSan report its internal hand-offs as races
+# (docs/testing.md, "TSan and gRPC"). Run them with `-R` to see those reports.
+TSAN_NEEDS_INSTRUMENTED_GRPC='^Stores/ChangeFeedTest|^RotationTest.UnderLoad|^RotationTest.CaRollover|^ReplicasTest'
 
 bash deploy/install-deps.sh --with-postgres --with-clang
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \
@@ -57,7 +61,7 @@ if [[ $kind == tsan ]]; then
   bash tests/sanitizers/build_tsan_abseil.sh "$build/abseil-tsan"
   export LD_LIBRARY_PATH="$root/$build/abseil-tsan/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if [[ $# -eq 0 ]]; then
-    set -- -R "$TSAN_DEFAULT"
+    set -- -R "$TSAN_DEFAULT" -E "$TSAN_NEEDS_INSTRUMENTED_GRPC"
   fi
 fi
 if [[ $ci -eq 1 ]]; then

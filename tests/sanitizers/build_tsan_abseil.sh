@@ -17,7 +17,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 version=$(dpkg-query -W -f='${Version}' libabsl-dev)
-stamp="$dir/lib/.built-from-abseil-$version"
+stamp="$dir/lib/.built-all-from-abseil-$version"
 if [[ -f $stamp ]]; then
   exit 0
 fi
@@ -51,13 +51,15 @@ mkdir -p "$dir/download"
 (cd "$dir/download" && apt-get "${apt_options[@]}" -qq source --download-only "abseil=$version")
 dpkg-source -x "$dir/download"/abseil_*.dsc "$src" >/dev/null
 
-# Debian's shared build (debian/rules): C++17, shared libraries. Only absl_synchronization and
-# what it links are needed (the annotated Mutex and SpinLock live there and in absl_base).
+# Debian's shared build (debian/rules): C++17, shared libraries, every library: the annotated
+# Mutex and SpinLock live in absl_synchronization and absl_base, but SpinLock's fast path is
+# inline, so a library left uninstrumented (absl_random_internal_pool_urbg, say) would take and
+# release its SpinLocks unseen.
 cmake -S "$src" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_STANDARD=17 \
   -DBUILD_SHARED_LIBS=ON -DBUILD_TESTING=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread" >/dev/null
-cmake --build "$dir/build" -j"$(nproc)" --target synchronization
+cmake --build "$dir/build" -j"$(nproc)"
 
 rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
