@@ -27,7 +27,9 @@ class HeldCommits {
     };
   }
   void WaitUntilACommitRuns() { entered_.WaitForNotification(); }
-  void Release() { release_.Notify(); }
+  void Release() {
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
   int committed() {
     absl::MutexLock lock(&mu_);
     return committed_;
@@ -52,56 +54,61 @@ PendingWrite CountedWrite(std::atomic<int>* ok, std::atomic<int>* refused) {
   return write;
 }
 
-TEST(GroupCommitterTest, CloseCommitsWhatIsQueuedThenRefusesNewWrites) {
-  HeldCommits commits;
-  std::atomic<int> ok{0}, refused{0};
-  GroupCommitter committer(GroupCommitOptions{}, commits.Fn());
-  committer.Start();
-  committer.Enqueue(CountedWrite(&ok, &refused));
-  commits.WaitUntilACommitRuns();
+// A committer whose first write is being committed, held there until commits_.Release().
+class GroupCommitterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    committer_.Start();
+    Enqueue();
+    commits_.WaitUntilACommitRuns();
+  }
+  // A test that failed before releasing the commit must not leave the committer's destructor
+  // waiting on it.
+  void TearDown() override { commits_.Release(); }
+  void Enqueue() { committer_.Enqueue(CountedWrite(&ok_, &refused_)); }
+
+  HeldCommits commits_;
+  std::atomic<int> ok_{0}, refused_{0};
+  GroupCommitter committer_{GroupCommitOptions{}, commits_.Fn()};
+};
+
+TEST_F(GroupCommitterTest, CloseCommitsWhatIsQueuedThenRefusesNewWrites) {
   // Queued while the first batch commits: committed by Close, not dropped.
-  for (int i = 0; i < 5; ++i) committer.Enqueue(CountedWrite(&ok, &refused));
-  std::thread closer([&] { committer.Close(); });
-  commits.Release();
+  for (int i = 0; i < 5; ++i) Enqueue();
+  std::thread closer([&] { committer_.Close(); });
+  commits_.Release();
   closer.join();
-  EXPECT_EQ(commits.committed(), 6);
-  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(commits_.committed(), 6);
+  EXPECT_EQ(ok_.load(), 6);
   // After Close: answered at once, UNAVAILABLE, never committed.
-  committer.Enqueue(CountedWrite(&ok, &refused));
-  EXPECT_EQ(refused.load(), 1);
-  EXPECT_EQ(commits.committed(), 6);
+  Enqueue();
+  EXPECT_EQ(refused_.load(), 1);
+  EXPECT_EQ(commits_.committed(), 6);
 }
 
 // The engine tears down what the writer threads use once Close returns: a second caller (say a
 // shutdown path beside a destructor) must not return while the first is still joining them.
-TEST(GroupCommitterTest, ASecondCloseReturnsOnlyWhenTheFirstHasFinished) {
-  HeldCommits commits;
-  std::atomic<int> ok{0}, refused{0};
-  GroupCommitter committer(GroupCommitOptions{}, commits.Fn());
-  committer.Start();
-  committer.Enqueue(CountedWrite(&ok, &refused));
-  commits.WaitUntilACommitRuns();
-
+TEST_F(GroupCommitterTest, ASecondCloseReturnsOnlyWhenTheFirstHasFinished) {
   std::atomic<bool> first_returned{false}, second_returned{false};
   std::thread first([&] {
-    committer.Close();
+    committer_.Close();
     first_returned = true;
   });
   // Let the first caller start closing (it is then joining the held writer).
   absl::SleepFor(absl::Milliseconds(50));
   std::thread second([&] {
-    committer.Close();
+    committer_.Close();
     second_returned = true;
   });
   absl::SleepFor(absl::Milliseconds(200));
   // The commit is still held: neither caller may have returned.
   EXPECT_FALSE(first_returned.load());
   EXPECT_FALSE(second_returned.load());
-  commits.Release();
+  commits_.Release();
   first.join();
   second.join();
-  EXPECT_EQ(ok.load(), 1);  // the held write was committed and answered before both returned
-  committer.Close();        // and a third, later call returns at once
+  EXPECT_EQ(ok_.load(), 1);  // the held write was committed and answered before both returned
+  committer_.Close();        // and a third, later call returns at once
 }
 
 }  // namespace
