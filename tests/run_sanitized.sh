@@ -32,10 +32,6 @@ esac
 # The concurrency tests: store group commit, change feed, sync engine, TLS rotation, shutdown,
 # replicas (these need PostgreSQL's server binaries, deploy/install-deps.sh --with-postgres).
 TSAN_DEFAULT='StoreContract|GroupCommitter|WalWriteBuffer|WalCheckpointer|SqliteStore|ChangeFeed|SyncEngine|Rotation|Rotating|Shutdown|Replica'
-# Left out of the default: tests whose streams hand data between gRPC's own threads, where
-# Debian's gRPC (not built with TSan) makes TSan report its internal hand-offs as races
-# (docs/testing.md, "TSan and gRPC"). Run them with `-R` to see those reports.
-TSAN_NEEDS_INSTRUMENTED_GRPC='^Stores/ChangeFeedTest|^RotationTest.UnderLoad|^RotationTest.CaRollover|^ReplicasTest'
 
 bash deploy/install-deps.sh --with-postgres --with-clang
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIENTHONG_BUILD_TESTS=ON \
@@ -56,12 +52,15 @@ export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
 if [[ $kind == tsan ]]; then
-  # Debian's Abseil has no TSan annotations: TSan would not see absl::Mutex (lienthong's and
-  # gRPC's). The same Abseil built with TSan goes first on the library path (docs/testing.md).
+  # Debian's Abseil and gRPC are not built with TSan: TSan would see neither absl::Mutex
+  # (lienthong's and gRPC's) nor gRPC's hand-offs between its threads. The same versions built
+  # with TSan, once, go first on the library path (docs/testing.md, "TSan and gRPC").
   bash tests/sanitizers/build_tsan_abseil.sh "$build/abseil-tsan"
-  export LD_LIBRARY_PATH="$root/$build/abseil-tsan/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  bash tests/sanitizers/build_tsan_grpc.sh "$build/grpc-tsan"
+  tsan_libraries="$root/$build/grpc-tsan/lib:$root/$build/abseil-tsan/lib"
+  export LD_LIBRARY_PATH="$tsan_libraries${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if [[ $# -eq 0 ]]; then
-    set -- -R "$TSAN_DEFAULT" -E "$TSAN_NEEDS_INSTRUMENTED_GRPC"
+    set -- -R "$TSAN_DEFAULT"
   fi
 fi
 if [[ $ci -eq 1 ]]; then

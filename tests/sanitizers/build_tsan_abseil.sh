@@ -8,9 +8,8 @@
 # the unlock of an absl::Mutex and reports every field one guards as a race. With these libraries
 # first on LD_LIBRARY_PATH (tests/run_sanitized.sh tsan does it), lienthong and gRPC both take
 # their absl::Mutex from an instrumented build, and TSan's verdicts on data an absl::Mutex guards
-# can be trusted. The source comes from Debian's mirror through apt-get (a private package list
-# under <dir>, the system's apt state untouched); nothing else is downloaded. Runs once: a later
-# call with the same installed version does nothing.
+# can be trusted. The source comes from Debian's mirror (debian_source.sh); nothing else is
+# downloaded. Runs once: a later call with the same installed version does nothing.
 set -euo pipefail
 dir=${1:?usage: $0 <dir>}
 mkdir -p "$dir"
@@ -23,33 +22,8 @@ if [[ -f $stamp ]]; then
 fi
 echo "build_tsan_abseil: building Abseil $version with ThreadSanitizer in $dir (once)"
 
-# A private deb-src list: apt-get source without touching /etc/apt or /var/lib/apt.
-apt="$dir/apt"
-rm -rf "$apt"
-mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
-codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-cat >"$apt/sources/debian-src.sources" <<EOF
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename $codename-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: $codename-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-apt_options=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/sources"
-             -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-             -o APT::Sandbox::User=root)
-apt-get "${apt_options[@]}" -qq update
 src="$dir/src"
-rm -rf "$src" "$dir/download"
-mkdir -p "$dir/download"
-(cd "$dir/download" && apt-get "${apt_options[@]}" -qq source --download-only "abseil=$version")
-dpkg-source -x "$dir/download"/abseil_*.dsc "$src" >/dev/null
+bash "$(dirname "$0")/debian_source.sh" libabsl-dev "$dir" >/dev/null
 
 # Debian's shared build (debian/rules): C++17, shared libraries, every library: the annotated
 # Mutex and SpinLock live in absl_synchronization and absl_base, but SpinLock's fast path is
@@ -64,8 +38,8 @@ cmake --build "$dir/build" -j"$(nproc)"
 rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
 find "$dir/build" -name 'libabsl_*.so.*' \( -type f -o -type l \) -exec cp -P {} "$dir/lib/" \;
-soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ {print $2; exit}')
-installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ {print $2; exit}')
+soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ {print $2}')
+installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ {print $2}')
 if [[ $soname != "$installed" ]]; then
   echo "build_tsan_abseil: built $soname, the system has $installed; not used" >&2
   exit 1
