@@ -38,8 +38,8 @@ cmake --build "$dir/build" -j"$(nproc)"
 rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
 find "$dir/build" -name 'libabsl_*.so.*' \( -type f -o -type l \) -exec cp -P {} "$dir/lib/" \;
-soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ {print $2}')
-installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ {print $2}')
+soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ && !seen {print $2; seen = 1}')
+installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ && !seen {print $2; seen = 1}')
 if [[ $soname != "$installed" ]]; then
   echo "build_tsan_abseil: built $soname, the system has $installed; not used" >&2
   exit 1

@@ -54,8 +54,8 @@ rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
 for library in "${libraries[@]}"; do
   built=$(find "$dir/build" -maxdepth 1 -type f -name "lib$library.so.*.*")
-  soname=$(objdump -p "$built" | awk '/SONAME/ {print $2}')
-  installed=$(objdump -p /usr/lib/*/"lib$library.so" | awk '/SONAME/ {print $2}')
+  soname=$(objdump -p "$built" | awk '/SONAME/ && !seen {print $2; seen = 1}')
+  installed=$(objdump -p /usr/lib/*/"lib$library.so" | awk '/SONAME/ && !seen {print $2; seen = 1}')
   if [[ $soname != "$installed" ]]; then
     echo "build_tsan_grpc: built $soname, the system has $installed; not used" >&2
     exit 1
