@@ -23,7 +23,14 @@ fi
 echo "build_tsan_abseil: building Abseil $version with ThreadSanitizer in $dir (once)"
 
 src="$dir/src"
-bash "$(dirname "$0")/debian_source.sh" libabsl-dev "$dir" >/dev/null
+source_version=$(bash "$(dirname "$0")/debian_source.sh" libabsl-dev "$dir")
+# A build folder of another version goes: the unpacked files keep their tarball's dates, so ninja
+# could take objects of the old source for up to date.
+if [[ ! -f $dir/build/.from-source-$source_version ]]; then
+  rm -rf "$dir/build"
+  mkdir -p "$dir/build"
+  touch "$dir/build/.from-source-$source_version"
+fi
 
 # Debian's shared build (debian/rules): C++17, shared libraries, every library: the annotated
 # Mutex and SpinLock live in absl_synchronization and absl_base, but SpinLock's fast path is
@@ -38,11 +45,12 @@ cmake --build "$dir/build" -j"$(nproc)"
 rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
 find "$dir/build" -name 'libabsl_*.so.*' \( -type f -o -type l \) -exec cp -P {} "$dir/lib/" \;
-soname=$(objdump -p "$dir/lib"/libabsl_synchronization.so.* 2>/dev/null | awk '/SONAME/ && !seen {print $2; seen = 1}')
+built=$(readlink -f "$dir/build/absl/synchronization/libabsl_synchronization.so")
+soname=$(objdump -p "$built" | awk '/SONAME/ && !seen {print $2; seen = 1}')
 installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ && !seen {print $2; seen = 1}')
 if [[ $soname != "$installed" ]]; then
   echo "build_tsan_abseil: built $soname, the system has $installed; not used" >&2
   exit 1
 fi
 touch "$stamp"
-echo "build_tsan_abseil: $(ls "$dir/lib" | grep -c '\.so\.') libraries in $dir/lib ($soname)"
+echo "build_tsan_abseil: $(find "$dir/lib" -type f -name 'libabsl_*' | wc -l) libraries in $dir/lib ($soname)"

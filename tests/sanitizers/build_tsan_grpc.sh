@@ -27,13 +27,28 @@ fi
 echo "build_tsan_grpc: building gRPC $version with ThreadSanitizer in $dir (once)"
 
 src="$dir/src"
-bash "$(dirname "$0")/debian_source.sh" libgrpc++-dev "$dir" >/dev/null
+source_version=$(bash "$(dirname "$0")/debian_source.sh" libgrpc++-dev "$dir")
+# A build folder of another version goes: the unpacked files keep their tarball's dates, so ninja
+# could take objects of the old source for up to date.
+if [[ ! -f $dir/build/.from-source-$source_version ]]; then
+  rm -rf "$dir/build"
+  mkdir -p "$dir/build"
+  touch "$dir/build/.from-source-$source_version"
+fi
 
 # debian/rules' COMMON_BUILD_FLAGS for the shared build, without its tests and code generators.
 # Debian's CMake build type is None with -O2; -gline-tables-only keeps TSan's stacks readable.
+# Debian builds with gcc and gRPC's default C++14; clang 14 and C++17 here (the project's
+# standard) give the same ABI: Debian's absl/base/options.h pins every ABSL_OPTION_USE_STD_* to
+# 0, so absl::string_view, optional and variant are Abseil's own types in both builds.
 # CMake wants libprotoc for a code-generator target that is never built: the runtime library of
 # the installed protobuf compiler satisfies it (libprotoc-dev is not needed).
-protoc_library=$(ls /usr/lib/*/libprotoc.so* | head -1)
+protoc_libraries=(/usr/lib/*/libprotoc.so*)
+if [[ ! -e ${protoc_libraries[0]} ]]; then
+  echo "build_tsan_grpc: no libprotoc in /usr/lib (deploy/install-deps.sh installs it)" >&2
+  exit 1
+fi
+protoc_library=${protoc_libraries[0]}
 flags="-O2 -gline-tables-only -fsanitize=thread"
 cmake -S "$src" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=None \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_STANDARD=17 \
@@ -53,7 +68,11 @@ cmake --build "$dir/build" -j"$(nproc)" --target "${libraries[@]}"
 rm -rf "$dir/lib"
 mkdir -p "$dir/lib"
 for library in "${libraries[@]}"; do
-  built=$(find "$dir/build" -maxdepth 1 -type f -name "lib$library.so.*.*")
+  built=$(readlink -f "$dir/build/lib$library.so")
+  if [[ ! -f $built ]]; then
+    echo "build_tsan_grpc: lib$library.so was not built in $dir/build" >&2
+    exit 1
+  fi
   soname=$(objdump -p "$built" | awk '/SONAME/ && !seen {print $2; seen = 1}')
   installed=$(objdump -p /usr/lib/*/"lib$library.so" | awk '/SONAME/ && !seen {print $2; seen = 1}')
   if [[ $soname != "$installed" ]]; then

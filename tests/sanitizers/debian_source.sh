@@ -47,7 +47,14 @@ apt_options=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/so
 apt-get "${apt_options[@]}" -qq update >&2
 rm -rf "$src" "$dir/download"
 mkdir -p "$dir/download"
-(cd "$dir/download" && apt-get "${apt_options[@]}" -qq source --download-only "$source=$version" >&2)
-dpkg-source -x "$dir/download/${source}_${version#*:}.dsc" "$src" >/dev/null
+if ! (cd "$dir/download" &&
+      apt-get "${apt_options[@]}" -qq source --download-only "$source=$version" >&2); then
+  # The mirror keeps only the current version of each suite: an installed version that has since
+  # been replaced there cannot be fetched.
+  echo "debian_source: cannot fetch $source $version from the mirror; if a newer version is" \
+       "out, upgrade $binary (apt-get install --only-upgrade $binary) and run again" >&2
+  exit 1
+fi
+dpkg-source --no-copy -x "$dir/download/${source}_${version#*:}.dsc" "$src" >/dev/null
 touch "$stamp"
 echo "$version"

@@ -26,7 +26,9 @@ class HeldCommits {
       return std::vector<absl::Status>(batch.size(), absl::OkStatus());
     };
   }
-  void WaitUntilACommitRuns() { entered_.WaitForNotification(); }
+  bool WaitUntilACommitRuns() {
+    return entered_.WaitForNotificationWithTimeout(absl::Seconds(30));
+  }
   void Release() {
     if (!release_.HasBeenNotified()) release_.Notify();
   }
@@ -60,7 +62,7 @@ class GroupCommitterTest : public ::testing::Test {
   void SetUp() override {
     committer_.Start();
     Enqueue();
-    commits_.WaitUntilACommitRuns();
+    ASSERT_TRUE(commits_.WaitUntilACommitRuns()) << "the first write was never committed";
   }
   // A test that failed before releasing the commit must not leave the committer's destructor
   // waiting on it.
