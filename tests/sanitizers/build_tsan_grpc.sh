@@ -12,8 +12,9 @@
 # does it, after the Abseil ones of build_tsan_abseil.sh) it sees them. The build configures gRPC
 # as debian/rules does (every dependency from the system's packages) and builds only the five
 # libraries the project loads (about 850 steps, some 10 minutes on 2 cores), once: a later call
-# with the same installed version does nothing, and an interrupted build resumes. libgrpc++_reflection
-# stays Debian's (it needs gRPC's code generator; it serves the reflection service only).
+# with the same installed version does nothing, and an interrupted build resumes.
+# libgrpc++_reflection stays Debian's (it needs gRPC's code generator; it serves the reflection
+# service only).
 set -euo pipefail
 dir=${1:?usage: $0 <dir>}
 mkdir -p "$dir"
