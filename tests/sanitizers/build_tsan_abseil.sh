@@ -47,10 +47,12 @@ mkdir -p "$dir/lib"
 find "$dir/build" -name 'libabsl_*.so.*' \( -type f -o -type l \) -exec cp -P {} "$dir/lib/" \;
 built=$(readlink -f "$dir/build/absl/synchronization/libabsl_synchronization.so")
 soname=$(objdump -p "$built" | awk '/SONAME/ && !seen {print $2; seen = 1}')
-installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so | awk '/SONAME/ && !seen {print $2; seen = 1}')
+installed=$(objdump -p /usr/lib/*/libabsl_synchronization.so |
+            awk '/SONAME/ && !seen {print $2; seen = 1}')
 if [[ $soname != "$installed" ]]; then
   echo "build_tsan_abseil: built $soname, the system has $installed; not used" >&2
   exit 1
 fi
 touch "$stamp"
-echo "build_tsan_abseil: $(find "$dir/lib" -type f -name 'libabsl_*' | wc -l) libraries in $dir/lib ($soname)"
+count=$(find "$dir/lib" -type f -name 'libabsl_*' | wc -l)
+echo "build_tsan_abseil: $count libraries in $dir/lib ($soname)"
